@@ -1,0 +1,71 @@
+"""The service layer: what generating a document means, whatever stores it."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from chalice import NotFoundError
+
+from chalicelib.budget import time_budget
+from chalicelib.documents import StoredDocument, document_key, iso_utc, parse_format
+from chalicelib.identifiers import require_identifier
+from chalicelib.letters import render_letter
+from chalicelib.repository import Repository
+from chalicelib.storage import DocumentStore
+
+TIME_BUDGET_SECONDS = 10.0
+"""All AWS calls of one request end within this (API Gateway waits 29 s)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class LetterService:
+    def __init__(
+        self,
+        repository: Repository,
+        store: DocumentStore,
+        clock: Callable[[], datetime] = utc_now,
+        time_budget_seconds: float = TIME_BUDGET_SECONDS,
+    ) -> None:
+        self.repository = repository
+        self.store = store
+        self.clock = clock
+        self.time_budget_seconds = time_budget_seconds
+
+    def generate(self, customer_id: str, doc_type: str, format_name: str | None) -> dict:
+        """Render the letter and store it: one read of both items, one write.
+
+        Every input is checked before the first AWS call, and nothing is
+        written unless the letter is complete.
+        """
+        require_identifier("customerId", customer_id)
+        require_identifier("docType", doc_type)
+        fmt = parse_format(format_name)
+        with time_budget(self.time_budget_seconds):
+            customer, template = self.repository.get_customer_and_template(customer_id, doc_type)
+            if customer is None:
+                raise NotFoundError(f"customer {customer_id} does not exist")
+            if template is None:
+                raise NotFoundError(f"template {doc_type} does not exist")
+            body = render_letter(customer, template).encode("utf-8")
+            generated_at = self.clock()
+            key = document_key(customer_id, doc_type, fmt)
+            version_id = self.store.put(
+                key,
+                body,
+                fmt.content_type,
+                {"template-version": str(template.version), "generated-at": iso_utc(generated_at)},
+            )
+        document = StoredDocument(
+            customer_id=customer_id,
+            doc_type=doc_type,
+            format=fmt,
+            bucket=self.store.bucket,
+            key=key,
+            size=len(body),
+            version_id=version_id,
+            template_version=template.version,
+            generated_at=generated_at,
+        )
+        return document.describe(*self.store.presign(key, generated_at))
