@@ -1,0 +1,97 @@
+"""Fixtures shared by the unit tests: moto's mock AWS, a fresh service, a call counter."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+import app as app_module
+from chalicelib.aws import make_client
+from chalicelib.repository import DynamoDBRepository
+from chalicelib.service import LetterService
+from chalicelib.storage import S3DocumentStore
+from tools.stack import create_stack, stage_environment
+
+DEV = stage_environment("dev")
+TABLE = DEV["DYNAMODB_TABLE_NAME"]
+BUCKET = DEV["S3_BUCKET_NAME"]
+NOW = datetime(2026, 11, 23, 21, 0, 0, tzinfo=UTC)
+"""The service's clock in tests, so bodies can be compared whole."""
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and no endpoint override, so nothing can reach real AWS."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@dataclass
+class AWS:
+    """The mocked account: raw clients to arrange and inspect, and what the app called."""
+
+    dynamodb: Any
+    s3: Any
+    calls: list[str] = field(default_factory=list)
+    """Every API call the app's clients made, in order (retries not counted)."""
+    sends: list[str] = field(default_factory=list)
+    """Every HTTP attempt answered by moto or by a faked response, retries included
+    (an attempt failed by a raised fault is counted by ``tests.faults.inject``)."""
+
+    def objects(self) -> dict[str, bytes]:
+        listing = self.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+        return {
+            obj["Key"]: self.s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read()
+            for obj in listing
+        }
+
+    def put_item(self, **attributes: dict) -> None:
+        self.dynamodb.put_item(TableName=TABLE, Item=attributes)
+
+
+@pytest.fixture
+def aws() -> Iterator[AWS]:
+    with mock_aws():
+        mocked = AWS(dynamodb=make_client("dynamodb"), s3=make_client("s3"))
+        create_stack(mocked.dynamodb, mocked.s3, "dev")
+        yield mocked
+
+
+def record_calls(client: Any, aws: AWS) -> Any:
+    """Count ``client``'s API calls and HTTP attempts into ``aws``."""
+
+    def on_call(event_name: str, **_: Any) -> None:
+        aws.calls.append(event_name.rsplit(".", 1)[-1])
+
+    def on_send(event_name: str, **_: Any) -> None:
+        aws.sends.append(event_name.rsplit(".", 1)[-1])
+
+    client.meta.events.register("before-call", on_call)
+    client.meta.events.register("before-send", on_send)
+    return client
+
+
+@pytest.fixture
+def service(aws: AWS, monkeypatch: pytest.MonkeyPatch) -> LetterService:
+    """The app's service with fresh clients inside the mock, counting their calls."""
+    fresh = LetterService(
+        DynamoDBRepository(client=record_calls(make_client("dynamodb"), aws)),
+        S3DocumentStore(client=record_calls(make_client("s3"), aws)),
+        clock=lambda: NOW,
+    )
+    monkeypatch.setattr(app_module, "letters", fresh)
+    return fresh
+
+
+@pytest.fixture
+def client(service: LetterService) -> Client:
+    """Chalice's test client on the dev stage, as `chalice local` would serve it."""
+    return Client(app_module.app, stage_name="dev")

@@ -1,0 +1,66 @@
+"""Project-level promises: stages, the policy files, and what import time costs."""
+
+import json
+import subprocess
+import sys
+
+from moto import mock_aws
+
+from chalicelib.aws import make_client
+from chalicelib.repository import DynamoDBRepository
+from tools.stack import PROJECT_DIR, create_stack
+
+CONFIG = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+
+
+def test_stages() -> None:
+    assert set(CONFIG["stages"]) == {"dev", "prod", "local"}
+    for stage in CONFIG["stages"].values():
+        assert stage["lambda_timeout"] < 29  # API Gateway's own limit
+
+
+def test_local_stage_points_at_loopback_and_cannot_be_deployed() -> None:
+    local = CONFIG["stages"]["local"]
+    assert local["environment_variables"]["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+    # No managed role, and a role ARN in an account that cannot exist: a
+    # `chalice deploy --stage local` fails before it creates anything.
+    assert local["manage_iam_role"] is False
+    assert local["iam_role_arn"].startswith("arn:aws:iam::000000000000:role/")
+
+
+def test_deployed_stages_grant_exactly_the_calls_the_code_makes() -> None:
+    for name in ("dev", "prod"):
+        stage = CONFIG["stages"][name]
+        env = stage["environment_variables"]
+        policy = json.loads((PROJECT_DIR / ".chalice" / stage["iam_policy_file"]).read_text())
+        grants = {
+            (action, statement["Resource"])
+            for statement in policy["Statement"]
+            for action in statement["Action"]
+            if not action.startswith("logs:")
+        }
+        assert grants == {
+            ("dynamodb:BatchGetItem", f"arn:aws:dynamodb:*:*:table/{env['DYNAMODB_TABLE_NAME']}"),
+            ("s3:PutObject", f"arn:aws:s3:::{env['S3_BUCKET_NAME']}/*"),
+        }
+    assert CONFIG["autogen_policy"] is False
+
+
+def test_importing_the_app_builds_no_client_and_imports_no_boto3() -> None:
+    probe = "import sys, app; print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_client_is_built_on_first_use_and_kept() -> None:
+    repository = DynamoDBRepository(table_name="docgen-dev")
+    assert repository._client is None
+    with mock_aws():
+        create_stack(make_client("dynamodb"), make_client("s3"), "dev")
+        repository.get_customer_and_template("TestCustomer", "Welcome")
+        first = repository._client
+        repository.get_customer_and_template("TestCustomer", "Welcome")
+    assert first is not None
+    assert repository._client is first

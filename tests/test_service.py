@@ -1,0 +1,113 @@
+"""The service layer over its in-memory twins: no boto3, no moto, no HTTP."""
+
+from datetime import UTC, datetime
+
+import pytest
+from chalice import BadRequestError, NotFoundError
+
+from chalicelib.letters import Customer, Template, render_letter
+from chalicelib.repository import InMemoryRepository
+from chalicelib.service import LetterService
+from chalicelib.storage import InMemoryDocumentStore
+
+NOW = datetime(2026, 11, 23, 21, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def repository() -> InMemoryRepository:
+    repository = InMemoryRepository()
+    repository.add(
+        Customer("TestCustomer", "Testing Customer"),
+        Template("Welcome", "\nHello and Welcome!\n", version=3),
+    )
+    return repository
+
+
+@pytest.fixture
+def store() -> InMemoryDocumentStore:
+    return InMemoryDocumentStore()
+
+
+@pytest.fixture
+def service(repository: InMemoryRepository, store: InMemoryDocumentStore) -> LetterService:
+    return LetterService(repository, store, clock=lambda: NOW)
+
+
+def test_generate_stores_the_letter_and_describes_it(
+    service: LetterService, store: InMemoryDocumentStore
+) -> None:
+    document = service.generate("TestCustomer", "Welcome", None)
+
+    body = b"Dear Testing Customer;\n\nHello and Welcome!\n"
+    assert store.objects == {
+        "TestCustomer/Welcome.txt": (
+            body,
+            "text/plain; charset=utf-8",
+            {"template-version": "3", "generated-at": "2026-11-23T21:00:00Z"},
+        )
+    }
+    assert document == {
+        "customerId": "TestCustomer",
+        "docType": "Welcome",
+        "format": "txt",
+        "bucket": "in-memory-documents",
+        "key": "TestCustomer/Welcome.txt",
+        "contentType": "text/plain; charset=utf-8",
+        "size": len(body),
+        "versionId": None,
+        "templateVersion": 3,
+        "generatedAt": "2026-11-23T21:00:00Z",
+        "url": "memory://in-memory-documents/TestCustomer/Welcome.txt",
+        "urlExpiresAt": "2026-11-23T21:15:00Z",
+    }
+
+
+def test_missing_customer(service: LetterService, store: InMemoryDocumentStore) -> None:
+    with pytest.raises(NotFoundError, match=r"^customer Nobody does not exist$"):
+        service.generate("Nobody", "Welcome", None)
+    assert store.objects == {}
+
+
+def test_missing_template(service: LetterService, store: InMemoryDocumentStore) -> None:
+    with pytest.raises(NotFoundError, match=r"^template Invoice does not exist$"):
+        service.generate("TestCustomer", "Invoice", "txt")
+    assert store.objects == {}
+
+
+@pytest.mark.parametrize(
+    ("customer_id", "doc_type", "fmt", "field"),
+    [
+        ("../x", "Welcome", None, "customerId"),
+        ("TestCustomer", "a/b", None, "docType"),
+        ("TestCustomer", "Welcome", "pdf", "format"),
+    ],
+)
+def test_bad_input_is_refused_before_reading(
+    repository: InMemoryRepository,
+    store: InMemoryDocumentStore,
+    customer_id: str,
+    doc_type: str,
+    fmt: str | None,
+    field: str,
+) -> None:
+    class Untouchable(InMemoryRepository):
+        def get_customer_and_template(self, *_):
+            raise AssertionError("the repository must not be asked")
+
+    with pytest.raises(BadRequestError, match=f"^{field} "):
+        LetterService(Untouchable(), store).generate(customer_id, doc_type, fmt)
+    assert store.objects == {}
+
+
+@pytest.mark.parametrize(
+    ("greeting", "text", "letter"),
+    [
+        (None, "\nHello and Welcome!\n", "Dear Ann;\n\nHello and Welcome!\n"),
+        (None, "Unit Test Doc Corpi", "Dear Ann;\nUnit Test Doc Corpi"),
+        ("", "Just the text.\n", "Just the text.\n"),
+        ("To whom it may concern,", "Body", "To whom it may concern,\nBody"),
+        (None, "", "Dear Ann;\n"),
+    ],
+)
+def test_render_letter(greeting: str | None, text: str, letter: str) -> None:
+    assert render_letter(Customer("c1", "Ann"), Template("t1", text, greeting)) == letter
