@@ -6,6 +6,7 @@ nothing but ``PK`` and ``data`` (as the sample seeds them) are version 0.
 """
 
 import time
+from functools import cached_property
 from typing import Any, Protocol
 
 from chalicelib.aws import make_client, required_env, unavailable_on_aws_faults
@@ -36,20 +37,18 @@ class DynamoDBRepository:
     """The table named by ``DYNAMODB_TABLE_NAME``, through a lazily built client."""
 
     def __init__(self, table_name: str | None = None, client: Any = None) -> None:
-        self._table_name = table_name
-        self._client = client
+        if table_name is not None:
+            self.table_name = table_name
+        if client is not None:
+            self.client = client
 
-    @property
+    @cached_property
     def table_name(self) -> str:
-        if self._table_name is None:
-            self._table_name = required_env("DYNAMODB_TABLE_NAME")
-        return self._table_name
+        return required_env("DYNAMODB_TABLE_NAME")
 
-    @property
+    @cached_property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = make_client("dynamodb")
-        return self._client
+        return make_client("dynamodb")
 
     def get_customer_and_template(
         self, customer_id: str, doc_type: str

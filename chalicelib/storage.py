@@ -3,6 +3,7 @@
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Protocol
 
 from chalicelib.aws import make_client, required_env, unavailable_on_aws_faults
@@ -24,20 +25,18 @@ class S3DocumentStore:
     """One bucket, through a lazily built client. Every object is written encrypted."""
 
     def __init__(self, bucket: str | None = None, client: Any = None) -> None:
-        self._bucket = bucket
-        self._client = client
+        if bucket is not None:
+            self.bucket = bucket
+        if client is not None:
+            self.client = client
 
-    @property
+    @cached_property
     def bucket(self) -> str:
-        if self._bucket is None:
-            self._bucket = required_env("S3_BUCKET_NAME")
-        return self._bucket
+        return required_env("S3_BUCKET_NAME")
 
-    @property
+    @cached_property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = make_client("s3")
-        return self._client
+        return make_client("s3")
 
     def put(
         self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str]

@@ -56,11 +56,11 @@ def test_importing_the_app_builds_no_client_and_imports_no_boto3() -> None:
 
 def test_client_is_built_on_first_use_and_kept() -> None:
     repository = DynamoDBRepository(table_name="docgen-dev")
-    assert repository._client is None
+    assert "client" not in vars(repository)
     with mock_aws():
         create_stack(make_client("dynamodb"), make_client("s3"), "dev")
         repository.get_customer_and_template("TestCustomer", "Welcome")
-        first = repository._client
+        first = repository.client
         repository.get_customer_and_template("TestCustomer", "Welcome")
     assert first is not None
-    assert repository._client is first
+    assert repository.client is first
