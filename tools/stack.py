@@ -6,6 +6,8 @@ same layout: a table with hash key ``PK`` only, and items holding just
 """
 
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +60,59 @@ def create_stack(dynamodb: Any, s3: Any, stage: str) -> tuple[str, str]:
     create_bucket(s3, bucket)
     seed_sample(dynamodb, table)
     return table, bucket
+
+
+# The emulator takes any keys; these make boto3 sign without looking for real ones.
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+# Settings that could sign with real credentials or send calls somewhere other than
+# the endpoint a process is given (per-service AWS_ENDPOINT_URL_* are dropped too).
+_REAL_AWS_SETTINGS = frozenset(
+    {
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    }
+)
+
+
+def emulator_environment(base: Mapping[str, str], region: str) -> dict[str, str]:
+    """``base`` fit for a process that must reach the local emulator and nothing else.
+
+    Dummy keys, no profile, token, per-service endpoint or shared config file
+    that could point its AWS calls elsewhere, and no proxy for 127.0.0.1.
+    """
+    env = {
+        name: value
+        for name, value in base.items()
+        if name not in _REAL_AWS_SETTINGS and not name.startswith("AWS_ENDPOINT_URL_")
+    }
+    env.update(DUMMY_CREDENTIALS)
+    env["AWS_DEFAULT_REGION"] = region
+    env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    for name in ("NO_PROXY", "no_proxy"):
+        env[name] = ",".join(filter(None, (env.get(name), "127.0.0.1")))
+    return env
+
+
+def emulator_clients(endpoint_url: str, region: str) -> tuple[Any, Any]:
+    """DynamoDB and S3 clients for the emulator, with the dummy keys and no proxy.
+
+    Everything is explicit, so nothing in the developer's AWS setup can send
+    these calls (or real credentials) anywhere else.
+    """
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=region,
+    )
+    config = Config(proxies={})
+    return (
+        session.client("dynamodb", endpoint_url=endpoint_url, config=config),
+        session.client("s3", endpoint_url=endpoint_url, config=config),
+    )

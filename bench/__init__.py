@@ -1,0 +1,1 @@
+"""docgen against the original sample's naive handler, measured in one run: ``python -m bench``."""

@@ -1,0 +1,105 @@
+"""``python -m bench``: docgen against the sample's naive handler, one table, one run.
+
+Exits 1 when a goal is missed, so ``make bench`` fails with it.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+from importlib.metadata import version
+
+from bench import fakeaws, measure
+from bench.handlers import TARGETS, load
+from bench.report import Row, markdown_table, ratio_row, text_table
+
+WARM_RUNS = 30
+WARMUP_RUNS = 5
+COLD_RUNS = 15
+DOCGEN_CALLS = 2
+"""One BatchGetItem for both items, one PutObject."""
+BASELINE_CALLS = 3
+"""The sample's two GetItem and one PutObject; anything else means the baseline is wrong."""
+
+
+def progress(message: str) -> None:
+    """Progress goes to stderr, so stdout is only the report (pasteable as is)."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
+    """What was measured, on what: the lines a reader needs to trust the table."""
+    bytecode = "compiled on every import" if sys.dont_write_bytecode else "cached"
+    versions = ", ".join(f"{name} {version(name)}" for name in ("chalice", "boto3", "moto"))
+    return [
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; simulated delay "
+        f"{fakeaws.TRAFFIC.delay * 1000:.0f} ms per HTTP send.",
+        f"AWS: moto's in-process mock_aws behind a botocore before-send sleep; {versions}.",
+        f"Calls: docgen {', '.join(calls['docgen'])}; baseline {', '.join(calls['baseline'])}.",
+        f"Warm: {args.warm} letters each after {WARMUP_RUNS} warm-up, interleaved. Cold: median "
+        f"of {args.cold} fresh interpreters each (1 more discarded), moto already imported, "
+        f"bytecode {bytecode}.",
+    ]
+
+
+def build_rows(
+    calls: dict[str, list[str]],
+    warm: dict[str, list[float]],
+    cold_import: dict[str, float],
+    cold_letter: dict[str, float],
+) -> list[Row]:
+    docgen_calls, baseline_calls = len(calls["docgen"]), len(calls["baseline"])
+    median = {name: statistics.median(samples) for name, samples in warm.items()}
+    p95 = {name: measure.p95(samples) for name, samples in warm.items()}
+    return [
+        Row(
+            "AWS calls per letter",
+            str(docgen_calls),
+            str(baseline_calls),
+            docgen_calls / baseline_calls,
+            f"docgen = {DOCGEN_CALLS}",
+            docgen_calls == DOCGEN_CALLS,
+        ),
+        ratio_row("warm letter, median", median["docgen"], median["baseline"], 0.70),
+        ratio_row("warm letter, p95", p95["docgen"], p95["baseline"], None),
+        ratio_row("cold import", cold_import["docgen"], cold_import["baseline"], 0.50),
+        ratio_row("cold first letter", cold_letter["docgen"], cold_letter["baseline"], 1.00),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--warm", type=int, default=WARM_RUNS, help="warm letters per handler")
+    parser.add_argument("--cold", type=int, default=COLD_RUNS, help="cold runs per handler")
+    args = parser.parse_args()
+    if args.warm < 2 or args.cold < 1:
+        parser.error("--warm needs at least 2 letters (for a p95), --cold at least 1 run")
+
+    fakeaws.install()  # before anything imports moto or builds a boto3 session
+    s3 = fakeaws.start_mock()
+    handlers = {name: load(name) for name in TARGETS}
+
+    progress("sanity check: one letter each, bytes compared with the sample's")
+    calls = {name: measure.check_letter(name, handler, s3) for name, handler in handlers.items()}
+    if len(calls["baseline"]) != BASELINE_CALLS:
+        raise SystemExit(f"bench: the baseline made {calls['baseline']}, not the sample's calls")
+    progress(f"warm latency: {args.warm} letters each")
+    warm = measure.warm_latency(handlers, args.warm, WARMUP_RUNS)
+    progress(f"cold import: {args.cold + 1} fresh interpreters each")
+    cold_import = measure.cold_medians(list(TARGETS), "import", args.cold)
+    progress(f"cold first letter: {args.cold + 1} fresh interpreters each")
+    cold_letter = measure.cold_medians(list(TARGETS), "letter", args.cold)
+
+    rows = build_rows(calls, warm, cold_import, cold_letter)
+    print(markdown_table(rows) if args.markdown else text_table(rows))
+    print()
+    bullet = "- " if args.markdown else ""
+    print("\n".join(bullet + line for line in notes(args, calls)))
+    return 0 if all(row.passed is not False for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

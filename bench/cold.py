@@ -1,0 +1,45 @@
+"""One cold start in a fresh interpreter: ``python -m bench.cold <target> <import|letter>``.
+
+What both handlers share (the interpreter, moto and boto3 imported, the
+mocked table and bucket) is ready before the clock starts, so the clock
+covers only what a Lambda cold start adds: importing the handler's module
+and, for ``letter``, answering the first request. Prints JSON on stdout.
+"""
+
+import json
+import sys
+import time
+
+from bench import fakeaws
+from bench.handlers import TARGETS, lambda_context, load, proxy_event
+
+PHASES = ("import", "letter")
+
+
+def run(target: str, phase: str) -> dict:
+    """Time one cold import (and first letter); report the calls it made."""
+    fakeaws.install()
+    fakeaws.start_mock()
+    module_name = TARGETS[target][0]
+    if module_name in sys.modules:
+        raise RuntimeError(f"{module_name} was imported before the clock started")
+    calls_before = len(fakeaws.TRAFFIC.calls)
+    status = None
+    start = time.perf_counter()
+    handler = load(target)
+    if phase == "letter":
+        status = handler(proxy_event(), lambda_context())["statusCode"]
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "status": status, "calls": fakeaws.TRAFFIC.calls[calls_before:]}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] not in TARGETS or argv[1] not in PHASES:
+        print(f"usage: python -m bench.cold {{{','.join(TARGETS)}}} {{{','.join(PHASES)}}}")
+        return 2
+    print(json.dumps(run(*argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

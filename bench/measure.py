@@ -1,0 +1,104 @@
+"""The measurements: calls and bytes of one letter, warm latency, cold starts.
+
+Warm runs happen in this process; every cold run gets a fresh interpreter
+(``bench.cold``), as a new Lambda container would.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import fakeaws
+from bench.handlers import DOCUMENT_KEY, Handler, lambda_context, proxy_event
+from tools.stack import SAMPLE_LETTER
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+COLD_TIMEOUT_SECONDS = 60
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20, method="inclusive")[18]
+
+
+def check_letter(name: str, handler: Handler, s3: Any) -> list[str]:
+    """Generate one letter and fail loudly unless the bucket holds exactly the sample's bytes.
+
+    Returns the AWS operations the letter took.
+    """
+    bucket = os.environ["S3_BUCKET_NAME"]
+    s3.delete_object(Bucket=bucket, Key=DOCUMENT_KEY)
+    calls_before, sends_before = len(fakeaws.TRAFFIC.calls), fakeaws.TRAFFIC.sends
+    start = time.perf_counter()
+    response = handler(proxy_event(), lambda_context())
+    elapsed = time.perf_counter() - start
+    calls = fakeaws.TRAFFIC.calls[calls_before:]
+    sends = fakeaws.TRAFFIC.sends - sends_before
+    body = s3.get_object(Bucket=bucket, Key=DOCUMENT_KEY)["Body"].read()
+    problems = []
+    if response["statusCode"] != 201:
+        problems.append(f"answered {response['statusCode']}: {response.get('body')}")
+    if body != SAMPLE_LETTER.encode():
+        problems.append(f"wrote {body!r}, expected {SAMPLE_LETTER.encode()!r}")
+    if sends != len(calls):
+        problems.append(f"{sends} HTTP sends for {len(calls)} calls: retries distort the timing")
+    if elapsed < sends * fakeaws.TRAFFIC.delay:
+        problems.append(f"{elapsed * 1000:.1f} ms for {sends} sends: the delay is not applied")
+    if problems:
+        raise SystemExit(f"bench: sanity check of {name} failed: " + "; ".join(problems))
+    return calls
+
+
+def warm_latency(handlers: dict[str, Handler], runs: int, warmup: int) -> dict[str, list[float]]:
+    """Seconds per letter, interleaving the handlers (order alternating) so drift hits both."""
+    samples: dict[str, list[float]] = {name: [] for name in handlers}
+    names = list(handlers)
+    for i in range(warmup + runs):
+        for name in names if i % 2 else reversed(names):
+            start = time.perf_counter()
+            response = handlers[name](proxy_event(f"warm-{i}"), lambda_context())
+            elapsed = time.perf_counter() - start
+            if response["statusCode"] != 201:
+                raise SystemExit(f"bench: {name} answered {response['statusCode']} when warm")
+            if i >= warmup:
+                samples[name].append(elapsed)
+    return samples
+
+
+def cold_run(target: str, phase: str) -> dict:
+    """One ``bench.cold`` run in a fresh interpreter with the same venv and environment."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.cold", target, phase],
+        cwd=PROJECT_DIR,
+        env=fakeaws.clean_env(dict(os.environ)),
+        capture_output=True,
+        text=True,
+        timeout=COLD_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench: cold {phase} of {target} failed:\n{done.stderr}")
+    result = json.loads(done.stdout)
+    if phase == "letter" and result["status"] != 201:
+        raise SystemExit(f"bench: cold letter of {target} answered {result['status']}")
+    return result
+
+
+def cold_medians(targets: list[str], phase: str, runs: int) -> dict[str, float]:
+    """Median seconds over ``runs`` fresh interpreters per target, after one discarded run.
+
+    The discarded run writes the bytecode caches (unless PYTHONDONTWRITEBYTECODE
+    is set, as on Lambda, whose code directory is read-only); the targets
+    alternate so that anything else going on at the time falls on both.
+    """
+    samples: dict[str, list[float]] = {target: [] for target in targets}
+    for i in range(runs + 1):
+        for target in targets if i % 2 else reversed(targets):
+            seconds = cold_run(target, phase)["seconds"]
+            if i:
+                samples[target].append(seconds)
+    return {target: statistics.median(values) for target, values in samples.items()}
