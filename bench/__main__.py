@@ -14,7 +14,7 @@ from bench import fakeaws, measure
 from bench.handlers import TARGETS, load
 from bench.report import Row, markdown_table, ratio_row, text_table
 
-WARM_RUNS = 30
+WARM_RUNS = 60
 WARMUP_RUNS = 5
 COLD_RUNS = 15
 DOCGEN_CALLS = 2
