@@ -1,6 +1,7 @@
 """docgen's HTTP routes. Each reads the request, calls a service, and answers."""
 
 import uuid
+from collections.abc import Callable
 
 from chalice import Chalice, Response
 from chalice.app import Request
@@ -19,7 +20,7 @@ letters = LetterService(DynamoDBRepository(), S3DocumentStore())
 
 
 @app.middleware("http")
-def add_standard_headers(request: Request, get_response) -> Response:
+def add_standard_headers(request: Request, get_response: Callable[[Request], Response]) -> Response:
     """Every response is labelled JSON and carries ``X-Request-Id``; a 503, ``Retry-After``.
 
     Chalice leaves ``Content-Type`` to API Gateway's default; we say it.

@@ -3,16 +3,13 @@
 Pure domain code: no boto3, no HTTP.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Customer:
     customer_id: str
     name: str
-    attributes: Mapping[str, Any] = field(default_factory=dict)
     version: int = 0
 
 
