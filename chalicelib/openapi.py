@@ -122,8 +122,8 @@ SPEC: dict[str, Any] = {
                 "operationId": "generateDocument",
                 "summary": "Render the customer's letter from the template and store it in S3.",
                 "description": "Reads the customer and the template in one consistent "
-                "BatchGetItem, renders `<greeting>\\n<text>` and writes it with one "
-                "PutObject (SSE) at `<customerId>/<docType>.<format>`, replacing any "
+                "BatchGetItem, renders `<greeting>\\n<text>` (Jinja2, sandboxed) and writes "
+                "it with one PutObject (SSE) at `<customerId>/<docType>.<format>`, replacing any "
                 "earlier one. Nothing is written on any error.",
                 "parameters": [
                     {
@@ -151,6 +151,11 @@ SPEC: dict[str, Any] = {
                     "400": {"$ref": "#/components/responses/BadRequest"},
                     "404": _error(
                         "The customer or the template does not exist; the message says which."
+                    ),
+                    "422": _error(
+                        "The template cannot be rendered for this customer (undefined "
+                        "variable, forbidden access, syntax error, output over 1 MiB); "
+                        "the message says what. Nothing was written."
                     ),
                     **_AWS_ERRORS,
                 },

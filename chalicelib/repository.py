@@ -6,6 +6,7 @@ nothing but ``PK`` and ``data`` (as the sample seeds them) are version 0.
 """
 
 import time
+from decimal import Decimal
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -83,8 +84,28 @@ def _version(item: dict) -> int:
     return int(item["version"]["N"]) if "version" in item else 0
 
 
+def _plain(value: dict) -> Any:
+    """A DynamoDB attribute value as plain Python (numbers as ``Decimal``, exactly)."""
+    kind, raw = next(iter(value.items()))
+    if kind == "N":
+        return Decimal(raw)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {name: _plain(inner) for name, inner in raw.items()}
+    if kind == "L":
+        return [_plain(inner) for inner in raw]
+    return raw  # S, BOOL
+
+
 def _customer(customer_id: str, item: dict) -> Customer:
-    return Customer(customer_id=customer_id, name=item["data"]["S"], version=_version(item))
+    attributes = _plain(item["attributes"]) if "attributes" in item else {}
+    return Customer(
+        customer_id=customer_id,
+        name=item["data"]["S"],
+        attributes=attributes,
+        version=_version(item),
+    )
 
 
 def _template(doc_type: str, item: dict) -> Template:

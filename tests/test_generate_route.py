@@ -258,3 +258,36 @@ def test_every_response_has_a_request_id(client: Client, aws: AWS) -> None:
     ids = [response.headers["X-Request-Id"] for response in responses]
     assert all(len(request_id) == 32 for request_id in ids)
     assert len(set(ids)) == len(ids)
+
+
+def test_attributes_and_jinja_reach_the_letter(client: Client, aws: AWS) -> None:
+    aws.put_item(
+        PK={"S": "C#ann"},
+        data={"S": "Ann"},
+        attributes={"M": {"plan": {"S": "Gold"}, "seats": {"N": "3"}, "vip": {"BOOL": True}}},
+    )
+    aws.put_item(
+        PK={"S": "D#Renewal"},
+        data={"S": "Your {{ attributes.plan }} plan, {{ attributes.seats }} seats.\n"},
+        greeting={"S": "Hello {{ name }},"},
+    )
+
+    response = client.http.post("/customers/ann/documents/Renewal")
+
+    assert response.status_code == 201
+    assert aws.objects() == {"ann/Renewal.txt": b"Hello Ann,\nYour Gold plan, 3 seats.\n"}
+
+
+def test_unrenderable_template_is_422_and_writes_nothing(client: Client, aws: AWS) -> None:
+    aws.put_item(PK={"S": "D#Broken"}, data={"S": "Hi {{ name.__class__ }}"})
+
+    response = client.http.post("/customers/TestCustomer/documents/Broken")
+
+    assert response.status_code == 422
+    assert body(response) == {
+        "Code": "UnprocessableEntityError",
+        "Message": "template Broken cannot be rendered: "
+        "access to attribute '__class__' of 'str' object is unsafe.",
+    }
+    assert aws.objects() == {}
+    assert aws.calls == ["BatchGetItem"]

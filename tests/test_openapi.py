@@ -34,7 +34,7 @@ def test_describes_exactly_the_app_routes(client: Client) -> None:
 def test_generate_route_documents_every_status_it_returns(client: Client) -> None:
     operation = spec(client)["paths"]["/customers/{customerId}/documents/{docType}"]["post"]
 
-    assert set(operation["responses"]) == {"201", "400", "404", "500", "503"}
+    assert set(operation["responses"]) == {"201", "400", "404", "422", "500", "503"}
 
 
 def test_health(client: Client) -> None:
