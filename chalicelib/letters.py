@@ -16,6 +16,7 @@ class Customer:
     name: str
     attributes: Mapping[str, Any] = field(default_factory=dict)
     version: int = 0
+    updated_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class Template:
     text: str
     greeting: str | None = None
     """``None`` means the default greeting; ``""`` means no greeting line."""
+    description: str | None = None
     version: int = 0
+    updated_at: str | None = None
 
 
 def render_letter(customer: Customer, template: Template) -> str:

@@ -1,31 +1,21 @@
 """Customers and templates, stored in the original sample's single DynamoDB table.
 
-Layout (hash key ``PK`` only): ``C#<customerId>`` holds a customer's name in
-``data``; ``D#<docType>`` holds a template's text in ``data``. Items with
-nothing but ``PK`` and ``data`` (as the sample seeds them) are version 0.
+The item layout is in ``chalicelib.items``.
 """
 
 import time
-from decimal import Decimal
 from functools import cached_property
 from typing import Any, Protocol
 
 from chalicelib.aws import make_client, required_env, unavailable_on_aws_faults
 from chalicelib.errors import unavailable
+from chalicelib.items import customer_from_item, customer_key, template_from_item, template_key
 from chalicelib.letters import Customer, Template
 
 # DynamoDB may hand keys back unprocessed when it is throttling; we ask again
 # this many times (short waits, inside the request's time budget) before a 503.
 _UNPROCESSED_RETRIES = 2
 _UNPROCESSED_WAIT_SECONDS = 0.05
-
-
-def customer_key(customer_id: str) -> str:
-    return f"C#{customer_id}"
-
-
-def template_key(doc_type: str) -> str:
-    return f"D#{doc_type}"
 
 
 class Repository(Protocol):
@@ -56,11 +46,11 @@ class DynamoDBRepository:
     ) -> tuple[Customer | None, Template | None]:
         """Both items in one strongly consistent ``BatchGetItem``."""
         items = self._batch_get([customer_key(customer_id), template_key(doc_type)])
-        customer_item = items.get(customer_key(customer_id))
-        template_item = items.get(template_key(doc_type))
+        customer = items.get(customer_key(customer_id))
+        template = items.get(template_key(doc_type))
         return (
-            None if customer_item is None else _customer(customer_id, customer_item),
-            None if template_item is None else _template(doc_type, template_item),
+            None if customer is None else customer_from_item(customer),
+            None if template is None else template_from_item(template),
         )
 
     def _batch_get(self, keys: list[str]) -> dict[str, dict]:
@@ -78,41 +68,6 @@ class DynamoDBRepository:
                 if not request:
                     return found
         raise unavailable("DynamoDB")
-
-
-def _version(item: dict) -> int:
-    return int(item["version"]["N"]) if "version" in item else 0
-
-
-def _plain(value: dict) -> Any:
-    """A DynamoDB attribute value as plain Python (numbers as ``Decimal``, exactly)."""
-    kind, raw = next(iter(value.items()))
-    if kind == "N":
-        return Decimal(raw)
-    if kind == "NULL":
-        return None
-    if kind == "M":
-        return {name: _plain(inner) for name, inner in raw.items()}
-    if kind == "L":
-        return [_plain(inner) for inner in raw]
-    return raw  # S, BOOL
-
-
-def _customer(customer_id: str, item: dict) -> Customer:
-    attributes = _plain(item["attributes"]) if "attributes" in item else {}
-    return Customer(
-        customer_id=customer_id,
-        name=item["data"]["S"],
-        attributes=attributes,
-        version=_version(item),
-    )
-
-
-def _template(doc_type: str, item: dict) -> Template:
-    greeting = item["greeting"]["S"] if "greeting" in item else None
-    return Template(
-        doc_type=doc_type, text=item["data"]["S"], greeting=greeting, version=_version(item)
-    )
 
 
 class InMemoryRepository:
