@@ -6,9 +6,12 @@ from collections.abc import Callable
 from chalice import Chalice, Response
 from chalice.app import Request
 
+from chalicelib.catalog import CUSTOMERS, TEMPLATES, CatalogService
 from chalicelib.errors import RETRY_AFTER_SECONDS
+from chalicelib.http import etag, read_json
 from chalicelib.openapi import SPEC
 from chalicelib.repository import DynamoDBRepository
+from chalicelib.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
 from chalicelib.service import LetterService
 from chalicelib.storage import S3DocumentStore
 
@@ -16,7 +19,10 @@ app = Chalice(app_name="docgen")
 
 # Cheap to build: the boto3 clients inside are made on first use and kept
 # for as long as the Lambda container stays warm.
-letters = LetterService(DynamoDBRepository(), S3DocumentStore())
+repository = DynamoDBRepository()
+letters = LetterService(repository, S3DocumentStore())
+catalog = CatalogService(repository)
+JSON = ["application/json"]
 
 
 @app.middleware("http")
@@ -26,7 +32,8 @@ def add_standard_headers(request: Request, get_response: Callable[[Request], Res
     Chalice leaves ``Content-Type`` to API Gateway's default; we say it.
     """
     response = get_response(request)
-    response.headers.setdefault("Content-Type", "application/json")
+    if response.status_code != 204:
+        response.headers.setdefault("Content-Type", "application/json")
     context = request.context if request is not None else {}
     response.headers["X-Request-Id"] = context.get("requestId") or uuid.uuid4().hex
     if response.status_code == 503:
@@ -50,3 +57,65 @@ def generate_document(customerId: str, docType: str) -> Response:
     document = letters.generate(customerId, docType, (request.query_params or {}).get("format"))
     location = f"{request.context['path']}?format={document['format']}"
     return Response(body=document, status_code=201, headers={"Location": location})
+
+
+def _resource(resource: dict, status_code: int = 200) -> Response:
+    """A customer or template, with its version as a strong ``ETag``."""
+    return Response(resource, status_code=status_code, headers={"ETag": etag(resource["version"])})
+
+
+def _no_content() -> Response:
+    return Response(body="", status_code=204)
+
+
+@app.route("/customers", methods=["GET"])
+def list_customers() -> dict:
+    return catalog.list(CUSTOMERS, app.current_request.query_params or {})
+
+
+@app.route("/customers/{customerId}", methods=["PUT"], content_types=JSON)
+def put_customer(customerId: str) -> Response:
+    request = app.current_request
+    body = read_json(request.raw_body, CUSTOMER_BODY)
+    customer, created = catalog.put(CUSTOMERS, customerId, body, request.headers.get("if-match"))
+    return _resource(customer, 201 if created else 200)
+
+
+@app.route("/customers/{customerId}", methods=["GET"])
+def get_customer(customerId: str) -> Response:
+    return _resource(catalog.get(CUSTOMERS, customerId))
+
+
+@app.route("/customers/{customerId}", methods=["DELETE"])
+def delete_customer(customerId: str) -> Response:
+    catalog.delete(CUSTOMERS, customerId, app.current_request.headers.get("if-match"))
+    return _no_content()
+
+
+@app.route("/templates", methods=["GET"])
+def list_templates() -> dict:
+    return catalog.list(TEMPLATES, app.current_request.query_params or {})
+
+
+@app.route("/templates/{docType}", methods=["PUT"], content_types=JSON)
+def put_template(docType: str) -> Response:
+    request = app.current_request
+    body = read_json(request.raw_body, TEMPLATE_BODY)
+    template, created = catalog.put(TEMPLATES, docType, body, request.headers.get("if-match"))
+    return _resource(template, 201 if created else 200)
+
+
+@app.route("/templates/{docType}", methods=["GET"])
+def get_template(docType: str) -> Response:
+    return _resource(catalog.get(TEMPLATES, docType))
+
+
+@app.route("/templates/{docType}", methods=["DELETE"])
+def delete_template(docType: str) -> Response:
+    catalog.delete(TEMPLATES, docType, app.current_request.headers.get("if-match"))
+    return _no_content()
+
+
+@app.route("/templates/{docType}/preview", methods=["POST"], content_types=JSON)
+def preview_template(docType: str) -> dict:
+    return letters.preview(docType, read_json(app.current_request.raw_body, PREVIEW_BODY))

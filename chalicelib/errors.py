@@ -20,3 +20,15 @@ class ServiceUnavailableError(ChaliceViewError):
 def unavailable(service_label: str) -> ServiceUnavailableError:
     """The one 503 message: which service, and that a retry is the cure."""
     return ServiceUnavailableError(f"{service_label} is unavailable right now; retry later")
+
+
+class PreconditionFailedError(ChaliceViewError):
+    """``If-Match`` named a version that is not the stored one."""
+
+    STATUS_CODE = 412
+
+
+class PayloadTooLargeError(ChaliceViewError):
+    """A request body over its limit."""
+
+    STATUS_CODE = 413

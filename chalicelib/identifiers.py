@@ -4,7 +4,7 @@ import re
 
 from chalice import BadRequestError
 
-_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def require_identifier(field: str, value: str) -> str:
@@ -13,7 +13,7 @@ def require_identifier(field: str, value: str) -> str:
     The value itself is not echoed back: it may hold anything, control
     characters included.
     """
-    if not _IDENTIFIER.fullmatch(value):
+    if not IDENTIFIER.fullmatch(value):
         raise BadRequestError(
             f"{field} must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
             "starting with a letter or a digit"

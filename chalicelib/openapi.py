@@ -7,6 +7,8 @@ route cannot be added without being described here.
 from typing import Any
 
 from chalicelib.documents import DEFAULT_FORMAT, FORMATS
+from chalicelib.http import DEFAULT_PAGE_SIZE, MAX_BODY_BYTES, MAX_PAGE_SIZE
+from chalicelib.schemas import ATTRIBUTES, CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -184,5 +186,200 @@ SPEC: dict[str, Any] = {
             ),
             "InternalServerError": _error("Something unexpected; the message is generic."),
         },
+    },
+}
+
+
+# Customers and templates -------------------------------------------------------
+
+_ETAG = {"description": 'The version, as a strong ETag: `"3"`.', "schema": {"type": "string"}}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'Only if the stored version is this ETag (`"3"`), or exists at all (`*`). '
+    'Items written the original sample\'s way are version `"0"`.',
+    "schema": {"type": "string", "pattern": '^(\\*|"[0-9]{1,15}")$'},
+}
+_PAGING = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_PAGE_SIZE,
+            "default": DEFAULT_PAGE_SIZE,
+        },
+    },
+    {
+        "name": "next",
+        "in": "query",
+        "required": False,
+        "description": "The `next` token of the previous page, as given.",
+        "schema": {"type": "string"},
+    },
+]
+_BODY_ERRORS = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "413": _error(f"The body is over {MAX_BODY_BYTES} bytes."),
+    "415": _error("The body is not `application/json`."),
+}
+_PRECONDITION = {"412": _error("`If-Match` does not hold; the message gives the stored version.")}
+
+
+def _json_body(schema_name: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
+        },
+    }
+
+
+def _resource_paths(
+    collection: str, id_name: str, label: str, resource: str, body: str, summary: str
+) -> dict[str, Any]:
+    item_path = f"{collection}/{{{id_name}}}"
+    ref = {"$ref": f"#/components/schemas/{resource}"}
+    not_found = {"404": _error(f"The {label} does not exist.")}
+    return {
+        collection: {
+            "get": {
+                "operationId": f"list{resource}s",
+                "summary": f"List {label}s, a page at a time, in no particular order.",
+                "parameters": _PAGING,
+                "responses": {
+                    "200": _ok(
+                        f"A page of {label}s; `next` is null on the last page.",
+                        {
+                            "type": "object",
+                            "required": ["items", "next"],
+                            "properties": {
+                                "items": {
+                                    "type": "array",
+                                    "items": {"$ref": f"#/components/schemas/{summary}"},
+                                },
+                                "next": {"type": ["string", "null"]},
+                            },
+                        },
+                    ),
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    **_AWS_ERRORS,
+                },
+            }
+        },
+        item_path: {
+            "parameters": [_identifier(id_name, f"The {label}.")],
+            "put": {
+                "operationId": f"put{resource}",
+                "summary": f"Create or replace a {label}.",
+                "parameters": [_IF_MATCH],
+                "requestBody": _json_body(body),
+                "responses": {
+                    "200": _ok("Replaced.", ref, {"ETag": _ETAG}),
+                    "201": _ok("Created.", ref, {"ETag": _ETAG}),
+                    **_BODY_ERRORS,
+                    **_PRECONDITION,
+                    **_AWS_ERRORS,
+                },
+            },
+            "get": {
+                "operationId": f"get{resource}",
+                "summary": f"Read a {label}.",
+                "responses": {
+                    "200": _ok(f"The {label}.", ref, {"ETag": _ETAG}),
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    **not_found,
+                    **_AWS_ERRORS,
+                },
+            },
+            "delete": {
+                "operationId": f"delete{resource}",
+                "summary": f"Delete a {label}.",
+                "parameters": [_IF_MATCH],
+                "responses": {
+                    "204": {"description": "Deleted.", "headers": {"X-Request-Id": _REQUEST_ID}},
+                    "400": {"$ref": "#/components/responses/BadRequest"},
+                    **not_found,
+                    **_PRECONDITION,
+                    **_AWS_ERRORS,
+                },
+            },
+        },
+    }
+
+
+_STAMPS = {
+    "version": {"type": "integer", "minimum": 0},
+    "updatedAt": {"type": ["string", "null"], "format": "date-time"},
+}
+_CUSTOMER_ID = {"type": "string", "pattern": IDENTIFIER_PATTERN}
+_DOC_TYPE = {"type": "string", "pattern": IDENTIFIER_PATTERN}
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+
+SPEC["paths"] |= _resource_paths(
+    "/customers", "customerId", "customer", "Customer", "CustomerBody", "CustomerSummary"
+)
+SPEC["paths"] |= _resource_paths(
+    "/templates", "docType", "template", "Template", "TemplateBody", "TemplateSummary"
+)
+SPEC["paths"]["/templates/{docType}/preview"] = {
+    "parameters": [_identifier("docType", "The template.")],
+    "post": {
+        "operationId": "previewTemplate",
+        "summary": "Render the letter generation would write, without writing it.",
+        "requestBody": _json_body("PreviewBody"),
+        "responses": {
+            "200": _ok(
+                "The letter.",
+                {
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {"text": {"type": "string"}},
+                },
+            ),
+            **_BODY_ERRORS,
+            "404": _error("The customer or the template does not exist."),
+            "422": _error("The template cannot be rendered for this customer."),
+            **_AWS_ERRORS,
+        },
+    },
+}
+SPEC["components"]["schemas"] |= {
+    "CustomerBody": CUSTOMER_BODY,
+    "TemplateBody": TEMPLATE_BODY,
+    "PreviewBody": PREVIEW_BODY,
+    "Customer": {
+        "type": "object",
+        "required": ["customerId", "name", "attributes", "version", "updatedAt"],
+        "properties": {
+            "customerId": _CUSTOMER_ID,
+            "name": {"type": "string"},
+            "attributes": ATTRIBUTES,
+            **_STAMPS,
+        },
+    },
+    "CustomerSummary": {
+        "type": "object",
+        "required": ["customerId", "name", "version", "updatedAt"],
+        "properties": {"customerId": _CUSTOMER_ID, "name": {"type": "string"}, **_STAMPS},
+    },
+    "Template": {
+        "type": "object",
+        "required": ["docType", "text", "greeting", "description", "version", "updatedAt"],
+        "properties": {
+            "docType": _DOC_TYPE,
+            "text": {"type": "string"},
+            "greeting": _NULLABLE_TEXT,
+            "description": _NULLABLE_TEXT,
+            **_STAMPS,
+        },
+    },
+    "TemplateSummary": {
+        "type": "object",
+        "required": ["docType", "description", "version", "updatedAt"],
+        "properties": {"docType": _DOC_TYPE, "description": _NULLABLE_TEXT, **_STAMPS},
     },
 }

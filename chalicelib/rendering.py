@@ -58,14 +58,12 @@ def _render(source: str, variables: Mapping[str, Any], budget: RenderBudget) -> 
     if not has_jinja_syntax(source):
         budget.spend_bytes(source)
         return source
-    from jinja2 import TemplateError, TemplateSyntaxError
+    from jinja2 import TemplateError
 
-    try:
-        template = _compile(source)
-    except TemplateSyntaxError as error:
-        raise UnprocessableEntityError(
-            f"syntax error on line {error.lineno}: {error.message}"
-        ) from None
+    problem = syntax_error(source)
+    if problem:
+        raise UnprocessableEntityError(problem)
+    template = _compile(source)
     chunks: list[str] = []
     try:
         for chunk in template.generate(**variables, range=_counted_range(budget)):
@@ -85,6 +83,19 @@ def check_syntax(source: str) -> None:
     """Raise Jinja2's ``TemplateSyntaxError`` (with ``lineno``) if ``source`` cannot compile."""
     if has_jinja_syntax(source):
         _compile(source)
+
+
+def syntax_error(source: str) -> str | None:
+    """What keeps ``source`` from compiling (``syntax error on line 2: ...``), or None."""
+    if not has_jinja_syntax(source):
+        return None
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        _compile(source)
+    except TemplateSyntaxError as error:
+        return f"syntax error on line {error.lineno}: {error.message}"
+    return None
 
 
 def _counted_range(budget: RenderBudget) -> Callable[..., Iterator[int]]:

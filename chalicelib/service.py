@@ -1,14 +1,15 @@
 """The service layer: what generating a document means, whatever stores it."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from chalice import NotFoundError
 
 from chalicelib.budget import time_budget
 from chalicelib.documents import StoredDocument, document_key, iso_utc, parse_format
 from chalicelib.identifiers import require_identifier
-from chalicelib.letters import render_letter
+from chalicelib.letters import Customer, Template, render_letter
 from chalicelib.repository import Repository
 from chalicelib.storage import DocumentStore
 
@@ -39,16 +40,10 @@ class LetterService:
         Every input is checked before the first AWS call, and nothing is
         written unless the letter is complete.
         """
-        require_identifier("customerId", customer_id)
-        require_identifier("docType", doc_type)
         fmt = parse_format(format_name)
         with time_budget(self.time_budget_seconds):
-            customer, template = self.repository.get_customer_and_template(customer_id, doc_type)
-            if customer is None:
-                raise NotFoundError(f"customer {customer_id} does not exist")
-            if template is None:
-                raise NotFoundError(f"template {doc_type} does not exist")
-            body = render_letter(customer, template).encode("utf-8")
+            template, letter = self._compose(customer_id, doc_type)
+            body = letter.encode("utf-8")
             generated_at = self.clock()
             key = document_key(customer_id, doc_type, fmt)
             version_id = self.store.put(
@@ -69,3 +64,31 @@ class LetterService:
             generated_at=generated_at,
         )
         return document.describe(*self.store.presign(key, generated_at))
+
+    def preview(self, doc_type: str, body: Mapping[str, Any]) -> dict:
+        """The letter ``generate`` would write, for a stored or an inline customer; no write.
+
+        A stored customer goes through exactly generation's read and render.
+        An inline one has no ``customerId``: it renders as the empty string.
+        """
+        with time_budget(self.time_budget_seconds):
+            if "customerId" in body:
+                return {"text": self._compose(body["customerId"], doc_type)[1]}
+            require_identifier("docType", doc_type)
+            template = self.repository.get_template(doc_type)
+        if template is None:
+            raise NotFoundError(f"template {doc_type} does not exist")
+        inline = body["customer"]
+        customer = Customer("", inline["name"], inline.get("attributes", {}))
+        return {"text": render_letter(customer, template)}
+
+    def _compose(self, customer_id: str, doc_type: str) -> tuple[Template, str]:
+        """Check the identifiers, read both items in one call, render the letter."""
+        require_identifier("customerId", customer_id)
+        require_identifier("docType", doc_type)
+        customer, template = self.repository.get_customer_and_template(customer_id, doc_type)
+        if customer is None:
+            raise NotFoundError(f"customer {customer_id} does not exist")
+        if template is None:
+            raise NotFoundError(f"template {doc_type} does not exist")
+        return template, render_letter(customer, template)

@@ -11,6 +11,7 @@ from moto import mock_aws
 
 import app as app_module
 from chalicelib.aws import make_client
+from chalicelib.catalog import CatalogService
 from chalicelib.repository import DynamoDBRepository
 from chalicelib.service import LetterService
 from chalicelib.storage import S3DocumentStore
@@ -88,6 +89,7 @@ def service(aws: AWS, monkeypatch: pytest.MonkeyPatch) -> LetterService:
         clock=lambda: NOW,
     )
     monkeypatch.setattr(app_module, "letters", fresh)
+    monkeypatch.setattr(app_module, "catalog", CatalogService(fresh.repository, clock=lambda: NOW))
     return fresh
 
 

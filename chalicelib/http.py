@@ -1,0 +1,85 @@
+"""Reading what a request carries: JSON bodies, ``If-Match``, paging parameters."""
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from chalice import BadRequestError
+
+from chalicelib.errors import PayloadTooLargeError
+from chalicelib.identifiers import IDENTIFIER
+from chalicelib.repository import ANY_VERSION, Expected
+from chalicelib.schemas import validate
+
+MAX_BODY_BYTES = 256 * 1024
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+_ETAG = re.compile(r'"(\d{1,15})"')
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_json(raw_body: bytes | None, schema: dict[str, Any]) -> dict[str, Any]:
+    """The body as JSON that ``schema`` accepts, or a 413 or 400 that says why not."""
+    raw = raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(
+            f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted"
+        )
+    try:
+        body = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
+        raise BadRequestError("the body is not valid JSON") from None
+    validate(schema, body)
+    return body
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> Expected:
+    """``If-Match``: absent (no condition), ``*`` (must exist) or one strong ETag."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value == "*":
+        return ANY_VERSION
+    match = _ETAG.fullmatch(value)
+    if match is None:
+        raise BadRequestError('If-Match must be one ETag as given by this API, such as "3", or *')
+    return int(match.group(1))
+
+
+def page_size(query: Mapping[str, str]) -> int:
+    raw = query.get("limit")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise BadRequestError(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    return int(raw)
+
+
+def encode_token(key: str) -> str:
+    """An opaque ``next`` token: where the next page starts."""
+    return base64.urlsafe_b64encode(json.dumps({"after": key}).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str | None, prefix: str) -> str | None:
+    """The key a ``next`` token continues after, if this list gave the token out."""
+    if token is None:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))["after"]
+        valid = isinstance(key, str) and key.startswith(prefix)
+        if valid and IDENTIFIER.fullmatch(key[len(prefix) :]):
+            return key
+    except (ValueError, UnicodeError, binascii.Error, KeyError, TypeError):
+        pass
+    raise BadRequestError("next must be a token from this list's previous page")
