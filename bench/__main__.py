@@ -10,7 +10,7 @@ import statistics
 import sys
 from importlib.metadata import version
 
-from bench import fakeaws, measure
+from bench import fakeaws, measure, render
 from bench.handlers import TARGETS, load
 from bench.report import Row, markdown_table, ratio_row, text_table
 
@@ -93,7 +93,12 @@ def main() -> int:
     progress(f"cold first letter: {args.cold + 1} fresh interpreters each")
     cold_letter = measure.cold_medians(list(TARGETS), "letter", args.cold)
 
+    progress("render time: typical and large templates against naive Jinja2")
     rows = build_rows(calls, warm, cold_import, cold_letter)
+    rows += [
+        ratio_row(f"{metric} (baseline: naive Jinja2)", ours, naive, None)
+        for metric, (ours, naive) in render.render_times().items()
+    ]
     print(markdown_table(rows) if args.markdown else text_table(rows))
     print()
     bullet = "- " if args.markdown else ""
