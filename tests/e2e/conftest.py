@@ -180,8 +180,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     try:
         moto = Process(
             "moto's server",
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(moto_port)],
-            workdir,
+            # One request at a time: DynamoDB's per-call atomicity (see the module).
+            [sys.executable, "-m", "tools.serial_emulator", "--port", str(moto_port)],
+            PROJECT_DIR,
             env,
             workdir / "moto.log",
         )
