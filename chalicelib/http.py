@@ -20,8 +20,31 @@ MAX_PAGE_SIZE = 100
 _ETAG = re.compile(r'"(\d{1,15})"')
 
 
+# DynamoDB stores numbers of up to 38 significant digits, 1e-130 to 1e126 in size.
+_MAX_INT_DIGITS = 38
+_FLOAT_RANGE = (1e-130, 1e126)
+
+
+class _UnstorableNumber(ValueError):
+    pass
+
+
 def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+def _storable_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise _UnstorableNumber(text)
+    return int(text)
+
+
+def _storable_float(text: str) -> float:
+    number = float(text)
+    smallest, largest = _FLOAT_RANGE
+    if number != 0 and not smallest <= abs(number) < largest:  # inf and nan fail too
+        raise _UnstorableNumber(text)
+    return number
 
 
 def read_json(raw_body: bytes | None, schema: dict[str, Any]) -> dict[str, Any]:
@@ -32,7 +55,17 @@ def read_json(raw_body: bytes | None, schema: dict[str, Any]) -> dict[str, Any]:
             f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted"
         )
     try:
-        body = json.loads(raw, parse_constant=_no_constants)
+        body = json.loads(
+            raw,
+            parse_constant=_no_constants,
+            parse_int=_storable_int,
+            parse_float=_storable_float,
+        )
+    except _UnstorableNumber as error:
+        raise BadRequestError(
+            f"the number {str(error)[:50]} cannot be stored: numbers may have at most "
+            f"{_MAX_INT_DIGITS} digits and be between 1e-130 and 1e126 in size"
+        ) from None
     except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         raise BadRequestError("the body is not valid JSON") from None
     validate(schema, body)

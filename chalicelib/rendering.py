@@ -79,12 +79,6 @@ def _render(source: str, variables: Mapping[str, Any], budget: RenderBudget) -> 
     return "".join(chunks)
 
 
-def check_syntax(source: str) -> None:
-    """Raise Jinja2's ``TemplateSyntaxError`` (with ``lineno``) if ``source`` cannot compile."""
-    if has_jinja_syntax(source):
-        _compile(source)
-
-
 def syntax_error(source: str) -> str | None:
     """What keeps ``source`` from compiling (``syntax error on line 2: ...``), or None."""
     if not has_jinja_syntax(source):
@@ -95,6 +89,8 @@ def syntax_error(source: str) -> str | None:
         _compile(source)
     except TemplateSyntaxError as error:
         return f"syntax error on line {error.lineno}: {error.message}"
+    except RecursionError:  # Jinja2's parser recurses once per level of nesting
+        return "syntax error: expressions or blocks nested too deeply"
     return None
 
 

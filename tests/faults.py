@@ -1,10 +1,12 @@
 """Faults injected at botocore's ``before-send``: below the retry loop, above the wire.
 
 A hook registered on a client's ``before-send.<service>.<Operation>`` runs
-before moto's own stubber; when it returns a response botocore takes that
-as the wire's answer, and when it raises, botocore sees a failed attempt.
-Either way the standard retry handler, the timeouts and the time budget
-all run for real.
+before moto's own stubber. When it raises, botocore sees a failed attempt
+and moto never sees the request. When it returns a response, botocore
+takes that as the answer, but moto's stubber still runs and carries the
+request out (botocore calls every ``before-send`` handler): like a request
+that AWS performed but whose answer was lost. Either way the standard
+retry handler, the timeouts and the time budget all run for real.
 """
 
 import json

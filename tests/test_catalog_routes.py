@@ -409,3 +409,31 @@ def test_preview_of_an_unrenderable_template_is_422(client: Client, aws: AWS) ->
         "UnprocessableEntityError",
         "template Strict cannot be rendered: 'dict object' has no attribute 'plan'",
     )
+
+
+@pytest.mark.parametrize(
+    "raw_number", ["1e400", "-1e400", "1e-200", "123456789012345678901234567890123456789"]
+)
+def test_numbers_dynamodb_cannot_store_are_400(client: Client, aws: AWS, raw_number: str) -> None:
+    raw = '{"name": "A", "attributes": {"n": ' + raw_number + "}}"
+
+    response = put(client, "/customers/ann", raw)
+
+    assert response.status_code == 400
+    assert body(response) == error(
+        "BadRequestError",
+        f"the number {raw_number} cannot be stored: numbers may have at most 38 digits "
+        "and be between 1e-130 and 1e126 in size",
+    )
+    assert stored(aws, "C#ann") is None
+
+
+def test_deeply_nested_template_is_400_not_500(client: Client, aws: AWS) -> None:
+    text = "{{ " + "(" * 200 + "1" + ")" * 200 + " }}"
+
+    response = put(client, "/templates/Deep", {"text": text})
+
+    assert response.status_code == 400
+    assert body(response) == error(
+        "BadRequestError", "text has a syntax error: expressions or blocks nested too deeply"
+    )
