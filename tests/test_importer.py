@@ -1,0 +1,750 @@
+"""The bulk importer and exporter (tools.importer) against moto's DynamoDB."""
+
+import io
+import json
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.aws import make_client
+from chalicelib.items import customer_from_item, template_from_item
+from chalicelib.letters import render_letter
+from tests.conftest import AWS, NOW, TABLE, record_calls
+from tests.faults import dynamodb_error, dynamodb_ok
+from tools import importer
+from tools.importer import Problem, Progress, Summary, export_file, import_file
+from tools.rowfiles import FileError
+from tools.stack import PROJECT_DIR, SAMPLE_ITEMS, create_table
+
+SAMPLES = PROJECT_DIR / "samples"
+LATER = NOW + timedelta(hours=1)
+STAMP = {"S": "2026-11-23T21:00:00Z"}
+LATER_STAMP = {"S": "2026-11-23T22:00:00Z"}
+SEEDED = {item["PK"]["S"]: item for item in SAMPLE_ITEMS}
+
+
+@pytest.fixture
+def slept() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def log() -> io.StringIO:
+    return io.StringIO()
+
+
+@pytest.fixture
+def run(aws: AWS, slept: list[float], log: io.StringIO) -> Any:
+    """``import_file`` into the dev table at ``NOW`` (or ``at``), waits and messages recorded."""
+
+    def run_import(path: Path, at: Any = NOW, client: Any = None, table: str = TABLE) -> Summary:
+        return import_file(
+            path,
+            client or aws.dynamodb,
+            table,
+            clock=lambda: at,
+            sleep=slept.append,
+            log=log,
+        )
+
+    return run_import
+
+
+def jsonl(tmp_path: Path, *rows: dict | str, name: str = "rows.jsonl") -> Path:
+    """A JSON Lines file; a str is written as the line itself (for broken rows)."""
+    path = tmp_path / name
+    lines = (row if isinstance(row, str) else json.dumps(row, ensure_ascii=False) for row in rows)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def customer(customer_id: str, name: str, **attributes: Any) -> dict:
+    row = {"kind": "customer", "customerId": customer_id, "name": name}
+    return row | ({"attributes": attributes} if attributes else {})
+
+
+def template(doc_type: str, text: str, **optional: str) -> dict:
+    return {"kind": "template", "docType": doc_type, "text": text, **optional}
+
+
+def stored(aws: AWS, table: str = TABLE) -> dict[str, dict]:
+    """Every item of ``table`` by PK."""
+    items = aws.dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
+    return {item["PK"]["S"]: item for item in items}
+
+
+def without_version(items: dict[str, dict]) -> dict[str, dict]:
+    drop = ("version", "updatedAt")
+    return {key: {k: v for k, v in item.items() if k not in drop} for key, item in items.items()}
+
+
+def counts(summary: Summary) -> tuple[int, int, int, int, int, int]:
+    return (
+        summary.rows,
+        summary.written,
+        summary.unchanged,
+        summary.bad,
+        summary.superseded,
+        summary.failed,
+    )
+
+
+# Importing
+
+
+def test_good_rows_become_exactly_these_items(aws: AWS, run: Any, tmp_path: Path) -> None:
+    path = jsonl(
+        tmp_path,
+        customer("ZoeLukasz", "Zoë Łukasz Ωμέγα Дмитрий", city="Kraków", visits=12, ratio=0.5),
+        customer("flags", "Flags", vip=True, note=None, big=10**30),
+        template(
+            "Summary",
+            "{% for key, value in attributes|dictsort %}{{ key }}={{ value }}\n{% endfor %}",
+            greeting="Hello {{ name }},",
+            description="every attribute",
+        ),
+        template("Bare", "Just this.", greeting=""),
+    )
+
+    summary = run(path)
+
+    assert counts(summary) == (4, 4, 0, 0, 0, 0)
+    assert summary.problems == []
+    assert summary.exit_code == 0
+    assert summary.line() == "imported 4 rows: 4 written, 0 unchanged, 0 bad"
+    version_1 = {"version": {"N": "1"}, "updatedAt": STAMP}
+    assert stored(aws) == SEEDED | {
+        "C#ZoeLukasz": {
+            "PK": {"S": "C#ZoeLukasz"},
+            "data": {"S": "Zoë Łukasz Ωμέγα Дмитрий"},
+            "attributes": {
+                "M": {"city": {"S": "Kraków"}, "visits": {"N": "12"}, "ratio": {"N": "0.5"}}
+            },
+            **version_1,
+        },
+        "C#flags": {
+            "PK": {"S": "C#flags"},
+            "data": {"S": "Flags"},
+            "attributes": {
+                "M": {"vip": {"BOOL": True}, "note": {"NULL": True}, "big": {"N": str(10**30)}}
+            },
+            **version_1,
+        },
+        "D#Summary": {
+            "PK": {"S": "D#Summary"},
+            "data": {
+                "S": "{% for key, value in attributes|dictsort %}{{ key }}={{ value }}\n"
+                "{% endfor %}"
+            },
+            "greeting": {"S": "Hello {{ name }},"},
+            "description": {"S": "every attribute"},
+            **version_1,
+        },
+        "D#Bare": {
+            "PK": {"S": "D#Bare"},
+            "data": {"S": "Just this."},
+            "greeting": {"S": ""},
+            **version_1,
+        },
+    }
+
+
+def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+) -> None:
+    path = jsonl(
+        tmp_path,
+        customer("good1", "Good One"),
+        customer("bad id", "X"),
+        "",
+        "{not json",
+        customer("B2", ""),
+        template("T1", "{% for x in %}"),
+        '{"kind": "letter"}',
+        '{"kind": "customer", "customerId": "C3", "name": "N", "attributes": {"n": 1e400}}',
+        "[1, 2]",
+        customer("C4", "N") | {"version": 3},
+        template("T2", "ok", greeting="{{ name "),
+        '{"kind": "customer", "customerId": "C5", "name": "N", "attributes": {"x": NaN}}',
+        customer("C6", "N", **{"1st": "x"}),
+        {"kind": "customer", "name": "No Id"},
+        customer("C7", "Line\nbreak"),
+        template("Deep", "{{ " + "(" * 100 + "1" + ")" * 100 + " }}"),
+        template("good2", "Hello {{ name }}"),
+    )
+
+    summary = run(path)
+
+    assert summary.problems == [
+        Problem(
+            2,
+            "customerId must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
+            "starting with a letter or a digit",
+        ),
+        Problem(4, "not valid JSON: Expecting property name enclosed in double quotes at column 2"),
+        Problem(5, "name must be longer than or equal to 1 characters"),
+        Problem(
+            6,
+            "text has a syntax error on line 1: Expected an expression, "
+            "got 'end of statement block'",
+        ),
+        Problem(7, "kind must be 'customer' or 'template'"),
+        Problem(
+            8,
+            "attributes.n must have at most 38 significant digits and a magnitude from 1E-130 "
+            "to below 1E+126 (DynamoDB's limits)",
+        ),
+        Problem(9, "a row must be a JSON object"),
+        Problem(10, "body must not contain {'version'} properties"),
+        Problem(
+            11,
+            "greeting has a syntax error on line 1: unexpected end of template, "
+            "expected 'end of print statement'.",
+        ),
+        Problem(12, "not valid JSON: NaN is not a JSON number"),
+        Problem(
+            13,
+            "attributes must have names of letters, digits and '_' (not starting with a digit), "
+            "at most 64 characters",
+        ),
+        Problem(14, "customerId is required"),
+        Problem(15, "name must not contain control characters"),
+        Problem(16, "text has a syntax error: expressions or blocks nested too deeply"),
+    ]
+    assert counts(summary) == (16, 2, 0, 14, 0, 0)  # the blank line 3 is not a row
+    assert summary.exit_code == 1
+    assert summary.line() == "imported 16 rows: 2 written, 0 unchanged, 14 bad"
+    messages = log.getvalue().splitlines()
+    assert messages[0] == f"{path}:2: customerId must be 1 to 64 characters of A-Z, a-z, 0-9, " + (
+        "'_', '.' or '-', starting with a letter or a digit"
+    )
+    assert len(messages) == 14
+    assert set(stored(aws)) == {*SEEDED, "C#good1", "D#good2"}
+
+
+def test_csv_bad_rows_are_reported_by_the_line_they_start_on(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "kind,id,name,text,greeting,description,attributes\n"
+        'template,Multi,,"line one\nline two\nline three",,,\n'
+        "customer,ok1,Okay,,,,\n"
+        "customer,short,Short\n"
+        "customer,withtext,Name,some text,,,\n"
+        "customer,badattrs,Name,,,,{plan: gold}\n"
+        'customer,list,Name,,,,"[1, 2]"\n'
+        "template,named,Someone,text,,,\n"
+        "\n"
+        "customer,,Nameless,,,,\n",
+        encoding="utf-8",
+    )
+
+    summary = run(path)
+
+    assert summary.problems == [
+        Problem(6, "expected 7 cells, found 3"),
+        Problem(7, "body must not contain {'text'} properties"),
+        Problem(
+            8,
+            "attributes: not valid JSON: Expecting property name enclosed in double quotes "
+            "at column 2",
+        ),
+        Problem(9, "attributes must be object"),
+        Problem(10, "body must not contain {'name'} properties"),
+        Problem(
+            12,
+            "customerId must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
+            "starting with a letter or a digit",
+        ),
+    ]
+    assert counts(summary) == (8, 2, 0, 6, 0, 0)
+    assert stored(aws)["D#Multi"]["data"] == {"S": "line one\nline two\nline three"}
+    assert stored(aws)["C#ok1"]["data"] == {"S": "Okay"}
+
+
+def test_a_rerun_writes_nothing_and_keeps_versions(aws: AWS, run: Any) -> None:
+    run(SAMPLES / "customers-and-templates.jsonl")
+    before = stored(aws)
+    client = record_calls(make_client("dynamodb"), aws)
+
+    summary = run(SAMPLES / "customers-and-templates.jsonl", at=LATER, client=client)
+
+    assert counts(summary) == (9, 0, 9, 0, 0, 0)
+    assert summary.line() == "imported 9 rows: 0 written, 9 unchanged, 0 bad"
+    assert aws.calls == ["BatchGetItem"]
+    assert stored(aws) == before
+
+
+def test_a_changed_row_is_written_with_the_next_version(aws: AWS, run: Any, tmp_path: Path) -> None:
+    run(jsonl(tmp_path, customer("a", "A", plan="gold", seats=2), customer("b", "B")))
+
+    summary = run(
+        jsonl(tmp_path, customer("a", "A", plan="silver", seats=2), customer("b", "B")), at=LATER
+    )
+
+    assert counts(summary) == (2, 1, 1, 0, 0, 0)
+    items = stored(aws)
+    assert items["C#a"] == {
+        "PK": {"S": "C#a"},
+        "data": {"S": "A"},
+        "attributes": {"M": {"plan": {"S": "silver"}, "seats": {"N": "2"}}},
+        "version": {"N": "2"},
+        "updatedAt": LATER_STAMP,
+    }
+    assert items["C#b"]["version"] == {"N": "1"}
+    assert items["C#b"]["updatedAt"] == STAMP
+
+
+def test_equal_numbers_are_unchanged_but_a_boolean_is_not_a_number(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    run(jsonl(tmp_path, customer("a", "A", seats=2, rate=1.5, on=1)))
+
+    same = jsonl(
+        tmp_path,
+        '{"kind": "customer", "customerId": "a", "name": "A", '
+        '"attributes": {"seats": 2.0, "rate": 1.50, "on": 1}}',
+    )
+    assert counts(run(same, at=LATER)) == (1, 0, 1, 0, 0, 0)
+    flipped = jsonl(tmp_path, customer("a", "A", seats=2, rate=1.5, on=True))
+    assert counts(run(flipped, at=LATER)) == (1, 1, 0, 0, 0, 0)
+    assert stored(aws)["C#a"]["attributes"]["M"]["on"] == {"BOOL": True}
+    assert stored(aws)["C#a"]["version"] == {"N": "2"}
+
+
+def test_the_samples_seeded_items_count_as_version_0(aws: AWS, run: Any, tmp_path: Path) -> None:
+    unchanged = jsonl(
+        tmp_path,
+        customer("TestCustomer", "Testing Customer"),
+        template("Welcome", "\nHello and Welcome!\n"),
+    )
+    assert counts(run(unchanged)) == (2, 0, 2, 0, 0, 0)
+    assert stored(aws) == SEEDED  # not even a version added
+
+    changed = jsonl(
+        tmp_path,
+        customer("TestCustomer", "Testing Customer", plan="gold"),
+        template("Welcome", "\nHello and Welcome!\n", description="the sample's letter"),
+    )
+    assert counts(run(changed)) == (2, 2, 0, 0, 0, 0)
+    assert stored(aws) == {
+        "C#TestCustomer": {
+            "PK": {"S": "C#TestCustomer"},
+            "data": {"S": "Testing Customer"},
+            "attributes": {"M": {"plan": {"S": "gold"}}},
+            "version": {"N": "1"},
+            "updatedAt": STAMP,
+        },
+        "D#Welcome": {
+            "PK": {"S": "D#Welcome"},
+            "data": {"S": "\nHello and Welcome!\n"},
+            "description": {"S": "the sample's letter"},
+            "version": {"N": "1"},
+            "updatedAt": STAMP,
+        },
+    }
+
+
+def test_a_dropped_greeting_is_removed_and_other_attributes_are_kept(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    aws.put_item(
+        PK={"S": "D#Note"},
+        data={"S": "x"},
+        greeting={"S": ""},
+        version={"N": "7"},
+        createdAt={"S": "2020-01-01T00:00:00Z"},
+    )
+
+    assert counts(run(jsonl(tmp_path, template("Note", "x")))) == (1, 1, 0, 0, 0, 0)
+
+    assert stored(aws)["D#Note"] == {
+        "PK": {"S": "D#Note"},
+        "data": {"S": "x"},
+        "version": {"N": "8"},
+        "updatedAt": STAMP,
+        "createdAt": {"S": "2020-01-01T00:00:00Z"},
+    }
+
+
+def test_a_key_given_twice_is_written_once_with_the_last_row(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+) -> None:
+    path = jsonl(tmp_path, customer("a", "First"), customer("b", "B"), customer("a", "Second"))
+    client = record_calls(make_client("dynamodb"), aws)
+
+    summary = run(path, client=client)
+
+    assert counts(summary) == (3, 2, 0, 0, 1, 0)
+    assert summary.exit_code == 0
+    assert summary.line() == "imported 3 rows: 2 written, 0 unchanged, 0 bad, 1 superseded"
+    assert log.getvalue() == f"{path}:1: customer a is given again on line 3; the later row wins\n"
+    assert stored(aws)["C#a"]["data"] == {"S": "Second"}
+    assert stored(aws)["C#a"]["version"] == {"N": "1"}
+    assert aws.calls == ["BatchGetItem", "BatchWriteItem"]
+
+
+def test_60_rows_take_3_reads_and_3_writes(aws: AWS, run: Any, tmp_path: Path) -> None:
+    path = jsonl(
+        tmp_path, *(customer(f"c{number:02}", f"Customer {number}") for number in range(60))
+    )
+    client = record_calls(make_client("dynamodb"), aws)
+
+    summary = run(path, client=client)
+
+    assert counts(summary) == (60, 60, 0, 0, 0, 0)
+    assert aws.calls == ["BatchGetItem", "BatchWriteItem"] * 3
+    assert len(stored(aws)) == 60 + len(SEEDED)
+
+
+# DynamoDB pushing back
+
+
+def _instead_of_dynamodb(request: Any, answer: Any) -> Any:
+    """``answer`` as DynamoDB's, with nothing done: moto's own ``before-send`` handler runs
+    after this hook and, its answer ignored, would still carry the request out; so the
+    request it sees is emptied first."""
+    request.body = json.dumps({"RequestItems": {}}).encode()
+    return answer
+
+
+def _unprocess_after(aws: AWS, processed: int) -> Any:
+    """A BatchWriteItem answer that really writes the first ``processed`` items of the
+    request and hands the rest back as unprocessed, as a throttled table does."""
+
+    def answer(request: Any, **_: Any) -> Any:
+        requests = json.loads(request.body)["RequestItems"][TABLE]
+        for put in requests[:processed]:
+            aws.dynamodb.put_item(TableName=TABLE, Item=put["PutRequest"]["Item"])
+        unprocessed = dynamodb_ok({"UnprocessedItems": {TABLE: requests[processed:]}})
+        return _instead_of_dynamodb(request, unprocessed(request))
+
+    return answer
+
+
+def test_unprocessed_items_are_sent_again_after_a_wait(
+    aws: AWS, run: Any, tmp_path: Path, slept: list[float]
+) -> None:
+    path = jsonl(tmp_path, *(customer(f"c{number:02}", f"C {number}") for number in range(25)))
+    client = record_calls(make_client("dynamodb"), aws)
+    answers = [_unprocess_after(aws, 10), _unprocess_after(aws, 5)]
+    client.meta.events.register(
+        "before-send.dynamodb.BatchWriteItem",
+        lambda request, **_: answers.pop(0)(request) if answers else None,
+    )
+
+    summary = run(path, client=client)
+
+    assert counts(summary) == (25, 25, 0, 0, 0, 0)
+    assert aws.sends == ["BatchGetItem"] + ["BatchWriteItem"] * 3
+    assert slept == [0.05, 0.1]
+    assert without_version(stored(aws)) == SEEDED | {
+        f"C#c{number:02}": {"PK": {"S": f"C#c{number:02}"}, "data": {"S": f"C {number}"}}
+        for number in range(25)
+    }
+    assert {item.get("version", {}).get("N") for item in stored(aws).values()} == {None, "1"}
+
+
+def test_items_left_unprocessed_for_good_are_failed_rows(
+    aws: AWS, run: Any, tmp_path: Path, slept: list[float]
+) -> None:
+    path = jsonl(tmp_path, customer("a", "A"), "oops", customer("b", "B"))
+    client = make_client("dynamodb")
+    client.meta.events.register(
+        "before-send.dynamodb.BatchWriteItem",
+        lambda request, **_: _unprocess_after(aws, 0)(request),
+    )
+
+    summary = run(path, client=client)
+
+    reason = "not imported: DynamoDB left it unprocessed after 10 tries (throttled)"
+    assert summary.problems == [
+        Problem(2, "not valid JSON: Expecting value at column 1"),
+        Problem(1, reason),
+        Problem(3, reason),
+    ]
+    assert counts(summary) == (3, 0, 0, 1, 0, 2)
+    assert summary.exit_code == 1
+    assert summary.line() == "imported 3 rows: 0 written, 0 unchanged, 1 bad, 2 failed"
+    assert slept == [0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]
+    assert stored(aws) == SEEDED
+
+
+def test_unprocessed_keys_are_read_again(
+    aws: AWS, run: Any, tmp_path: Path, slept: list[float]
+) -> None:
+    path = jsonl(tmp_path, customer("TestCustomer", "Testing Customer"), customer("new", "New"))
+    client = record_calls(make_client("dynamodb"), aws)
+    answers = [
+        lambda request: _instead_of_dynamodb(
+            request,
+            dynamodb_ok(
+                {"Responses": {}, "UnprocessedKeys": json.loads(request.body)["RequestItems"]}
+            )(request),
+        )
+    ]
+    client.meta.events.register(
+        "before-send.dynamodb.BatchGetItem",
+        lambda request, **_: answers.pop(0)(request) if answers else None,
+    )
+
+    summary = run(path, client=client)
+
+    assert counts(summary) == (2, 1, 1, 0, 0, 0)  # the seeded customer was read, and is the same
+    assert aws.sends == ["BatchGetItem", "BatchGetItem", "BatchWriteItem"]
+    assert slept == [0.05]
+
+
+def test_a_batch_dynamodb_refuses_is_sent_again_so_only_the_culprit_fails(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    path = jsonl(tmp_path, customer("a", "A"), template("Poison", "x"), customer("b", "B"))
+    client = record_calls(make_client("dynamodb"), aws)
+
+    def refuse_poison(request: Any, **_: Any) -> Any:
+        if b"D#Poison" in request.body:
+            return _instead_of_dynamodb(request, dynamodb_error("ValidationException")(request))
+        return None
+
+    client.meta.events.register("before-send.dynamodb.BatchWriteItem", refuse_poison)
+
+    summary = run(path, client=client)
+
+    assert summary.problems == [Problem(2, "not imported: DynamoDB refused it: x")]
+    assert counts(summary) == (3, 2, 0, 0, 0, 1)
+    assert aws.calls == ["BatchGetItem"] + ["BatchWriteItem"] * 4  # the batch, then one each
+    assert set(stored(aws)) == {*SEEDED, "C#a", "C#b"}
+
+
+def test_a_row_larger_than_the_api_accepts_is_bad(aws: AWS, run: Any, tmp_path: Path) -> None:
+    # 100 KiB characters is within the schema, but 400 KiB of UTF-8: over the API's 256 KiB
+    # body limit, and over DynamoDB's 400 KB item limit too.
+    path = jsonl(tmp_path, template("Huge", "😀" * 100 * 1024), customer("a", "A"))
+
+    summary = run(path)
+
+    assert summary.problems == [Problem(1, "the body is 409611 bytes; at most 262144 are accepted")]
+    assert set(stored(aws)) == {*SEEDED, "C#a"}
+
+
+# Progress
+
+
+def test_a_short_import_prints_nothing_but_a_long_one_shows_progress(
+    aws: AWS, tmp_path: Path, log: io.StringIO
+) -> None:
+    path = jsonl(tmp_path, *(customer(f"c{number:02}", f"C {number}") for number in range(60)))
+    ticks = iter([0.0, 0.5, 1.2, 1.5])  # start, then after each of the 3 batches
+
+    import_file(
+        path,
+        aws.dynamodb,
+        TABLE,
+        clock=lambda: NOW,
+        log=log,
+        progress=Progress(log, ticks.__next__),
+    )
+
+    assert log.getvalue() == "50 of 60 rows: 50 written, 0 unchanged, 0 bad\n"
+    short = io.StringIO()
+    import_file(SAMPLES / "customers.csv", aws.dynamodb, TABLE, log=short)
+    assert short.getvalue() == ""
+
+
+# Files that cannot be used at all
+
+
+def test_files_that_cannot_be_read_change_nothing(aws: AWS, run: Any, tmp_path: Path) -> None:
+    wrong_header = tmp_path / "wrong.csv"
+    wrong_header.write_text("kind,customerId,name\ncustomer,a,A\n", encoding="utf-8")
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes(
+        json.dumps(customer("a", "A")).encode() + b"\n" + '{"name": "Zoë"}'.encode("latin-1")
+    )
+
+    with pytest.raises(FileError, match="must be the header kind,id,name,text,greeting,"):
+        run(wrong_header)
+    with pytest.raises(FileError, match="not UTF-8 text"):
+        run(latin1)
+    with pytest.raises(FileError, match="No such file or directory"):
+        run(tmp_path / "missing.jsonl")
+    with pytest.raises(FileError, match=r"must end in \.jsonl or \.csv"):
+        run(tmp_path / "rows.json")
+    assert stored(aws) == SEEDED
+
+
+# Exporting
+
+
+def test_jsonl_export_then_import_into_an_empty_table_gives_the_same_items(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+) -> None:
+    sample = SAMPLES / "customers-and-templates.jsonl"
+    run(sample)
+    exported = tmp_path / "export.jsonl"
+
+    summary = export_file(exported, aws.dynamodb, TABLE, log=log)
+
+    assert summary.line() == "exported 9 rows: 5 customers, 4 templates"
+    assert summary.exit_code == 0
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    as_rows = [json.loads(line, parse_float=Decimal) for line in lines]
+    sample_rows = [
+        json.loads(line, parse_float=Decimal)
+        for line in sample.read_text(encoding="utf-8").splitlines()
+    ]
+    # Sorted: customers, then templates, each by id.
+    assert [row.get("customerId") or row["docType"] for row in as_rows] == [
+        "TestCustomer", "Yamada_Taro", "ZoeLukasz", "acme-ltd", "jane.doe",
+        "AccountSummary", "Notice", "Renewal", "Welcome",
+    ]  # fmt: skip
+    assert sorted(as_rows, key=str) == sorted(sample_rows, key=str)
+    assert lines[2] == (
+        '{"kind": "customer", "customerId": "ZoeLukasz", "name": "Zoë Łukasz Ωμέγα Дмитрий", '
+        '"attributes": {"city": "Kraków", "plan": "gold", "visits": 12}}'
+    )
+    assert '"discount": 0.15, "active": true, "vat_id": null' in lines[3]
+
+    create_table(aws.dynamodb, "docgen-copy")
+    copied = run(exported, table="docgen-copy")
+    assert counts(copied) == (9, 9, 0, 0, 0, 0)
+    assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
+    again = tmp_path / "again.jsonl"
+    export_file(again, aws.dynamodb, "docgen-copy", log=log)
+    assert again.read_bytes() == exported.read_bytes()
+    assert log.getvalue() == ""
+
+
+def test_csv_export_then_import_into_an_empty_table_gives_the_same_items(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+) -> None:
+    assert counts(run(SAMPLES / "customers.csv")) == (5, 4, 1, 0, 0, 0)
+    exported = tmp_path / "export.csv"
+
+    summary = export_file(exported, aws.dynamodb, TABLE, log=log)
+
+    assert summary.line() == "exported 6 rows: 4 customers, 2 templates"
+    assert exported.read_bytes().startswith(
+        b"kind,id,name,text,greeting,description,attributes\r\n"
+        b"customer,TestCustomer,Testing Customer,,,,\r\n"
+    )
+    create_table(aws.dynamodb, "docgen-copy")
+    assert counts(run(exported, table="docgen-copy")) == (6, 6, 0, 0, 0, 0)
+    assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
+    assert stored(aws, "docgen-copy")["D#PlanReminder"]["data"] == {
+        "S": 'Your plan: {{ attributes.plan | default("none") }}.\n'
+        "{% for key, value in attributes|dictsort %}- {{ key }}: {{ value }}\n{% endfor %}"
+    }
+    assert log.getvalue() == ""
+
+
+def test_csv_export_warns_about_what_csv_cannot_hold(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+) -> None:
+    run(jsonl(tmp_path, template("Bare", "x", greeting="")))
+
+    summary = export_file(tmp_path / "out.csv", aws.dynamodb, TABLE, "templates", log=log)
+
+    assert summary.line() == "exported 2 rows: 0 customers, 2 templates, 1 warnings"
+    assert summary.exit_code == 1
+    assert log.getvalue() == (
+        "warning: template Bare: its greeting is empty, which CSV cannot tell from absent; "
+        "export to .jsonl to keep it\n"
+    )
+
+
+def test_export_by_kind_and_what_it_cannot_export(
+    aws: AWS, tmp_path: Path, log: io.StringIO
+) -> None:
+    aws.put_item(PK={"S": "C#nameless"})
+    aws.put_item(PK={"S": "C#bad id"}, data={"S": "Odd"})
+    aws.put_item(PK={"S": "X#other"}, data={"S": "not ours"})
+    path = tmp_path / "customers.jsonl"
+
+    summary = export_file(path, aws.dynamodb, TABLE, "customers", log=log)
+
+    assert summary.line() == "exported 2 rows: 2 customers, 0 templates, 2 warnings"
+    assert path.read_text(encoding="utf-8") == (
+        '{"kind": "customer", "customerId": "TestCustomer", "name": "Testing Customer"}\n'
+        '{"kind": "customer", "customerId": "bad id", "name": "Odd"}\n'
+    )
+    assert sorted(log.getvalue().splitlines()) == [
+        "warning: C#bad id: exported, but importing it would fail: customerId must be 1 to 64 "
+        "characters of A-Z, a-z, 0-9, '_', '.' or '-', starting with a letter or a digit",
+        "warning: C#nameless: skipped, not an item this tool can write (KeyError('data'))",
+    ]
+
+
+# The command line
+
+
+def test_the_command_line(
+    aws: AWS, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DYNAMODB_TABLE_NAME", raising=False)  # so --stage dev names the table
+    sample = str(SAMPLES / "customers-and-templates.jsonl")
+
+    assert importer.main(["import", sample, "--stage", "dev"]) == 0
+    assert capsys.readouterr() == ("imported 9 rows: 7 written, 2 unchanged, 0 bad\n", "")
+    exported = tmp_path / "out.jsonl"
+    assert importer.main(["export", str(exported), "--stage", "dev", "--kind", "templates"]) == 0
+    assert capsys.readouterr() == ("exported 4 rows: 0 customers, 4 templates\n", "")
+    assert len(exported.read_text(encoding="utf-8").splitlines()) == 4
+
+    assert importer.main(["import", str(tmp_path / "missing.csv"), "--stage", "dev"]) == 2
+    assert capsys.readouterr().err == (
+        f"import: {tmp_path / 'missing.csv'}: No such file or directory\n"
+    )
+    assert importer.main(["import", sample, "--stage", "dev", "--table", "nope"]) == 2
+    assert "import: stopped: table nope: " in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        importer.main(["import", sample, "--stage", "prod", "--endpoint-url", "http://x"])
+    assert exit_info.value.code == 2
+    assert "--endpoint-url is for --stage local only" in capsys.readouterr().err
+
+
+# The samples
+
+
+def test_every_sample_template_renders_for_every_sample_customer(aws: AWS, run: Any) -> None:
+    run(SAMPLES / "customers-and-templates.jsonl")
+    run(SAMPLES / "customers.csv")
+    items = stored(aws).values()
+    customers = [customer_from_item(item) for item in items if item["PK"]["S"].startswith("C#")]
+    templates = [template_from_item(item) for item in items if item["PK"]["S"].startswith("D#")]
+    letters = {
+        (c.customer_id, t.doc_type): render_letter(c, t) for c in customers for t in templates
+    }
+
+    assert len(letters) == 5 * 5
+    assert letters["TestCustomer", "Welcome"] == "Dear Testing Customer;\n\nHello and Welcome!\n"
+    assert letters["ZoeLukasz", "AccountSummary"] == (
+        "Hello Zoë Łukasz Ωμέγα Дмитрий,\nHere is what we hold for customer ZoeLukasz:\n"
+        "- city: Kraków\n- plan: gold\n- visits: 12\n"
+    )
+    assert letters["jane.doe", "Notice"] == (
+        "NOTICE (Notice): our offices are closed on public holidays.\n"
+    )
+    assert letters["Yamada_Taro", "Renewal"] == (
+        "Dear 山田太郎,\nYour plan renews next month.\nThank you for staying with us.\n"
+    )
+
+
+def test_in_csv_a_greeting_that_renders_to_nothing_means_no_greeting_line(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "no-greeting.csv"
+    path.write_text(
+        "kind,id,name,text,greeting,description,attributes\r\n"
+        "template,Plain,,Just the text.,{#-#},,\r\n",
+        encoding="utf-8",
+    )
+    run(path)
+
+    plain = template_from_item(stored(aws)["D#Plain"])
+    letter = render_letter(customer_from_item(stored(aws)["C#TestCustomer"]), plain)
+    assert letter == "Just the text."
