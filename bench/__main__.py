@@ -4,9 +4,11 @@ Exits 1 when a goal is missed, so ``make bench`` fails with it.
 """
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 from importlib.metadata import version
 
@@ -69,6 +71,24 @@ def build_rows(
     ]
 
 
+def import_row() -> Row:
+    """Import time in a fresh interpreter (``bench.importing``), as rows per second."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.importing"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    figures = json.loads(result.stdout)
+    rows, ours, naive = figures["rows"], figures["importer_seconds"], figures["naive_seconds"]
+    metric = (
+        f"import {rows} customers: {rows / ours:.0f} rows/s "
+        f"(baseline: PutItem per row, {rows / naive:.0f} rows/s)"
+    )
+    return ratio_row(metric, ours, naive, None)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -99,6 +119,8 @@ def main() -> int:
         ratio_row(f"{metric} (baseline: naive Jinja2)", ours, naive, None)
         for metric, (ours, naive) in render.render_times().items()
     ]
+    progress("import throughput: tools.importer and a PutItem loop against moto's server")
+    rows.append(import_row())
     print(markdown_table(rows) if args.markdown else text_table(rows))
     print()
     bullet = "- " if args.markdown else ""
