@@ -192,3 +192,45 @@ def test_a_call_that_cannot_fit_the_budget_is_not_started(
 
     assert response.status_code == 503
     assert aws.sends == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    [
+        ("PUT", "/customers/ann", "UpdateItem"),
+        ("GET", "/customers/TestCustomer", "GetItem"),
+        ("DELETE", "/customers/TestCustomer", "DeleteItem"),
+        ("GET", "/templates", "Scan"),
+    ],
+)
+def test_catalog_routes_answer_503_when_dynamodb_is_throttled(
+    client: Client,
+    aws: AWS,
+    service: LetterService,
+    backoffs: list[float],
+    method: str,
+    path: str,
+    operation: str,
+) -> None:
+    attempts = inject(dynamodb_client(service), operation, [THROTTLED] * 10)
+
+    response = client.http.request(
+        method, path, headers={"Content-Type": "application/json"}, body=b'{"name": "Ann"}'
+    )
+
+    assert response.status_code == 503
+    assert json.loads(response.body) == UNAVAILABLE
+    assert response.headers["Retry-After"] == "2"
+    assert len(attempts) == 3
+
+
+def test_catalog_route_on_a_missing_table_is_a_generic_500(client: Client, aws: AWS) -> None:
+    aws.dynamodb.delete_table(TableName="docgen-dev")
+
+    response = client.http.get("/customers/TestCustomer")
+
+    assert response.status_code == 500
+    assert json.loads(response.body) == {
+        "Code": "InternalServerError",
+        "Message": "An internal server error occurred.",
+    }
