@@ -6,8 +6,10 @@ plain templates never pay for it on a cold start.
 The stock sandbox stops attribute tricks (``{{ name.__class__ }}``); a
 template is still user code, so this one also bounds what it may cost:
 the output (1 MiB, counted while it streams), loop iterations across the
-whole render, and operations or calls that could build a huge value in
-one step (``"x" * 10**9``, ``"x".center(10**9)``, ``"%999999999d" % 1``).
+whole render, operations or calls that could build a huge value in one
+step (``"x" * 10**9``, ``"x".center(10**9)``, ``"%999999999d" % 1``), and
+any value built along the way (``{% set s = s ~ s %}`` over and over, or
+``|replace`` growth): none may exceed the output cap.
 """
 
 import functools
@@ -112,6 +114,7 @@ def _counted_range(budget: RenderBudget) -> Callable[..., Iterator[int]]:
 @functools.cache
 def _environment() -> Any:
     from jinja2 import StrictUndefined
+    from jinja2.compiler import CodeGenerator
     from jinja2.filters import do_format as format_filter
     from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
@@ -125,39 +128,68 @@ def _environment() -> Any:
         if isinstance(format_string, str):
             refuse_huge([int(number) for number in _NUMBERS.findall(format_string)], {})
 
+    def refuse_size(size: int) -> None:
+        if size > MAX_OUTPUT_BYTES:
+            raise SecurityError("a value would be larger than 1 MiB")
+
+    def capped(value: Any) -> Any:
+        """Pass ``value`` on unless it is a string or collection over the output cap."""
+        if isinstance(value, str | bytes | list | tuple | dict):
+            refuse_size(len(value))
+        return value
+
     def bounded(function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)  # keeps Jinja's pass_context/pass_environment marks
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             refuse_huge(args, kwargs)
             if function is format_filter and args:
                 refuse_huge_widths(args[0])
-            return function(*args, **kwargs)
+            return capped(function(*args, **kwargs))
 
         return wrapper
 
+    class CappedConcat(CodeGenerator):
+        """Compiles ``a ~ b`` to a join that checks the size before it builds anything."""
+
+        def visit_Concat(self, node: Any, frame: Any) -> None:
+            self.write("environment.capped_join((")
+            for argument in node.nodes:
+                self.visit(argument, frame)
+                self.write(", ")
+            self.write("))")
+
     class LetterSandbox(SandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**", "%"})
+        intercepted_binops = frozenset({"*", "**", "%", "+"})
+        code_generator_class = CappedConcat
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
             refuse_huge((left, right), {})
             if operator == "*" and isinstance(left, str | list) and isinstance(right, int):
-                refuse_huge((len(left) * right,), {})
+                refuse_size(len(left) * right)
             if operator == "*" and isinstance(right, str | list) and isinstance(left, int):
-                refuse_huge((len(right) * left,), {})
+                refuse_size(len(right) * left)
+            if operator == "+" and isinstance(left, str | list) and isinstance(right, str | list):
+                refuse_size(len(left) + len(right))
             if operator == "%":
                 refuse_huge_widths(left)
             if operator == "**" and isinstance(right, int) and right > 64:
                 raise SecurityError("exponents above 64 are not allowed")
-            return super().call_binop(context, operator, left, right)
+            return capped(super().call_binop(context, operator, left, right))
 
         def call(self, context: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
             refuse_huge(args, kwargs)
-            return super().call(context, obj, *args, **kwargs)
+            return capped(super().call(context, obj, *args, **kwargs))
 
         def wrap_str_format(self, value: Any) -> Any:
             if getattr(value, "__name__", None) in ("format", "format_map"):
                 refuse_huge_widths(getattr(value, "__self__", None))
             return super().wrap_str_format(value)
+
+        @staticmethod
+        def capped_join(parts: tuple[Any, ...]) -> str:
+            texts = [str(part) for part in parts]
+            refuse_size(sum(len(text) for text in texts))
+            return "".join(texts)
 
     environment = LetterSandbox(
         undefined=StrictUndefined,

@@ -19,6 +19,11 @@ def letter(text: str, greeting: str | None = None, customer: Customer = ANN) -> 
     return render_letter(customer, Template("Welcome", text, greeting))
 
 
+def test_concatenation_and_operators_still_work() -> None:
+    text = '{{ name ~ "!" }} {{ "a" + "b" }} {{ [1, 2] + [3] }} {{ "%s-%s" % ("a", "b") }}'
+    assert letter(text) == "Dear Ann Smith;\nAnn Smith! ab [1, 2, 3] a-b"
+
+
 def test_variables() -> None:
     text = "{{ customerId }} {{ docType }} {{ attributes.plan }} {{ attributes['balance'] }}"
     assert letter(text) == "Dear Ann Smith;\nc-42 Welcome Gold 12.50"
@@ -115,6 +120,27 @@ def test_greeting_faults_name_the_greeting() -> None:
         (
             "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
             "RecursionError: maximum recursion depth exceeded",
+        ),
+        # Growth one step at a time: no single huge number, but no value may pass 1 MiB.
+        (
+            '{% set s = "x" * 1000 %}' + "{% set s = s ~ s %}" * 16 + "{{ s|length }}",
+            "a value would be larger than 1 MiB",
+        ),
+        (
+            '{% set s = "x" * 1000000 %}{% set s = s ~ s ~ s ~ s ~ s ~ s %}',
+            "a value would be larger than 1 MiB",
+        ),
+        (
+            '{% set s = "x" * 1000 %}' + "{% set s = s + s %}" * 16,
+            "a value would be larger than 1 MiB",
+        ),
+        (
+            "{% set l = [1] * 1000 %}" + "{% set l = l + l %}" * 16,
+            "a value would be larger than 1 MiB",
+        ),
+        (
+            '{% set s = "xxxxxxxxxx" %}' + '{% set s = s|replace("x", "xxxxxxxxxx") %}' * 6,
+            "a value would be larger than 1 MiB",
         ),
     ],
 )
