@@ -59,6 +59,24 @@ def generate_document(customerId: str, docType: str) -> Response:
     return Response(body=document, status_code=201, headers={"Location": location})
 
 
+@app.route("/customers/{customerId}/documents/{docType}", methods=["GET"])
+def get_document(customerId: str, docType: str) -> dict:
+    query = app.current_request.query_params or {}
+    return letters.describe(customerId, docType, query.get("format"))
+
+
+@app.route("/customers/{customerId}/documents/{docType}", methods=["DELETE"])
+def delete_document(customerId: str, docType: str) -> Response:
+    query = app.current_request.query_params or {}
+    letters.delete_document(customerId, docType, query.get("format"))
+    return _no_content()
+
+
+@app.route("/customers/{customerId}/documents", methods=["GET"])
+def list_documents(customerId: str) -> dict:
+    return letters.list_documents(customerId, app.current_request.query_params or {})
+
+
 def _resource(resource: dict, status_code: int = 200) -> Response:
     """A customer or template, with its version as a strong ``ETag``."""
     return Response(resource, status_code=status_code, headers={"ETag": etag(resource["version"])})

@@ -51,7 +51,8 @@ class StoredDocument:
     key: str
     size: int
     version_id: str | None
-    template_version: int
+    template_version: int | None
+    """None for an object whose metadata does not say (not written by docgen)."""
     generated_at: datetime
 
     def describe(self, url: str, url_expires_at: datetime) -> dict:

@@ -72,7 +72,11 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
         "contentType": {"type": "string"},
         "size": {"type": "integer", "minimum": 0, "description": "Bytes stored."},
         "versionId": {"type": ["string", "null"], "description": "Set on a versioned bucket."},
-        "templateVersion": {"type": "integer", "minimum": 0},
+        "templateVersion": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "description": "Null for an object docgen did not write.",
+        },
         "generatedAt": {"type": "string", "format": "date-time"},
         "url": {"type": "string", "description": "Presigned GET link to the document."},
         "urlExpiresAt": {"type": "string", "format": "date-time"},
@@ -381,5 +385,77 @@ SPEC["components"]["schemas"] |= {
         "type": "object",
         "required": ["docType", "description", "version", "updatedAt"],
         "properties": {"docType": _DOC_TYPE, "description": _NULLABLE_TEXT, **_STAMPS},
+    },
+}
+
+
+# Stored documents --------------------------------------------------------------
+
+_FORMAT_QUERY = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
+}
+_DOCUMENT_PATH = SPEC["paths"]["/customers/{customerId}/documents/{docType}"]
+_DOCUMENT_PATH["get"] = {
+    "operationId": "getDocument",
+    "summary": "A stored document's description, with a fresh presigned download link.",
+    "description": "One HeadObject; the link is signed locally. Download with the link: "
+    "documents are not streamed through API Gateway.",
+    "parameters": [_FORMAT_QUERY],
+    "responses": {
+        "200": _ok("The document.", {"$ref": "#/components/schemas/Document"}),
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "404": _error("No such document was ever generated (or it was deleted)."),
+        **_AWS_ERRORS,
+    },
+}
+_DOCUMENT_PATH["delete"] = {
+    "operationId": "deleteDocument",
+    "summary": "Delete a stored document; on a versioned bucket its history stays.",
+    "parameters": [_FORMAT_QUERY],
+    "responses": {
+        "204": {"description": "Deleted.", "headers": {"X-Request-Id": _REQUEST_ID}},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "404": _error("There is no such document."),
+        **_AWS_ERRORS,
+    },
+}
+SPEC["paths"]["/customers/{customerId}/documents"] = {
+    "parameters": [_identifier("customerId", "The customer.")],
+    "get": {
+        "operationId": "listDocuments",
+        "summary": "The customer's stored documents, a page at a time, by key.",
+        "parameters": _PAGING,
+        "responses": {
+            "200": _ok(
+                "A page of documents; `next` is null on the last page.",
+                {
+                    "type": "object",
+                    "required": ["items", "next"],
+                    "properties": {
+                        "items": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/StoredObject"},
+                        },
+                        "next": {"type": ["string", "null"]},
+                    },
+                },
+            ),
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            **_AWS_ERRORS,
+        },
+    },
+}
+SPEC["components"]["schemas"]["StoredObject"] = {
+    "type": "object",
+    "required": ["docType", "format", "key", "size", "lastModified"],
+    "properties": {
+        "docType": {"type": "string"},
+        "format": {"type": "string"},
+        "key": {"type": "string"},
+        "size": {"type": "integer", "minimum": 0},
+        "lastModified": {"type": "string", "format": "date-time"},
     },
 }

@@ -8,6 +8,7 @@ from chalice import NotFoundError
 
 from chalicelib.budget import time_budget
 from chalicelib.documents import StoredDocument, document_key, iso_utc, parse_format
+from chalicelib.http import decode_token, encode_token, page_size
 from chalicelib.identifiers import require_identifier
 from chalicelib.letters import Customer, Template, render_letter
 from chalicelib.repository import Repository
@@ -15,6 +16,13 @@ from chalicelib.storage import DocumentStore
 
 TIME_BUDGET_SECONDS = 10.0
 """All AWS calls of one request end within this (API Gateway waits 29 s)."""
+
+
+def _parse_utc(value: str | None) -> datetime | None:
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def utc_now() -> datetime:
@@ -64,6 +72,63 @@ class LetterService:
             generated_at=generated_at,
         )
         return document.describe(*self.store.presign(key, generated_at))
+
+    def describe(self, customer_id: str, doc_type: str, format_name: str | None) -> dict:
+        """A stored document's description with a fresh link: one ``HeadObject``."""
+        key = self._document_key(customer_id, doc_type, format_name)
+        with time_budget(self.time_budget_seconds):
+            head = self.store.head(key)
+        if head is None:
+            raise NotFoundError(f"document {key} does not exist")
+        metadata = head["metadata"]
+        version = metadata.get("template-version", "")
+        document = StoredDocument(
+            customer_id=customer_id,
+            doc_type=doc_type,
+            format=parse_format(format_name),
+            bucket=self.store.bucket,
+            key=key,
+            size=head["size"],
+            version_id=head["versionId"],
+            template_version=int(version) if version.isdigit() else None,
+            generated_at=_parse_utc(metadata.get("generated-at")) or head["lastModified"],
+        )
+        return document.describe(*self.store.presign(key, self.clock()))
+
+    def list_documents(self, customer_id: str, query: Mapping[str, str]) -> dict:
+        """The customer's stored documents, a page at a time (one ``ListObjectsV2``)."""
+        prefix = f"{require_identifier('customerId', customer_id)}/"
+        limit = page_size(query)
+        after = decode_token(query.get("next"), prefix)
+        with time_budget(self.time_budget_seconds):
+            objects, more = self.store.list(prefix, limit, after)
+        items = []
+        for obj in objects:
+            doc_type, _, extension = obj["key"][len(prefix) :].rpartition(".")
+            items.append(
+                {
+                    "docType": doc_type,
+                    "format": extension,
+                    "key": obj["key"],
+                    "size": obj["size"],
+                    "lastModified": iso_utc(obj["lastModified"]),
+                }
+            )
+        return {"items": items, "next": encode_token(objects[-1]["key"]) if more else None}
+
+    def delete_document(self, customer_id: str, doc_type: str, format_name: str | None) -> None:
+        """Delete a stored document, or 404 if none: ``HeadObject``, then ``DeleteObject``."""
+        key = self._document_key(customer_id, doc_type, format_name)
+        with time_budget(self.time_budget_seconds):
+            if self.store.head(key) is None:
+                raise NotFoundError(f"document {key} does not exist")
+            self.store.delete(key)
+
+    @staticmethod
+    def _document_key(customer_id: str, doc_type: str, format_name: str | None) -> str:
+        require_identifier("customerId", customer_id)
+        require_identifier("docType", doc_type)
+        return document_key(customer_id, doc_type, parse_format(format_name))
 
     def preview(self, doc_type: str, body: Mapping[str, Any]) -> dict:
         """The letter ``generate`` would write, for a stored or an inline customer; no write.

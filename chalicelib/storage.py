@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -19,6 +19,12 @@ class DocumentStore(Protocol):
     ) -> str | None: ...
 
     def presign(self, key: str, now: datetime) -> tuple[str, datetime]: ...
+
+    def head(self, key: str) -> dict | None: ...
+
+    def list(self, prefix: str, limit: int, after: str | None) -> tuple[list[dict], bool]: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class S3DocumentStore:
@@ -53,6 +59,41 @@ class S3DocumentStore:
             )
         return response.get("VersionId")
 
+    def head(self, key: str) -> dict | None:
+        """The object's metadata (one ``HeadObject``), or None if there is none."""
+        client = self.client
+        with unavailable_on_aws_faults("S3"):
+            try:
+                response = client.head_object(Bucket=self.bucket, Key=key)
+            except client.exceptions.ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                    return None
+                raise
+        return {
+            "size": response["ContentLength"],
+            "lastModified": response["LastModified"],
+            "versionId": response.get("VersionId"),
+            "metadata": response.get("Metadata", {}),
+        }
+
+    def list(self, prefix: str, limit: int, after: str | None) -> tuple[list[dict], bool]:
+        """Up to ``limit`` objects under ``prefix`` after the key ``after``, and if more follow."""
+        request = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": limit}
+        if after is not None:
+            request["StartAfter"] = after
+        with unavailable_on_aws_faults("S3"):
+            response = self.client.list_objects_v2(**request)
+        objects = [
+            {"key": obj["Key"], "size": obj["Size"], "lastModified": obj["LastModified"]}
+            for obj in response.get("Contents", [])
+        ]
+        return objects, bool(response.get("IsTruncated"))
+
+    def delete(self, key: str) -> None:
+        """One ``DeleteObject``; on a versioned bucket the history stays recoverable."""
+        with unavailable_on_aws_faults("S3"):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+
     def presign(self, key: str, now: datetime) -> tuple[str, datetime]:
         """A GET link signed locally (no AWS call), and when it stops working."""
         ttl = int(os.environ.get("DOCUMENT_URL_TTL_SECONDS", DEFAULT_URL_TTL_SECONDS))
@@ -69,12 +110,38 @@ class InMemoryDocumentStore:
     def __init__(self, bucket: str = "in-memory-documents") -> None:
         self.bucket = bucket
         self.objects: dict[str, tuple[bytes, str, dict[str, str]]] = {}
+        self.written_at: dict[str, datetime] = {}
 
     def put(
         self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str]
     ) -> str | None:
         self.objects[key] = (body, content_type, dict(metadata))
+        self.written_at[key] = datetime.now(UTC)
         return None
+
+    def head(self, key: str) -> dict | None:
+        if key not in self.objects:
+            return None
+        body, _, metadata = self.objects[key]
+        return {
+            "size": len(body),
+            "lastModified": self.written_at[key],
+            "versionId": None,
+            "metadata": metadata,
+        }
+
+    def list(self, prefix: str, limit: int, after: str | None) -> tuple[list[dict], bool]:
+        keys = sorted(
+            k for k in self.objects if k.startswith(prefix) and (after is None or k > after)
+        )
+        return [
+            {"key": k, "size": len(self.objects[k][0]), "lastModified": self.written_at[k]}
+            for k in keys[:limit]
+        ], len(keys) > limit
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+        self.written_at.pop(key, None)
 
     def presign(self, key: str, now: datetime) -> tuple[str, datetime]:
         expires_at = now + timedelta(seconds=DEFAULT_URL_TTL_SECONDS)

@@ -12,6 +12,7 @@ from tools.stack import PROJECT_DIR, create_stack
 
 # What chalicelib/repository.py calls; issue 5 replaces this list with one recorded from the suite.
 DYNAMODB_CALLS = ("BatchGetItem", "DeleteItem", "GetItem", "Scan", "UpdateItem")
+S3_CALLS = ("DeleteObject", "GetObject", "PutObject")  # GetObject covers HeadObject
 CONFIG = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
 
 
@@ -44,7 +45,8 @@ def test_deployed_stages_grant_exactly_the_calls_the_code_makes() -> None:
         table = f"arn:aws:dynamodb:*:*:table/{env['DYNAMODB_TABLE_NAME']}"
         assert grants == {
             *((f"dynamodb:{action}", table) for action in DYNAMODB_CALLS),
-            ("s3:PutObject", f"arn:aws:s3:::{env['S3_BUCKET_NAME']}/*"),
+            *((f"s3:{action}", f"arn:aws:s3:::{env['S3_BUCKET_NAME']}/*") for action in S3_CALLS),
+            ("s3:ListBucket", f"arn:aws:s3:::{env['S3_BUCKET_NAME']}"),
         }
     assert CONFIG["autogen_policy"] is False
 
