@@ -83,6 +83,12 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
     },
 }
 
+_FORMAT_QUERY = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
+}
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
@@ -131,18 +137,7 @@ SPEC: dict[str, Any] = {
                 "BatchGetItem, renders `<greeting>\\n<text>` (Jinja2, sandboxed) and writes "
                 "it with one PutObject (SSE) at `<customerId>/<docType>.<format>`, replacing any "
                 "earlier one. Nothing is written on any error.",
-                "parameters": [
-                    {
-                        "name": "format",
-                        "in": "query",
-                        "required": False,
-                        "schema": {
-                            "type": "string",
-                            "enum": list(FORMATS),
-                            "default": DEFAULT_FORMAT,
-                        },
-                    }
-                ],
+                "parameters": [_FORMAT_QUERY],
                 "responses": {
                     "201": _ok(
                         "Stored.",
@@ -391,12 +386,6 @@ SPEC["components"]["schemas"] |= {
 
 # Stored documents --------------------------------------------------------------
 
-_FORMAT_QUERY = {
-    "name": "format",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
-}
 _DOCUMENT_PATH = SPEC["paths"]["/customers/{customerId}/documents/{docType}"]
 _DOCUMENT_PATH["get"] = {
     "operationId": "getDocument",

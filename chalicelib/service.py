@@ -7,7 +7,13 @@ from typing import Any
 from chalice import NotFoundError
 
 from chalicelib.budget import time_budget
-from chalicelib.documents import StoredDocument, document_key, iso_utc, parse_format
+from chalicelib.documents import (
+    DocumentFormat,
+    StoredDocument,
+    document_key,
+    iso_utc,
+    parse_format,
+)
 from chalicelib.http import decode_token, encode_token, page_size
 from chalicelib.identifiers import require_identifier
 from chalicelib.letters import Customer, Template, render_letter
@@ -75,7 +81,7 @@ class LetterService:
 
     def describe(self, customer_id: str, doc_type: str, format_name: str | None) -> dict:
         """A stored document's description with a fresh link: one ``HeadObject``."""
-        key = self._document_key(customer_id, doc_type, format_name)
+        fmt, key = self._document_key(customer_id, doc_type, format_name)
         with time_budget(self.time_budget_seconds):
             head = self.store.head(key)
         if head is None:
@@ -85,7 +91,7 @@ class LetterService:
         document = StoredDocument(
             customer_id=customer_id,
             doc_type=doc_type,
-            format=parse_format(format_name),
+            format=fmt,
             bucket=self.store.bucket,
             key=key,
             size=head["size"],
@@ -118,17 +124,21 @@ class LetterService:
 
     def delete_document(self, customer_id: str, doc_type: str, format_name: str | None) -> None:
         """Delete a stored document, or 404 if none: ``HeadObject``, then ``DeleteObject``."""
-        key = self._document_key(customer_id, doc_type, format_name)
+        _, key = self._document_key(customer_id, doc_type, format_name)
         with time_budget(self.time_budget_seconds):
             if self.store.head(key) is None:
                 raise NotFoundError(f"document {key} does not exist")
             self.store.delete(key)
 
     @staticmethod
-    def _document_key(customer_id: str, doc_type: str, format_name: str | None) -> str:
+    def _document_key(
+        customer_id: str, doc_type: str, format_name: str | None
+    ) -> tuple[DocumentFormat, str]:
+        """Check all three before any AWS call; the format and the object's key."""
         require_identifier("customerId", customer_id)
         require_identifier("docType", doc_type)
-        return document_key(customer_id, doc_type, parse_format(format_name))
+        fmt = parse_format(format_name)
+        return fmt, document_key(customer_id, doc_type, fmt)
 
     def preview(self, doc_type: str, body: Mapping[str, Any]) -> dict:
         """The letter ``generate`` would write, for a stored or an inline customer; no write.
