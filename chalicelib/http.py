@@ -68,8 +68,20 @@ def read_json(raw_body: bytes | None, schema: dict[str, Any]) -> dict[str, Any]:
         ) from None
     except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         raise BadRequestError("the body is not valid JSON") from None
+    _require_unicode(body)
     validate(schema, body)
     return body
+
+
+def _require_unicode(body: Any) -> None:
+    """Refuse lone surrogates (``"\\ud800"``): JSON allows them, UTF-8 and DynamoDB do not."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequestError(
+            "the body contains an unpaired surrogate (\\ud800 to \\udfff): "
+            "text must be valid Unicode"
+        ) from None
 
 
 def etag(version: int) -> str:

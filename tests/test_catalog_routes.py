@@ -12,7 +12,7 @@ STAMP = "2026-11-23T21:00:00Z"
 
 
 def put(client: Client, path: str, body: object, **headers: str):
-    raw = body if isinstance(body, str) else json.dumps(body)
+    raw = body if isinstance(body, str | bytes) else json.dumps(body)
     return client.http.put(path, headers=JSON | headers, body=raw)
 
 
@@ -196,6 +196,25 @@ def test_malformed_json_is_400(client: Client, aws: AWS, raw: str) -> None:
 
     assert response.status_code == 400
     assert body(response) == error("BadRequestError", "the body is not valid JSON")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"name": "a\\ud800b"}',
+        '{"name": "A", "attributes": {"\\udfff": 1}}',
+        b'{"name": "\xed\xa0\x80"}',
+    ],
+)
+def test_unpaired_surrogates_are_400(client: Client, aws: AWS, raw: str | bytes) -> None:
+    response = put(client, "/customers/ann", raw)
+
+    assert response.status_code == 400
+    assert body(response) == error(
+        "BadRequestError",
+        "the body contains an unpaired surrogate (\\ud800 to \\udfff): text must be valid Unicode",
+    )
+    assert stored(aws, "C#ann") is None
 
 
 def test_body_over_256_kib_is_413(client: Client, aws: AWS) -> None:
