@@ -1,15 +1,36 @@
 """Document formats, where documents live in the bucket, and how one is described."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from chalice import BadRequestError
+
+from chalicelib.letters import Letter
+
+
+def _plain_text(letter: Letter) -> bytes:
+    return letter.text.encode("utf-8")
+
+
+def _html_page(letter: Letter) -> bytes:
+    from chalicelib.letter_html import letter_html
+
+    return letter_html(letter)
+
+
+def _pdf_file(letter: Letter) -> bytes:
+    from chalicelib.letter_pdf import letter_pdf  # ReportLab: only for PDFs
+
+    return letter_pdf(letter)
 
 
 @dataclass(frozen=True)
 class DocumentFormat:
     name: str
     content_type: str
+    lay_out: Callable[[Letter], bytes]
+    """The letter's bytes in this format; each imports what it needs when first asked."""
 
     @property
     def extension(self) -> str:
@@ -17,7 +38,9 @@ class DocumentFormat:
 
 
 FORMATS = {
-    "txt": DocumentFormat("txt", "text/plain; charset=utf-8"),
+    "txt": DocumentFormat("txt", "text/plain; charset=utf-8", _plain_text),
+    "html": DocumentFormat("html", "text/html; charset=utf-8", _html_page),
+    "pdf": DocumentFormat("pdf", "application/pdf", _pdf_file),
 }
 DEFAULT_FORMAT = "txt"
 

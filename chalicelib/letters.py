@@ -5,6 +5,7 @@ Pure domain code: no boto3, no HTTP.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from chalicelib.rendering import RenderBudget, render
@@ -57,3 +58,53 @@ def render_letter(customer: Customer, template: Template) -> str:
         return text
     budget.spend_bytes("\n")
     return f"{greeting}\n{text}"
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A rendered letter, with what a printed copy shows besides its text."""
+
+    customer_id: str
+    doc_type: str
+    text: str
+    dated: datetime
+    description: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.description or f"{self.doc_type} letter"
+
+    @property
+    def subject(self) -> str:
+        return f"{self.doc_type} for customer {self.customer_id}"
+
+    @property
+    def date_line(self) -> str:
+        """``23 November 2026``, the same whatever the machine's locale."""
+        return f"{self.dated.day} {_MONTHS[self.dated.month - 1]} {self.dated.year}"
+
+    def paragraphs(self) -> list[list[str]]:
+        """The text's paragraphs (split at blank lines), each a list of its lines."""
+        paragraphs: list[list[str]] = [[]]
+        for line in self.text.splitlines():
+            if line.strip():
+                paragraphs[-1].append(line)
+            elif paragraphs[-1]:
+                paragraphs.append([])
+        return [lines for lines in paragraphs if lines]

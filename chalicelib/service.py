@@ -16,7 +16,7 @@ from chalicelib.documents import (
 )
 from chalicelib.http import decode_token, encode_token, page_size
 from chalicelib.identifiers import require_identifier
-from chalicelib.letters import Customer, Template, render_letter
+from chalicelib.letters import Customer, Letter, Template, render_letter
 from chalicelib.repository import Repository
 from chalicelib.storage import DocumentStore
 
@@ -49,17 +49,19 @@ class LetterService:
         self.time_budget_seconds = time_budget_seconds
 
     def generate(self, customer_id: str, doc_type: str, format_name: str | None) -> dict:
-        """Render the letter and store it: one read of both items, one write.
+        """Render the letter in the asked format and store it: one read, one write.
 
         Every input is checked before the first AWS call, and nothing is
-        written unless the letter is complete.
+        written unless the document is complete and its link can be signed.
         """
         fmt = parse_format(format_name)
         with time_budget(self.time_budget_seconds):
-            template, letter = self._compose(customer_id, doc_type)
-            body = letter.encode("utf-8")
+            template, text = self._compose(customer_id, doc_type)
             generated_at = self.clock()
+            letter = Letter(customer_id, doc_type, text, generated_at, template.description)
+            body = fmt.lay_out(letter)
             key = document_key(customer_id, doc_type, fmt)
+            link = self.store.presign(key, generated_at)  # local; a bad setting fails here
             version_id = self.store.put(
                 key,
                 body,
@@ -77,7 +79,7 @@ class LetterService:
             template_version=template.version,
             generated_at=generated_at,
         )
-        return document.describe(*self.store.presign(key, generated_at))
+        return document.describe(*link)
 
     def describe(self, customer_id: str, doc_type: str, format_name: str | None) -> dict:
         """A stored document's description with a fresh link: one ``HeadObject``."""

@@ -9,6 +9,8 @@ from typing import Any, Protocol
 from chalicelib.aws import make_client, required_env, unavailable_on_aws_faults
 
 DEFAULT_URL_TTL_SECONDS = 900
+MAX_URL_TTL_SECONDS = 7 * 24 * 3600
+"""The longest a SigV4 presigned URL can be valid."""
 
 
 class DocumentStore(Protocol):
@@ -43,6 +45,16 @@ class S3DocumentStore:
     @cached_property
     def client(self) -> Any:
         return make_client("s3")
+
+    @cached_property
+    def url_ttl_seconds(self) -> int:
+        """How long download links work: the stage's ``DOCUMENT_URL_TTL_SECONDS``, or 15 minutes."""
+        raw = os.environ.get("DOCUMENT_URL_TTL_SECONDS", str(DEFAULT_URL_TTL_SECONDS))
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_URL_TTL_SECONDS:
+            raise RuntimeError(
+                f"DOCUMENT_URL_TTL_SECONDS must be whole seconds from 1 to {MAX_URL_TTL_SECONDS}"
+            )
+        return int(raw)
 
     def put(
         self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str]
@@ -96,7 +108,7 @@ class S3DocumentStore:
 
     def presign(self, key: str, now: datetime) -> tuple[str, datetime]:
         """A GET link signed locally (no AWS call), and when it stops working."""
-        ttl = int(os.environ.get("DOCUMENT_URL_TTL_SECONDS", DEFAULT_URL_TTL_SECONDS))
+        ttl = self.url_ttl_seconds
         expires_at = now + timedelta(seconds=ttl)
         url = self.client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=ttl

@@ -35,6 +35,13 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
+@pytest.fixture
+def dev_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the dev stage's Lambda function gets from .chalice/config.json."""
+    for name, value in DEV.items():
+        monkeypatch.setenv(name, value)
+
+
 @dataclass
 class AWS:
     """The mocked account: raw clients to arrange and inspect, and what the app called."""

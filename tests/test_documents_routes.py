@@ -54,7 +54,7 @@ def test_an_object_docgen_did_not_write_still_describes(client: Client, aws: AWS
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        (f"{WELCOME}?format=pdf", "format must be one of: txt"),
+        (f"{WELCOME}?format=docx", "format must be one of: txt, html, pdf"),
         ("/customers/../documents/Welcome", "customerId must be 1 to 64 characters"),
         ("/customers/..", "customerId must be 1 to 64 characters"),
     ],

@@ -212,12 +212,15 @@ def test_longest_identifier_is_accepted(client: Client, aws: AWS) -> None:
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "TXT", "", "txt%00"])
+@pytest.mark.parametrize("fmt", ["docx", "PDF", "", "txt%00", "pdf.", "../pdf"])
 def test_unknown_format_is_400_before_any_aws_call(client: Client, aws: AWS, fmt: str) -> None:
     response = client.http.post(f"{WELCOME}?format={fmt}")
 
     assert response.status_code == 400
-    assert body(response) == {"Code": "BadRequestError", "Message": "format must be one of: txt"}
+    assert body(response) == {
+        "Code": "BadRequestError",
+        "Message": "format must be one of: txt, html, pdf",
+    }
     assert aws.calls == []
     assert aws.objects() == {}
 

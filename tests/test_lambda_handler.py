@@ -7,7 +7,7 @@ import pytest
 from chalice.local import LambdaContext
 
 import app as app_module
-from tests.conftest import AWS, DEV
+from tests.conftest import AWS
 
 EVENTS = Path(__file__).parent / "events"
 
@@ -18,11 +18,7 @@ def invoke(name: str) -> tuple[dict, dict]:
     return event, response
 
 
-@pytest.fixture(autouse=True)
-def lambda_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the dev stage's Lambda function gets from .chalice/config.json."""
-    for name, value in DEV.items():
-        monkeypatch.setenv(name, value)
+pytestmark = pytest.mark.usefixtures("dev_environment")
 
 
 def test_generate_event(service, aws: AWS) -> None:
@@ -63,12 +59,12 @@ def test_traversal_event_never_reaches_aws(service, aws: AWS) -> None:
 
 
 def test_unknown_format_event(service, aws: AWS) -> None:
-    _, response = invoke("generate_pdf_format.json")
+    _, response = invoke("generate_unknown_format.json")
 
     assert response["statusCode"] == 400
     assert json.loads(response["body"]) == {
         "Code": "BadRequestError",
-        "Message": "format must be one of: txt",
+        "Message": "format must be one of: txt, html, pdf",
     }
     assert aws.calls == []
 

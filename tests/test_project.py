@@ -1,14 +1,14 @@
 """Project-level promises: stages, the policy files, and what import time costs."""
 
 import json
-import subprocess
-import sys
 
 from moto import mock_aws
 
 from chalicelib.aws import make_client
 from chalicelib.repository import DynamoDBRepository
-from tools.stack import PROJECT_DIR, create_stack
+from chalicelib.storage import MAX_URL_TTL_SECONDS
+from tests.fresh import fresh_python
+from tools.stack import PROJECT_DIR, create_stack, stage_environment
 
 # What chalicelib/repository.py calls; issue 5 replaces this list with one recorded from the suite.
 DYNAMODB_CALLS = ("BatchGetItem", "DeleteItem", "GetItem", "Scan", "UpdateItem")
@@ -53,10 +53,7 @@ def test_deployed_stages_grant_exactly_the_calls_the_code_makes() -> None:
 
 def test_importing_the_app_builds_no_client_and_imports_no_boto3() -> None:
     probe = "import sys, app; print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))"
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(probe) == "[]"
 
 
 def test_client_is_built_on_first_use_and_kept() -> None:
@@ -69,3 +66,11 @@ def test_client_is_built_on_first_use_and_kept() -> None:
         repository.get_customer_and_template("TestCustomer", "Welcome")
     assert first is not None
     assert repository.client is first
+
+
+def test_each_stage_sets_how_long_download_links_work() -> None:
+    lifetimes = {
+        name: stage_environment(name)["DOCUMENT_URL_TTL_SECONDS"] for name in CONFIG["stages"]
+    }
+    assert lifetimes == {"dev": "900", "local": "900", "prod": "300"}
+    assert all(1 <= int(seconds) <= MAX_URL_TTL_SECONDS for seconds in lifetimes.values())

@@ -1,7 +1,5 @@
 """Rendering: the contract's rules, the sandbox, and what a template may cost."""
 
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
@@ -10,7 +8,7 @@ from chalice import UnprocessableEntityError
 
 from chalicelib.letters import Customer, Template, render_letter
 from chalicelib.rendering import MAX_OUTPUT_BYTES, RenderBudget, render
-from tools.stack import PROJECT_DIR
+from tests.fresh import fresh_python
 
 ANN = Customer("c-42", "Ann Smith", {"plan": "Gold", "balance": Decimal("12.50"), "vip": True})
 
@@ -175,10 +173,7 @@ def test_plain_templates_never_import_jinja() -> None:
         "render_letter(Customer('c', 'Ann'), Template('t', 'x', greeting=''))\n"
         "print('jinja2' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
+    assert fresh_python(probe) == "False"
 
 
 def test_compiled_templates_are_reused() -> None:

@@ -79,7 +79,7 @@ def test_missing_template(service: LetterService, store: InMemoryDocumentStore) 
     [
         ("../x", "Welcome", None, "customerId"),
         ("TestCustomer", "a/b", None, "docType"),
-        ("TestCustomer", "Welcome", "pdf", "format"),
+        ("TestCustomer", "Welcome", "docx", "format"),
     ],
 )
 def test_bad_input_is_refused_before_reading(

@@ -124,9 +124,9 @@ def test_openapi_describes_the_generate_route(servers: Servers) -> None:
             id="encoded-traversal",
         ),
         pytest.param(
-            GENERATE.format("TestCustomer", "Welcome") + "?format=pdf",
+            GENERATE.format("TestCustomer", "Welcome") + "?format=docx",
             400,
-            {"Code": "BadRequestError", "Message": "format must be one of: txt"},
+            {"Code": "BadRequestError", "Message": "format must be one of: txt, html, pdf"},
             id="unknown-format",
         ),
     ],

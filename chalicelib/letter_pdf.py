@@ -1,0 +1,142 @@
+"""A letter as an A4 PDF (ReportLab), in an embedded Unicode font.
+
+Imported only when a PDF is asked for: ReportLab and the font cost tens of
+milliseconds to load, which the txt and html paths never pay.
+
+Lines are wrapped and pages laid out here, in one linear pass, and drawn on
+ReportLab's canvas. Platypus paragraphs re-wrap what is left of a paragraph
+at every page break: a long letter written as one paragraph took minutes.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from chalicelib.letters import Letter
+
+FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSerif.ttf"
+FONT = "DejaVuSerif"
+"""DejaVu Serif: Latin with diacritics, Greek and Cyrillic (licence beside the file)."""
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+LEFT, RIGHT, TOP, BOTTOM = 25 * mm, 22 * mm, 25 * mm, 25 * mm
+TEXT_WIDTH = PAGE_WIDTH - LEFT - RIGHT
+FONT_SIZE, LEADING, PARAGRAPH_GAP = 11, 16, 8
+FOOTER_SIZE, FOOTER_BASELINE = 8.5, 13 * mm
+DATE_GAP = 2 * LEADING
+
+_WORDS = re.compile(r"\s*\S+")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+Page = list[tuple[float, str]]
+"""The rows of one page: each baseline's height and its text."""
+
+
+@cache
+def _font() -> TTFont:
+    """Parse the font once per container; the PDF embeds only the glyphs it uses."""
+    font = TTFont(FONT, FONT_FILE)
+    pdfmetrics.registerFont(font)
+    return font
+
+
+def _wrap(line: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Greedy word wrap that keeps the line's own spacing.
+
+    A word wider than a whole line is cut between characters.
+    """
+    rows: list[str] = []
+    row, used = "", 0.0
+    for piece in _WORDS.findall(line):
+        size = measure(piece)
+        if row and used + size > width:
+            rows.append(row)
+            row, piece = "", piece.lstrip()
+            used, size = 0.0, measure(piece)
+        if size <= width:
+            row, used = row + piece, used + size
+            continue
+        for char in piece:
+            char_width = measure(char)
+            if row and used + char_width > width:
+                rows.append(row)
+                row, used = "", 0.0
+            row, used = row + char, used + char_width
+    rows.append(row)
+    return rows
+
+
+def _paginate(paragraphs: list[list[str]], first_baseline: float) -> list[Page]:
+    """Rows onto pages: a gap between paragraphs, none at the top of a page."""
+    top_baseline = PAGE_HEIGHT - TOP - FONT_SIZE
+    pages: list[Page] = [[]]
+    y = first_baseline
+    for index, rows in enumerate(paragraphs):
+        if index and y != top_baseline:
+            y -= PARAGRAPH_GAP
+        for row in rows:
+            if y < BOTTOM:
+                pages.append([])
+                y = top_baseline
+            pages[-1].append((y, row))
+            y -= LEADING
+    return pages
+
+
+def _pdf_date(moment: datetime) -> Callable[..., str]:
+    """The PDF date of ``moment``, in place of ReportLab's own clock."""
+    stamp = f"D:{moment:%Y%m%d%H%M%S}+00'00'"
+    return lambda *_: stamp
+
+
+def letter_pdf(letter: Letter) -> bytes:
+    """The letter on A4: the date, then its paragraphs over as many pages as needed.
+
+    The output depends only on the letter (``invariant``): the same letter
+    generated twice is the same file.
+    """
+    font = _font()
+
+    def measure(text: str) -> float:
+        return font.stringWidth(text, FONT_SIZE)
+
+    paragraphs = [
+        [row for line in lines for row in _wrap(_printable(line), TEXT_WIDTH, measure)]
+        for lines in letter.paragraphs()
+    ]
+    date_baseline = PAGE_HEIGHT - TOP - FONT_SIZE
+    pages = _paginate(paragraphs, date_baseline - LEADING - DATE_GAP)
+
+    output = BytesIO()
+    canvas = Canvas(output, pagesize=A4, invariant=1, pageCompression=1)
+    canvas.setTitle(letter.title)
+    canvas.setSubject(letter.subject)
+    canvas.setAuthor("docgen")
+    canvas.setCreator("docgen")
+    canvas.setDateFormatter(_pdf_date(letter.dated))
+    for number, page in enumerate(pages, start=1):
+        canvas.setFont(FONT, FONT_SIZE)
+        if number == 1:
+            canvas.drawRightString(PAGE_WIDTH - RIGHT, date_baseline, letter.date_line)
+        for y, row in page:
+            canvas.drawString(LEFT, y, row)
+        canvas.setFont(FONT, FOOTER_SIZE)
+        canvas.setFillGray(0.4)
+        canvas.drawCentredString(PAGE_WIDTH / 2, FOOTER_BASELINE, f"Page {number} of {len(pages)}")
+        canvas.showPage()
+    canvas.save()
+    return output.getvalue()
+
+
+def _printable(line: str) -> str:
+    """Tabs as four spaces; other control characters have no glyph and are dropped."""
+    return _CONTROL.sub("", line.replace("\t", "    "))
