@@ -9,12 +9,14 @@ at every page break: a long letter written as one paragraph took minutes.
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from chalice import UnprocessableEntityError
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -35,7 +37,8 @@ FOOTER_SIZE, FOOTER_BASELINE = 8.5, 13 * mm
 DATE_GAP = 2 * LEADING
 
 _WORDS = re.compile(r"\s*\S+")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_INVISIBLE = ("Cc", "Cf")
+"""Unicode's control and format characters: nothing to draw, so dropped."""
 
 Page = list[tuple[float, str]]
 """The rows of one page: each baseline's height and its text."""
@@ -110,8 +113,8 @@ def letter_pdf(letter: Letter) -> bytes:
         return font.stringWidth(text, FONT_SIZE)
 
     paragraphs = [
-        [row for line in lines for row in _wrap(_printable(line), TEXT_WIDTH, measure)]
-        for lines in letter.paragraphs()
+        [row for line in lines for row in _wrap(line, TEXT_WIDTH, measure)]
+        for lines in _printable(letter.paragraphs(), font)
     ]
     date_baseline = PAGE_HEIGHT - TOP - FONT_SIZE
     pages = _paginate(paragraphs, date_baseline - LEADING - DATE_GAP)
@@ -137,6 +140,22 @@ def letter_pdf(letter: Letter) -> bytes:
     return output.getvalue()
 
 
-def _printable(line: str) -> str:
-    """Tabs as four spaces; other control characters have no glyph and are dropped."""
-    return _CONTROL.sub("", line.replace("\t", "    "))
+def _printable(paragraphs: list[list[str]], font: TTFont) -> list[list[str]]:
+    """The paragraphs as the font can draw them: tabs as spaces, invisible characters dropped.
+
+    Any other character the font has no glyph for is a 422: a letter with
+    empty boxes where a name should be must not go out.
+    """
+    glyphs = font.face.charToGlyph
+    used = {char for lines in paragraphs for line in lines for char in set(line)}
+    invisible = {char for char in used if unicodedata.category(char) in _INVISIBLE}
+    unshown = sorted(char for char in used - invisible if ord(char) not in glyphs)
+    if unshown:
+        others = f" and {len(unshown) - 1} other characters" if len(unshown) > 1 else ""
+        raise UnprocessableEntityError(
+            f"a PDF cannot show U+{ord(unshown[0]):04X}{others} of this letter: its font, "
+            "DejaVu Serif, covers Latin, Greek and Cyrillic; format=html or txt can show them"
+        )
+    table: dict[int, str | None] = {ord(char): None for char in invisible}
+    table[ord("\t")] = "    "
+    return [[line.translate(table) for line in lines] for lines in paragraphs]

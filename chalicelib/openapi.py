@@ -69,7 +69,7 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
         "format": {"type": "string", "enum": list(FORMATS)},
         "bucket": {"type": "string"},
         "key": {"type": "string", "description": "`<customerId>/<docType>.<format>`"},
-        "contentType": {"type": "string"},
+        "contentType": {"type": "string", "enum": [f.content_type for f in FORMATS.values()]},
         "size": {"type": "integer", "minimum": 0, "description": "Bytes stored."},
         "versionId": {"type": ["string", "null"], "description": "Set on a versioned bucket."},
         "templateVersion": {
@@ -87,6 +87,9 @@ _FORMAT_QUERY = {
     "name": "format",
     "in": "query",
     "required": False,
+    "description": "`txt`: the letter as UTF-8 text. `html`: one printable page with an inline "
+    "stylesheet, every character of the letter escaped. `pdf`: A4, DejaVu Serif embedded "
+    "(Latin, Greek, Cyrillic), paragraphs kept, Page X of Y, title and subject metadata.",
     "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
 }
 SPEC: dict[str, Any] = {
@@ -134,9 +137,11 @@ SPEC: dict[str, Any] = {
                 "operationId": "generateDocument",
                 "summary": "Render the customer's letter from the template and store it in S3.",
                 "description": "Reads the customer and the template in one consistent "
-                "BatchGetItem, renders `<greeting>\\n<text>` (Jinja2, sandboxed) and writes "
-                "it with one PutObject (SSE) at `<customerId>/<docType>.<format>`, replacing any "
-                "earlier one. Nothing is written on any error.",
+                "BatchGetItem, renders `<greeting>\\n<text>` (Jinja2, sandboxed), lays it out "
+                "in the asked format and writes it with one PutObject (SSE) at "
+                "`<customerId>/<docType>.<format>`, replacing any earlier one. The `url` is a "
+                "presigned GET, signed locally, valid for the stage's "
+                "`DOCUMENT_URL_TTL_SECONDS`. Nothing is written on any error.",
                 "parameters": [_FORMAT_QUERY],
                 "responses": {
                     "201": _ok(

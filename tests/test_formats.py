@@ -188,6 +188,32 @@ def test_pdf_wraps_long_lines_and_keeps_paragraphs(client: Client, aws: AWS) -> 
     assert max(len(line) for line in body_lines) < 120  # wrapped to the page, not cut off
 
 
+def test_a_name_the_pdf_font_cannot_show_is_422_and_writes_nothing(
+    client: Client, aws: AWS
+) -> None:
+    aws.put_item(PK={"S": "C#taro"}, data={"S": "山田太郎"})
+
+    response = client.http.post("/customers/taro/documents/Welcome?format=pdf")
+
+    assert response.status_code == 422
+    assert body(response) == {
+        "Code": "UnprocessableEntityError",
+        "Message": "a PDF cannot show U+592A and 3 other characters of this letter: its font, "
+        "DejaVu Serif, covers Latin, Greek and Cyrillic; format=html or txt can show them",
+    }
+    assert aws.objects() == {}
+    assert client.http.post("/customers/taro/documents/Welcome?format=html").status_code == 201
+
+
+def test_invisible_format_characters_are_left_out_of_the_pdf(client: Client, aws: AWS) -> None:
+    aws.put_item(PK={"S": "C#ann"}, data={"S": "\ufeffAnn\u202e Lee\u200b"})
+
+    response = client.http.post("/customers/ann/documents/Welcome?format=pdf")
+
+    assert response.status_code == 201
+    assert pdf_lines(stored(aws, "ann/Welcome.pdf"))[0][1] == "Dear Ann Lee;"
+
+
 def test_the_same_letter_is_the_same_pdf(client: Client, aws: AWS) -> None:
     client.http.post(f"{WELCOME}?format=pdf")
     first = stored(aws, "TestCustomer/Welcome.pdf")

@@ -273,8 +273,8 @@ def test_a_rerun_writes_nothing_and_keeps_versions(aws: AWS, run: Any) -> None:
 
     summary = run(SAMPLES / "customers-and-templates.jsonl", at=LATER, client=client)
 
-    assert counts(summary) == (9, 0, 9, 0, 0, 0)
-    assert summary.line() == "imported 9 rows: 0 written, 9 unchanged, 0 bad"
+    assert counts(summary) == (10, 0, 10, 0, 0, 0)
+    assert summary.line() == "imported 10 rows: 0 written, 10 unchanged, 0 bad"
     assert aws.calls == ["BatchGetItem"]
     assert stored(aws) == before
 
@@ -589,7 +589,7 @@ def test_jsonl_export_then_import_into_an_empty_table_gives_the_same_items(
 
     summary = export_file(exported, aws.dynamodb, TABLE, log=log)
 
-    assert summary.line() == "exported 9 rows: 5 customers, 4 templates"
+    assert summary.line() == "exported 10 rows: 5 customers, 5 templates"
     assert summary.exit_code == 0
     lines = exported.read_text(encoding="utf-8").splitlines()
     as_rows = [json.loads(line, parse_float=Decimal) for line in lines]
@@ -600,7 +600,7 @@ def test_jsonl_export_then_import_into_an_empty_table_gives_the_same_items(
     # Sorted: customers, then templates, each by id.
     assert [row.get("customerId") or row["docType"] for row in as_rows] == [
         "TestCustomer", "Yamada_Taro", "ZoeLukasz", "acme-ltd", "jane.doe",
-        "AccountSummary", "Notice", "Renewal", "Welcome",
+        "AccountSummary", "Membership", "Notice", "Renewal", "Welcome",
     ]  # fmt: skip
     assert sorted(as_rows, key=str) == sorted(sample_rows, key=str)
     assert lines[2] == (
@@ -611,7 +611,7 @@ def test_jsonl_export_then_import_into_an_empty_table_gives_the_same_items(
 
     create_table(aws.dynamodb, "docgen-copy")
     copied = run(exported, table="docgen-copy")
-    assert counts(copied) == (9, 9, 0, 0, 0, 0)
+    assert counts(copied) == (10, 10, 0, 0, 0, 0)
     assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
     again = tmp_path / "again.jsonl"
     export_file(again, aws.dynamodb, "docgen-copy", log=log)
@@ -689,11 +689,11 @@ def test_the_command_line(
     sample = str(SAMPLES / "customers-and-templates.jsonl")
 
     assert importer.main(["import", sample, "--stage", "dev"]) == 0
-    assert capsys.readouterr() == ("imported 9 rows: 7 written, 2 unchanged, 0 bad\n", "")
+    assert capsys.readouterr() == ("imported 10 rows: 8 written, 2 unchanged, 0 bad\n", "")
     exported = tmp_path / "out.jsonl"
     assert importer.main(["export", str(exported), "--stage", "dev", "--kind", "templates"]) == 0
-    assert capsys.readouterr() == ("exported 4 rows: 0 customers, 4 templates\n", "")
-    assert len(exported.read_text(encoding="utf-8").splitlines()) == 4
+    assert capsys.readouterr() == ("exported 5 rows: 0 customers, 5 templates\n", "")
+    assert len(exported.read_text(encoding="utf-8").splitlines()) == 5
 
     assert importer.main(["import", str(tmp_path / "missing.csv"), "--stage", "dev"]) == 2
     assert capsys.readouterr().err == (
@@ -720,7 +720,7 @@ def test_every_sample_template_renders_for_every_sample_customer(aws: AWS, run: 
         (c.customer_id, t.doc_type): render_letter(c, t) for c in customers for t in templates
     }
 
-    assert len(letters) == 5 * 5
+    assert len(letters) == 5 * 6
     assert letters["TestCustomer", "Welcome"] == "Dear Testing Customer;\n\nHello and Welcome!\n"
     assert letters["ZoeLukasz", "AccountSummary"] == (
         "Hello Zoë Łukasz Ωμέγα Дмитрий,\nHere is what we hold for customer ZoeLukasz:\n"
@@ -728,6 +728,21 @@ def test_every_sample_template_renders_for_every_sample_customer(aws: AWS, run: 
     )
     assert letters["jane.doe", "Notice"] == (
         "NOTICE (Notice): our offices are closed on public holidays.\n"
+    )
+    assert letters["ZoeLukasz", "Membership"].splitlines()[:7] == [
+        "Dear Zoë Łukasz Ωμέγα Дмитрий,",
+        "",
+        "Thank you for being a member of our club in Kraków. This letter confirms your "
+        "membership and sets out what it includes.",
+        "",
+        "Your plan: gold",
+        "Visits so far this year: 12",
+        "Member number: ZoeLukasz",
+    ]
+    assert "Your plan: free\nMember number: jane.doe\n" in letters["jane.doe", "Membership"]
+    assert (
+        "Your plan: standard\nMember number: TestCustomer\n"
+        in (letters["TestCustomer", "Membership"])
     )
     assert letters["Yamada_Taro", "Renewal"] == (
         "Dear 山田太郎,\nYour plan renews next month.\nThank you for staying with us.\n"

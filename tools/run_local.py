@@ -1,10 +1,15 @@
-"""``make run``: docgen on 127.0.0.1:8000 against moto's server, seeded with the sample.
+"""``make run``: docgen on 127.0.0.1:8000 against moto's server, seeded with sample data.
+
+The seed is the original AWS sample's two items, then every row of
+``samples/customers-and-templates.jsonl`` (through the importer), whose
+``Membership`` template makes a letter of several paragraphs to try as a PDF.
 
 The emulator runs in this process; ``chalice local`` runs as a child. Both
 listen on 127.0.0.1 only, because the emulator accepts any credentials and
 must never be reachable from another machine. Ctrl-C (or SIGTERM) stops both.
 """
 
+import io
 import logging
 import os
 import signal
@@ -20,6 +25,7 @@ from urllib.parse import urlsplit
 
 from moto.server import ThreadedMotoServer
 
+from tools.importer import import_file
 from tools.stack import (
     PROJECT_DIR,
     create_stack,
@@ -29,6 +35,7 @@ from tools.stack import (
 )
 
 STAGE = "local"
+SAMPLES = PROJECT_DIR / "samples" / "customers-and-templates.jsonl"
 HOST = "127.0.0.1"
 DEFAULT_API_PORT = 8000
 READY_TIMEOUT_SECONDS = 30.0
@@ -170,9 +177,11 @@ def stop_api(api: subprocess.Popen) -> None:
 def banner(api_url: str, endpoint_url: str, table: str, bucket: str) -> str:
     return (
         f"\ndocgen is serving {api_url} (stage {STAGE}), against moto's server at "
-        f"{endpoint_url}\nwith table {table} and bucket {bucket}, seeded with the sample.\n\n"
-        f"  curl -X POST {api_url}/customers/TestCustomer/documents/Welcome\n\n"
-        "Press Ctrl-C to stop both.\n"
+        f"{endpoint_url}\nwith table {table} and bucket {bucket}, seeded with the sample and "
+        f"{SAMPLES.relative_to(PROJECT_DIR)}.\n\n"
+        f"  curl -X POST {api_url}/customers/TestCustomer/documents/Welcome\n"
+        f"  curl -X POST '{api_url}/customers/ZoeLukasz/documents/Membership?format=pdf'\n\n"
+        "Open the url in the answer to read the document. Press Ctrl-C to stop both.\n"
     )
 
 
@@ -202,7 +211,9 @@ def main() -> int:
     api: subprocess.Popen | None = None
     try:
         emulator = start_emulator(moto_port)
-        table, bucket = create_stack(*emulator_clients(endpoint_url, region), STAGE)
+        dynamodb, s3 = emulator_clients(endpoint_url, region)
+        table, bucket = create_stack(dynamodb, s3, STAGE)
+        import_file(SAMPLES, dynamodb, table, log=io.StringIO())
         api = start_api(port, env)
         wait_until_serving(api, api_url)
         print(banner(api_url, endpoint_url, table, bucket), flush=True)
