@@ -12,9 +12,10 @@ import subprocess
 import sys
 from importlib.metadata import version
 
-from bench import fakeaws, measure, render
+from bench import fakeaws, measure, pdf, render
 from bench.handlers import TARGETS, load
 from bench.report import Row, markdown_table, ratio_row, text_table
+from chalicelib.documents import FORMATS
 
 WARM_RUNS = 60
 WARMUP_RUNS = 5
@@ -71,6 +72,38 @@ def build_rows(
     ]
 
 
+def format_rows(
+    by_format: dict[str, list[float]], cold_pdf: float, cold_txt: float, cold_txt_loaded: set[str]
+) -> list[Row]:
+    """HTML and PDF against docgen's own txt, warm and cold; and that txt stays light."""
+    txt = statistics.median(by_format["txt"])
+    rows = [
+        ratio_row(
+            f"warm letter as {fmt}, median (baseline: docgen txt)",
+            statistics.median(by_format[fmt]),
+            txt,
+            None,
+        )
+        for fmt in FORMATS
+        if fmt != "txt"
+    ]
+    rows.append(
+        ratio_row("cold first letter as pdf (baseline: docgen txt)", cold_pdf, cold_txt, None)
+    )
+    heavy = "reportlab" in cold_txt_loaded
+    rows.append(
+        Row(
+            "cold txt letter imports ReportLab",
+            "yes" if heavy else "no",
+            "-",
+            None,
+            "no",
+            not heavy,
+        )
+    )
+    return rows
+
+
 def import_row() -> Row:
     """Import time in a fresh interpreter (``bench.importing``), as rows per second."""
     result = subprocess.run(
@@ -111,13 +144,23 @@ def main() -> int:
     progress(f"cold import: {args.cold + 1} fresh interpreters each")
     cold_import = measure.cold_medians(list(TARGETS), "import", args.cold)
     progress(f"cold first letter: {args.cold + 1} fresh interpreters each")
-    cold_letter = measure.cold_medians(list(TARGETS), "letter", args.cold)
+    loaded: dict[str, set[str]] = {}
+    cold_letter = measure.cold_medians(list(TARGETS), "letter", args.cold, loaded)
+    progress(f"cold first PDF letter: {args.cold + 1} fresh interpreters")
+    cold_pdf = measure.cold_medians(["docgen"], "pdf", args.cold)["docgen"]
+    progress(f"formats: {args.warm} docgen letters each as {', '.join(FORMATS)}")
+    by_format = measure.format_latency(handlers["docgen"], list(FORMATS), args.warm, WARMUP_RUNS)
 
     progress("render time: typical and large templates against naive Jinja2")
     rows = build_rows(calls, warm, cold_import, cold_letter)
+    rows += format_rows(by_format, cold_pdf, cold_letter["docgen"], loaded["docgen"])
     rows += [
         ratio_row(f"{metric} (baseline: naive Jinja2)", ours, naive, None)
         for metric, (ours, naive) in render.render_times().items()
+    ]
+    progress("PDF layout: a long letter against naive ReportLab platypus")
+    rows += [
+        ratio_row(metric, ours, naive, None) for metric, (ours, naive) in pdf.pdf_times().items()
     ]
     progress("import throughput: tools.importer and a PutItem loop against moto's server")
     rows.append(import_row())

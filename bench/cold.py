@@ -1,9 +1,10 @@
-"""One cold start in a fresh interpreter: ``python -m bench.cold <target> <import|letter>``.
+"""One cold start in a fresh interpreter: ``python -m bench.cold <target> <import|letter|pdf>``.
 
 What both handlers share (the interpreter, moto and boto3 imported, the
 mocked table and bucket) is ready before the clock starts, so the clock
 covers only what a Lambda cold start adds: importing the handler's module
-and, for ``letter``, answering the first request. Prints JSON on stdout.
+and, for ``letter`` (txt) or ``pdf`` (docgen only), answering the first
+request. Prints JSON on stdout, with the heavy libraries the run loaded.
 """
 
 import json
@@ -13,7 +14,8 @@ import time
 from bench import fakeaws
 from bench.handlers import TARGETS, lambda_context, load, proxy_event
 
-PHASES = ("import", "letter")
+PHASES = ("import", "letter", "pdf")
+HEAVY_MODULES = ("jinja2", "reportlab")
 
 
 def run(target: str, phase: str) -> dict:
@@ -27,10 +29,16 @@ def run(target: str, phase: str) -> dict:
     status = None
     start = time.perf_counter()
     handler = load(target)
-    if phase == "letter":
-        status = handler(proxy_event(), lambda_context())["statusCode"]
+    if phase != "import":
+        event = proxy_event(fmt="pdf" if phase == "pdf" else None)
+        status = handler(event, lambda_context())["statusCode"]
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "status": status, "calls": fakeaws.TRAFFIC.calls[calls_before:]}
+    return {
+        "seconds": seconds,
+        "status": status,
+        "calls": fakeaws.TRAFFIC.calls[calls_before:],
+        "loaded": [name for name in HEAVY_MODULES if name in sys.modules],
+    }
 
 
 def main(argv: list[str]) -> int:

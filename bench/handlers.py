@@ -28,17 +28,21 @@ def load(target: str) -> Handler:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def proxy_event(request_id: str = "bench") -> dict:
-    """An API Gateway REST proxy event for POST /customers/TestCustomer/documents/Welcome."""
+def proxy_event(request_id: str = "bench", fmt: str | None = None) -> dict:
+    """An API Gateway REST proxy event for POST /customers/TestCustomer/documents/Welcome.
+
+    ``fmt`` adds ``?format=``, which only docgen understands.
+    """
     path = f"/customers/{CUSTOMER_ID}/documents/{DOC_TYPE}"
+    query = None if fmt is None else {"format": fmt}
     return {
         "resource": "/customers/{customerId}/documents/{docType}",
         "path": path,
         "httpMethod": "POST",
         "headers": {"Host": "bench.invalid", "Accept": "application/json"},
         "multiValueHeaders": None,
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": None if query is None else {"format": [fmt]},
         "pathParameters": {"customerId": CUSTOMER_ID, "docType": DOC_TYPE},
         "stageVariables": {},
         "requestContext": {

@@ -83,22 +83,42 @@ def cold_run(target: str, phase: str) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"bench: cold {phase} of {target} failed:\n{done.stderr}")
     result = json.loads(done.stdout)
-    if phase == "letter" and result["status"] != 201:
+    if phase != "import" and result["status"] != 201:
         raise SystemExit(f"bench: cold letter of {target} answered {result['status']}")
     return result
 
 
-def cold_medians(targets: list[str], phase: str, runs: int) -> dict[str, float]:
+def cold_medians(
+    targets: list[str], phase: str, runs: int, loaded: dict[str, set[str]] | None = None
+) -> dict[str, float]:
     """Median seconds over ``runs`` fresh interpreters per target, after one discarded run.
 
     The discarded run writes the bytecode caches (unless PYTHONDONTWRITEBYTECODE
     is set, as on Lambda, whose code directory is read-only); the targets
     alternate so that anything else going on at the time falls on both.
+    ``loaded`` collects, per target, the heavy libraries any run imported.
     """
     samples: dict[str, list[float]] = {target: [] for target in targets}
     for i in range(runs + 1):
         for target in targets if i % 2 else reversed(targets):
-            seconds = cold_run(target, phase)["seconds"]
+            result = cold_run(target, phase)
+            if loaded is not None:
+                loaded.setdefault(target, set()).update(result["loaded"])
             if i:
-                samples[target].append(seconds)
+                samples[target].append(result["seconds"])
     return {target: statistics.median(values) for target, values in samples.items()}
+
+
+def format_latency(handler: Handler, formats: list[str], runs: int, warmup: int) -> dict:
+    """docgen's seconds per letter in each format, interleaved like ``warm_latency``."""
+    samples: dict[str, list[float]] = {fmt: [] for fmt in formats}
+    for i in range(warmup + runs):
+        for fmt in formats if i % 2 else reversed(formats):
+            start = time.perf_counter()
+            response = handler(proxy_event(f"format-{i}", fmt), lambda_context())
+            elapsed = time.perf_counter() - start
+            if response["statusCode"] != 201:
+                raise SystemExit(f"bench: docgen answered {response['statusCode']} for {fmt}")
+            if i >= warmup:
+                samples[fmt].append(elapsed)
+    return samples

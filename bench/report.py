@@ -10,14 +10,16 @@ class Row:
     metric: str
     docgen: str
     baseline: str
-    ratio: float
+    ratio: float | None
+    """None: not a ratio (a yes/no figure)."""
     goal: str
     passed: bool | None
     """None: shown for information, no goal."""
 
     def cells(self) -> tuple[str, ...]:
         verdict = "-" if self.passed is None else ("PASS" if self.passed else "FAIL")
-        return (self.metric, self.docgen, self.baseline, f"{self.ratio:.2f}", self.goal, verdict)
+        ratio = "-" if self.ratio is None else f"{self.ratio:.2f}"
+        return (self.metric, self.docgen, self.baseline, ratio, self.goal, verdict)
 
 
 def ms(seconds: float) -> str:

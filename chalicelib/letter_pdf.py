@@ -45,7 +45,7 @@ Page = list[tuple[float, str]]
 
 
 @cache
-def _font() -> TTFont:
+def load_font() -> TTFont:
     """Parse the font once per container; the PDF embeds only the glyphs it uses."""
     font = TTFont(FONT, FONT_FILE)
     pdfmetrics.registerFont(font)
@@ -107,7 +107,7 @@ def letter_pdf(letter: Letter) -> bytes:
     The output depends only on the letter (``invariant``): the same letter
     generated twice is the same file.
     """
-    font = _font()
+    font = load_font()
 
     def measure(text: str) -> float:
         return font.stringWidth(text, FONT_SIZE)
