@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,20 +54,63 @@ def check_letter(name: str, handler: Handler, s3: Any) -> list[str]:
     return calls
 
 
-def warm_latency(handlers: dict[str, Handler], runs: int, warmup: int) -> dict[str, list[float]]:
-    """Seconds per letter, interleaving the handlers (order alternating) so drift hits both."""
-    samples: dict[str, list[float]] = {name: [] for name in handlers}
-    names = list(handlers)
+def _interleaved(
+    requests: dict[str, Callable[[str], dict]], runs: int, warmup: int
+) -> dict[str, list[float]]:
+    """Seconds per request, taking turns (order alternating) so that drift hits all alike.
+
+    Each request is called with a request id and must answer 201.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in requests}
+    names = list(requests)
     for i in range(warmup + runs):
         for name in names if i % 2 else reversed(names):
             start = time.perf_counter()
-            response = handlers[name](proxy_event(f"warm-{i}"), lambda_context())
+            response = requests[name](f"warm-{i}")
             elapsed = time.perf_counter() - start
             if response["statusCode"] != 201:
                 raise SystemExit(f"bench: {name} answered {response['statusCode']} when warm")
             if i >= warmup:
                 samples[name].append(elapsed)
     return samples
+
+
+def warm_latency(handlers: dict[str, Handler], runs: int, warmup: int) -> dict[str, list[float]]:
+    """Seconds per txt letter for each handler."""
+    return _interleaved(
+        {
+            name: lambda request_id, handler=handler: handler(
+                proxy_event(request_id), lambda_context()
+            )
+            for name, handler in handlers.items()
+        },
+        runs,
+        warmup,
+    )
+
+
+def format_latency(
+    handler: Handler, formats: list[str], runs: int, warmup: int
+) -> dict[str, list[float]]:
+    """docgen's seconds per letter in each format."""
+    return _interleaved(
+        {
+            fmt: lambda request_id, fmt=fmt: handler(proxy_event(request_id, fmt), lambda_context())
+            for fmt in formats
+        },
+        runs,
+        warmup,
+    )
+
+
+def median_seconds(work: Callable[[], object], runs: int) -> float:
+    """The median wall time of ``runs`` calls of ``work``."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
 
 
 def cold_run(target: str, phase: str) -> dict:
@@ -107,18 +151,3 @@ def cold_medians(
             if i:
                 samples[target].append(result["seconds"])
     return {target: statistics.median(values) for target, values in samples.items()}
-
-
-def format_latency(handler: Handler, formats: list[str], runs: int, warmup: int) -> dict:
-    """docgen's seconds per letter in each format, interleaved like ``warm_latency``."""
-    samples: dict[str, list[float]] = {fmt: [] for fmt in formats}
-    for i in range(warmup + runs):
-        for fmt in formats if i % 2 else reversed(formats):
-            start = time.perf_counter()
-            response = handler(proxy_event(f"format-{i}", fmt), lambda_context())
-            elapsed = time.perf_counter() - start
-            if response["statusCode"] != 201:
-                raise SystemExit(f"bench: docgen answered {response['statusCode']} for {fmt}")
-            if i >= warmup:
-                samples[fmt].append(elapsed)
-    return samples

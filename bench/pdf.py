@@ -7,12 +7,10 @@ long paragraph costs time quadratic in its length.
 """
 
 import io
-import statistics
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
+from bench.measure import median_seconds
 from chalicelib.letter_pdf import FONT, letter_pdf, load_font
 from chalicelib.letters import Letter
 
@@ -43,19 +41,13 @@ def naive_pdf(letter: Letter) -> bytes:
     return output.getvalue()
 
 
-def _median(work: Callable[[], bytes]) -> float:
-    samples = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def pdf_times() -> dict[str, tuple[float, float]]:
     """``metric -> (docgen seconds, naive seconds)`` for the long letter, warm."""
     letter_pdf(LONG_LETTER), naive_pdf(LONG_LETTER)  # load the font and ReportLab first
     metric = f"PDF layout of a {LINES}-line letter, warm (baseline: naive platypus)"
     return {
-        metric: (_median(lambda: letter_pdf(LONG_LETTER)), _median(lambda: naive_pdf(LONG_LETTER)))
+        metric: (
+            median_seconds(lambda: letter_pdf(LONG_LETTER), RUNS),
+            median_seconds(lambda: naive_pdf(LONG_LETTER), RUNS),
+        )
     }

@@ -5,10 +5,9 @@ compiled on every letter, no sandbox, no limits. docgen pays for its sandbox
 and its output accounting, and saves the compile on a warm container.
 """
 
-import statistics
-import time
 from collections.abc import Callable
 
+from bench.measure import median_seconds
 from chalicelib.letters import Customer, Template, render_letter
 from chalicelib.rendering import _compile
 
@@ -52,15 +51,6 @@ def _naive(template: Template) -> Callable[[], str]:
     return render
 
 
-def _median(work: Callable[[], str], runs: int = RUNS) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def render_times() -> dict[str, tuple[float, float]]:
     """``metric -> (docgen seconds, naive seconds)``, after checking both give the same letter."""
     results = {}
@@ -69,10 +59,10 @@ def render_times() -> dict[str, tuple[float, float]]:
         if ours() != naive():
             raise SystemExit(f"bench: docgen and naive Jinja2 disagree on the {label} template")
         _compile.cache_clear()
-        first = _median(ours, runs=1)
+        first = median_seconds(ours, 1)
         results[f"render {label} template ({len(template.text) // 1024 or 1} KiB), warm"] = (
-            _median(ours),
-            _median(naive),
+            median_seconds(ours, RUNS),
+            median_seconds(naive, RUNS),
         )
-        results[f"render {label} template, first (compiles)"] = (first, _median(naive, runs=5))
+        results[f"render {label} template, first (compiles)"] = (first, median_seconds(naive, 5))
     return results
