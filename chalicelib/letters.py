@@ -84,11 +84,11 @@ class Letter:
     doc_type: str
     text: str
     dated: datetime
-    description: str | None = None
 
     @property
     def title(self) -> str:
-        return self.description or f"{self.doc_type} letter"
+        """Not the template's description, which is a note for whoever maintains it."""
+        return f"{self.doc_type} letter"
 
     @property
     def subject(self) -> str:

@@ -58,7 +58,7 @@ class LetterService:
         with time_budget(self.time_budget_seconds):
             template, text = self._compose(customer_id, doc_type)
             generated_at = self.clock()
-            letter = Letter(customer_id, doc_type, text, generated_at, template.description)
+            letter = Letter(customer_id, doc_type, text, generated_at)
             body = fmt.lay_out(letter)
             key = document_key(customer_id, doc_type, fmt)
             link = self.store.presign(key, generated_at)  # local; a bad setting fails here
