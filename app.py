@@ -1,5 +1,7 @@
 """docgen's HTTP routes. Each reads the request, calls a service, and answers."""
 
+import itertools
+import time
 import uuid
 from collections.abc import Callable
 
@@ -9,13 +11,18 @@ from chalice.app import Request
 from chalicelib.catalog import CUSTOMERS, TEMPLATES, CatalogService
 from chalicelib.errors import RETRY_AFTER_SECONDS
 from chalicelib.http import etag, read_json
+from chalicelib.observability import RequestRecord, logger, record
 from chalicelib.openapi import SPEC
 from chalicelib.repository import DynamoDBRepository
 from chalicelib.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
 from chalicelib.service import LetterService
 from chalicelib.storage import S3DocumentStore
 
-app = Chalice(app_name="docgen")
+# Chalice's own log handler is left out: Powertools' JSON handler takes its logger
+# (named after the app) on the first request, so every line there is JSON.
+app = Chalice(app_name="docgen", configure_logs=False)
+# Every route but /health and /openapi.json needs an API key on API Gateway (the packaged
+# template's usage plan issues one); chalice local and the test client do not check keys.
 
 # Cheap to build: the boto3 clients inside are made on first use and kept
 # for as long as the Lambda container stays warm.
@@ -23,6 +30,36 @@ repository = DynamoDBRepository()
 letters = LetterService(repository, S3DocumentStore())
 catalog = CatalogService(repository)
 JSON = ["application/json"]
+GENERATE = "/customers/{customerId}/documents/{docType}"
+
+
+_request_numbers = itertools.count()
+"""Per container: the first request is the cold start."""
+
+
+@app.middleware("http")
+def log_and_count(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """One JSON log line and the metrics of every request (``chalicelib/observability.py``)."""
+    cold_start = next(_request_numbers) == 0
+    logger()
+    started = time.perf_counter()
+    response = get_response(request)
+    context = request.context
+    generated = response.status_code == 201 and context.get("resourcePath") == GENERATE
+    record(
+        RequestRecord(
+            request_id=response.headers["X-Request-Id"],
+            method=request.method,
+            route=context.get("resourcePath", ""),
+            status=response.status_code,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            path_parameters=request.uri_params or {},
+            format=(request.query_params or {}).get("format"),
+            cold_start=cold_start,
+        ),
+        generated_format=response.body["format"] if generated else None,
+    )
+    return response
 
 
 @app.middleware("http")
@@ -51,7 +88,7 @@ def openapi() -> dict:
     return SPEC
 
 
-@app.route("/customers/{customerId}/documents/{docType}", methods=["POST"])
+@app.route(GENERATE, methods=["POST"], api_key_required=True)
 def generate_document(customerId: str, docType: str) -> Response:
     request = app.current_request
     document = letters.generate(customerId, docType, (request.query_params or {}).get("format"))
@@ -59,20 +96,20 @@ def generate_document(customerId: str, docType: str) -> Response:
     return Response(body=document, status_code=201, headers={"Location": location})
 
 
-@app.route("/customers/{customerId}/documents/{docType}", methods=["GET"])
+@app.route("/customers/{customerId}/documents/{docType}", methods=["GET"], api_key_required=True)
 def get_document(customerId: str, docType: str) -> dict:
     query = app.current_request.query_params or {}
     return letters.describe(customerId, docType, query.get("format"))
 
 
-@app.route("/customers/{customerId}/documents/{docType}", methods=["DELETE"])
+@app.route("/customers/{customerId}/documents/{docType}", methods=["DELETE"], api_key_required=True)
 def delete_document(customerId: str, docType: str) -> Response:
     query = app.current_request.query_params or {}
     letters.delete_document(customerId, docType, query.get("format"))
     return _no_content()
 
 
-@app.route("/customers/{customerId}/documents", methods=["GET"])
+@app.route("/customers/{customerId}/documents", methods=["GET"], api_key_required=True)
 def list_documents(customerId: str) -> dict:
     return letters.list_documents(customerId, app.current_request.query_params or {})
 
@@ -86,12 +123,12 @@ def _no_content() -> Response:
     return Response(body="", status_code=204)
 
 
-@app.route("/customers", methods=["GET"])
+@app.route("/customers", methods=["GET"], api_key_required=True)
 def list_customers() -> dict:
     return catalog.list(CUSTOMERS, app.current_request.query_params or {})
 
 
-@app.route("/customers/{customerId}", methods=["PUT"], content_types=JSON)
+@app.route("/customers/{customerId}", methods=["PUT"], content_types=JSON, api_key_required=True)
 def put_customer(customerId: str) -> Response:
     request = app.current_request
     body = read_json(request.raw_body, CUSTOMER_BODY)
@@ -99,23 +136,23 @@ def put_customer(customerId: str) -> Response:
     return _resource(customer, 201 if created else 200)
 
 
-@app.route("/customers/{customerId}", methods=["GET"])
+@app.route("/customers/{customerId}", methods=["GET"], api_key_required=True)
 def get_customer(customerId: str) -> Response:
     return _resource(catalog.get(CUSTOMERS, customerId))
 
 
-@app.route("/customers/{customerId}", methods=["DELETE"])
+@app.route("/customers/{customerId}", methods=["DELETE"], api_key_required=True)
 def delete_customer(customerId: str) -> Response:
     catalog.delete(CUSTOMERS, customerId, app.current_request.headers.get("if-match"))
     return _no_content()
 
 
-@app.route("/templates", methods=["GET"])
+@app.route("/templates", methods=["GET"], api_key_required=True)
 def list_templates() -> dict:
     return catalog.list(TEMPLATES, app.current_request.query_params or {})
 
 
-@app.route("/templates/{docType}", methods=["PUT"], content_types=JSON)
+@app.route("/templates/{docType}", methods=["PUT"], content_types=JSON, api_key_required=True)
 def put_template(docType: str) -> Response:
     request = app.current_request
     body = read_json(request.raw_body, TEMPLATE_BODY)
@@ -123,17 +160,19 @@ def put_template(docType: str) -> Response:
     return _resource(template, 201 if created else 200)
 
 
-@app.route("/templates/{docType}", methods=["GET"])
+@app.route("/templates/{docType}", methods=["GET"], api_key_required=True)
 def get_template(docType: str) -> Response:
     return _resource(catalog.get(TEMPLATES, docType))
 
 
-@app.route("/templates/{docType}", methods=["DELETE"])
+@app.route("/templates/{docType}", methods=["DELETE"], api_key_required=True)
 def delete_template(docType: str) -> Response:
     catalog.delete(TEMPLATES, docType, app.current_request.headers.get("if-match"))
     return _no_content()
 
 
-@app.route("/templates/{docType}/preview", methods=["POST"], content_types=JSON)
+@app.route(
+    "/templates/{docType}/preview", methods=["POST"], content_types=JSON, api_key_required=True
+)
 def preview_template(docType: str) -> dict:
     return letters.preview(docType, read_json(app.current_request.raw_body, PREVIEW_BODY))

@@ -76,3 +76,19 @@ def test_health_event_makes_no_aws_call(service, aws: AWS) -> None:
     assert json.loads(response["body"]) == {"status": "ok"}
     assert response["headers"]["X-Request-Id"] == event["requestContext"]["requestId"]
     assert aws.calls == []
+
+
+def test_crlf_in_a_path_cannot_forge_a_log_line(
+    service, aws: AWS, capsys: pytest.CaptureFixture
+) -> None:
+    forged = 'x\r\n{"level": "INFO", "message": "request", "status": 200}'
+    event = json.loads((EVENTS / "generate_welcome.json").read_text())
+    event["pathParameters"]["customerId"] = forged
+    capsys.readouterr()
+
+    response = app_module.app(event, LambdaContext("docgen-dev", 512))
+
+    assert response["statusCode"] == 400
+    output = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(output) == 2  # the request's line and its error metric, nothing more
+    assert output[0]["customerId"] == forged  # kept whole, inside one JSON string

@@ -40,7 +40,7 @@ def test_deployed_stages_grant_exactly_the_calls_the_code_makes() -> None:
             (action, statement["Resource"])
             for statement in policy["Statement"]
             for action in statement["Action"]
-            if not action.startswith("logs:")
+            if not action.startswith(("logs:", "xray:"))
         }
         table = f"arn:aws:dynamodb:*:*:table/{env['DYNAMODB_TABLE_NAME']}"
         assert grants == {
@@ -52,7 +52,10 @@ def test_deployed_stages_grant_exactly_the_calls_the_code_makes() -> None:
 
 
 def test_importing_the_app_builds_no_client_and_imports_no_boto3() -> None:
-    probe = "import sys, app; print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))"
+    probe = (
+        "import sys, app; print(sorted(m for m in "
+        "('boto3', 'botocore', 'aws_lambda_powertools') if m in sys.modules))"
+    )
     assert fresh_python(probe) == "[]"
 
 

@@ -1,0 +1,94 @@
+"""One JSON log line and the CloudWatch metrics of each request, with Powertools for AWS Lambda.
+
+A line holds the request id, method, route, status, latency, and the
+identifiers and format the request named; never a name, an attribute or
+letter text. Values are JSON strings, so a CR/LF sent in a path cannot
+start a forged line, and they are cut to ``MAX_LOGGED_CHARS``.
+
+Metrics are CloudWatch embedded metric format (EMF) lines on stdout:
+``LettersGenerated`` by ``format``, and ``Errors`` by ``statusClass``.
+
+Powertools is imported on the first request rather than at import time,
+which keeps it out of the cold import. Its handler sits on the logger Chalice
+itself logs to (named after the app), so Chalice's own records, such as the
+cause of a 500, come out as the same JSON lines.
+"""
+
+import sys
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+SERVICE = "docgen"
+"""The app's name too: Chalice logs to the logger of that name, which this one shares."""
+NAMESPACE = "docgen"
+MAX_LOGGED_CHARS = 80
+LOGGED_PARAMETERS = ("customerId", "docType")
+
+
+class _CurrentStdout:
+    """``sys.stdout`` as it is at each write: Lambda's never changes; tests capture it."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+@cache
+def logger() -> Any:
+    """The Powertools logger, built on first use: call it before the request runs."""
+    from aws_lambda_powertools import Logger
+
+    return Logger(service=SERVICE, stream=_CurrentStdout(), utc=True)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """What one request did, as the middleware saw it."""
+
+    request_id: str
+    method: str
+    route: str
+    status: int
+    latency_ms: float
+    path_parameters: dict[str, str]
+    format: str | None
+    cold_start: bool
+
+    def fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "requestId": _cut(self.request_id),
+            "method": self.method,
+            "route": self.route,
+            "status": self.status,
+            "latencyMs": round(self.latency_ms, 1),
+            "coldStart": self.cold_start,
+        }
+        for name in LOGGED_PARAMETERS:
+            if name in self.path_parameters:
+                fields[name] = _cut(self.path_parameters[name])
+        if self.format is not None:
+            fields["format"] = _cut(self.format)
+        return fields
+
+
+def _cut(value: str) -> str:
+    return value if len(value) <= MAX_LOGGED_CHARS else value[:MAX_LOGGED_CHARS] + "..."
+
+
+def record(request: RequestRecord, generated_format: str | None) -> None:
+    """Log the request, and count a generated letter (by format) or an error (by status class)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    logger().info("request", extra=request.fields())
+    if generated_format is not None:
+        metric, dimension, value = "LettersGenerated", "format", generated_format
+    elif request.status >= 400:
+        metric, dimension, value = "Errors", "statusClass", f"{request.status // 100}xx"
+    else:
+        return
+    with single_metric(name=metric, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as emitted:
+        emitted.add_dimension(name="service", value=SERVICE)
+        emitted.add_dimension(name=dimension, value=value)

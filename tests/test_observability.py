@@ -1,0 +1,137 @@
+"""Structured logs and metrics: one JSON line per request, EMF counts, nothing personal."""
+
+import json
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.observability import SERVICE
+from tests.conftest import AWS, TABLE
+
+WELCOME = "/customers/TestCustomer/documents/Welcome"
+
+
+def lines(capsys: pytest.CaptureFixture) -> list[dict[str, Any]]:
+    """Every line the requests wrote to stdout, each parsed as JSON (so each must be JSON)."""
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def request_lines(output: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in output if line.get("message") == "request"]
+
+
+def metric_lines(output: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in output if "_aws" in line]
+
+
+def without_timing(line: dict[str, Any]) -> dict[str, Any]:
+    assert isinstance(line["latencyMs"], float)
+    assert line["latencyMs"] >= 0
+    return {
+        k: v
+        for k, v in line.items()
+        if k not in ("timestamp", "latencyMs", "location", "coldStart")
+    }
+
+
+def test_a_letter_is_one_log_line_and_one_metric(
+    client: Client, aws: AWS, capsys: pytest.CaptureFixture
+) -> None:
+    capsys.readouterr()
+
+    response = client.http.post(f"{WELCOME}?format=pdf")
+
+    output = lines(capsys)
+    assert len(output) == 2
+    [logged] = request_lines(output)
+    assert without_timing(logged) == {
+        "level": "INFO",
+        "message": "request",
+        "service": SERVICE,
+        "requestId": response.headers["X-Request-Id"],
+        "method": "POST",
+        "route": "/customers/{customerId}/documents/{docType}",
+        "status": 201,
+        "customerId": "TestCustomer",
+        "docType": "Welcome",
+        "format": "pdf",
+    }
+    [metric] = metric_lines(output)
+    assert metric["_aws"]["CloudWatchMetrics"] == [
+        {
+            "Namespace": "docgen",
+            "Dimensions": [["service", "format"]],
+            "Metrics": [{"Name": "LettersGenerated", "Unit": "Count"}],
+        }
+    ]
+    assert (metric["service"], metric["format"], metric["LettersGenerated"]) == (
+        "docgen",
+        "pdf",
+        [1.0],
+    )
+
+
+def test_names_attributes_and_letter_text_never_reach_the_logs(
+    client: Client, aws: AWS, capsys: pytest.CaptureFixture
+) -> None:
+    client.http.put(
+        "/customers/ann",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(
+            {"name": "Ann Secretname", "attributes": {"iban": "DE89370400440532013000"}}
+        ),
+    )
+    client.http.post("/customers/ann/documents/Welcome?format=html")
+    client.http.post(
+        "/templates/Welcome/preview",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"customerId": "ann"}),
+    )
+    client.http.get("/customers/ann")
+
+    output = capsys.readouterr().out
+
+    assert len(output.splitlines()) == 4 + 1  # four requests, one letter metric
+    for secret in ("Secretname", "DE89370400440532013000", "Hello and Welcome"):
+        assert secret not in output
+
+
+def test_errors_are_counted_by_status_class(
+    client: Client, aws: AWS, capsys: pytest.CaptureFixture
+) -> None:
+    capsys.readouterr()
+    client.http.post("/customers/Nobody/documents/Welcome")
+    aws.dynamodb.delete_table(TableName=TABLE)
+    client.http.post(WELCOME)
+
+    output = lines(capsys)
+
+    assert [line["status"] for line in request_lines(output)] == [404, 500]
+    assert [(line["statusClass"], line["Errors"]) for line in metric_lines(output)] == [
+        ("4xx", [1.0]),
+        ("5xx", [1.0]),
+    ]
+    [cause] = [line for line in output if line.get("level") == "ERROR"]
+    assert cause["message"].startswith("Caught exception for path")
+    assert "ResourceNotFoundException" in cause["exception"]  # the cause, in the logs only
+
+
+def test_health_is_logged_and_not_counted(
+    client: Client, aws: AWS, capsys: pytest.CaptureFixture
+) -> None:
+    capsys.readouterr()
+    client.http.get("/health")
+
+    output = lines(capsys)
+
+    assert [(line["route"], line["status"]) for line in output] == [("/health", 200)]
+
+
+def test_long_values_are_cut(client: Client, aws: AWS, capsys: pytest.CaptureFixture) -> None:
+    capsys.readouterr()
+    client.http.post(f"/customers/{'a' * 500}/documents/Welcome")
+
+    [logged] = request_lines(lines(capsys))
+
+    assert logged["customerId"] == "a" * 80 + "..."
