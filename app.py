@@ -12,7 +12,6 @@ from chalicelib.catalog import CUSTOMERS, TEMPLATES, CatalogService
 from chalicelib.errors import RETRY_AFTER_SECONDS
 from chalicelib.http import etag, read_json
 from chalicelib.observability import RequestRecord, logger, record
-from chalicelib.openapi import SPEC
 from chalicelib.repository import DynamoDBRepository
 from chalicelib.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
 from chalicelib.service import LetterService
@@ -85,6 +84,8 @@ def health() -> dict:
 
 @app.route("/openapi.json")
 def openapi() -> dict:
+    from chalicelib.openapi import SPEC  # built when first asked for, not on every cold start
+
     return SPEC
 
 

@@ -24,6 +24,12 @@ NOW = datetime(2026, 11, 23, 21, 0, 0, tzinfo=UTC)
 """The service's clock in tests, so bodies can be compared whole."""
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The policy test judges what every other test recorded, so it runs last."""
+    last = [item for item in items if item.path.name == "test_policy.py"]
+    items[:] = [item for item in items if item.path.name != "test_policy.py"] + last
+
+
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and no endpoint override, so nothing can reach real AWS."""
@@ -87,12 +93,31 @@ def record_calls(client: Any, aws: AWS) -> Any:
     return client
 
 
+CALLED_BY_THE_APP: set[tuple[str, str]] = set()
+"""(service, operation) of every request and presigned link the app's clients made in this
+run of the suite: what ``tests/test_policy.py`` holds the IAM policies to."""
+
+
+def app_client(service_name: str, aws: AWS, **timeouts: float) -> Any:
+    """A client as the app builds it, counted into ``aws`` and recorded for the policy test.
+
+    ``provide-client-params`` fires for API calls and for presigned URLs alike.
+    """
+    client = record_calls(make_client(service_name, **timeouts), aws)
+
+    def on_params(event_name: str, **_: Any) -> None:
+        CALLED_BY_THE_APP.add((service_name, event_name.rsplit(".", 1)[-1]))
+
+    client.meta.events.register("provide-client-params", on_params)
+    return client
+
+
 @pytest.fixture
 def service(aws: AWS, monkeypatch: pytest.MonkeyPatch) -> LetterService:
     """The app's service with fresh clients inside the mock, counting their calls."""
     fresh = LetterService(
-        DynamoDBRepository(client=record_calls(make_client("dynamodb"), aws)),
-        S3DocumentStore(client=record_calls(make_client("s3"), aws)),
+        DynamoDBRepository(client=app_client("dynamodb", aws)),
+        S3DocumentStore(client=app_client("s3", aws)),
         clock=lambda: NOW,
     )
     monkeypatch.setattr(app_module, "letters", fresh)

@@ -7,11 +7,10 @@ import pytest
 from chalice.test import Client
 
 import app as app_module
-from chalicelib.aws import make_client
 from chalicelib.repository import DynamoDBRepository
 from chalicelib.service import LetterService
 from chalicelib.storage import S3DocumentStore
-from tests.conftest import AWS, record_calls
+from tests.conftest import AWS, app_client
 from tests.faults import dynamodb_error, dynamodb_ok, inject, read_timeout, unreachable
 
 WELCOME = "/customers/TestCustomer/documents/Welcome"
@@ -154,12 +153,12 @@ def test_read_timeouts_end_inside_the_time_budget(
 ) -> None:
     """Real clocks: short timeouts and a short budget, and DynamoDB never answering."""
     read_seconds, connect_seconds, budget_seconds = 0.3, 0.1, 2.5
-    dynamodb = record_calls(
-        make_client("dynamodb", connect_timeout=connect_seconds, read_timeout=read_seconds), aws
+    dynamodb = app_client(
+        "dynamodb", aws, connect_timeout=connect_seconds, read_timeout=read_seconds
     )
     service = LetterService(
         DynamoDBRepository(client=dynamodb),
-        S3DocumentStore(client=record_calls(make_client("s3"), aws)),
+        S3DocumentStore(client=app_client("s3", aws)),
         time_budget_seconds=budget_seconds,
     )
     monkeypatch.setattr(app_module, "letters", service)
@@ -182,8 +181,8 @@ def test_a_call_that_cannot_fit_the_budget_is_not_started(
     client: Client, aws: AWS, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service = LetterService(
-        DynamoDBRepository(client=record_calls(make_client("dynamodb"), aws)),
-        S3DocumentStore(client=record_calls(make_client("s3"), aws)),
+        DynamoDBRepository(client=app_client("dynamodb", aws)),
+        S3DocumentStore(client=app_client("s3", aws)),
         time_budget_seconds=1.0,  # less than one 1 s connect + 3 s read attempt
     )
     monkeypatch.setattr(app_module, "letters", service)
