@@ -8,8 +8,10 @@ request. Prints JSON on stdout, with the heavy libraries the run loaded.
 """
 
 import json
+import os
 import sys
 import time
+from contextlib import redirect_stdout
 
 from bench import fakeaws
 from bench.handlers import TARGETS, lambda_context, load, proxy_event
@@ -27,12 +29,14 @@ def run(target: str, phase: str) -> dict:
         raise RuntimeError(f"{module_name} was imported before the clock started")
     calls_before = len(fakeaws.TRAFFIC.calls)
     status = None
-    start = time.perf_counter()
-    handler = load(target)
-    if phase != "import":
-        event = proxy_event(fmt="pdf" if phase == "pdf" else None)
-        status = handler(event, lambda_context())["statusCode"]
-    seconds = time.perf_counter() - start
+    # docgen's log lines go where Lambda's would, but not into this run's JSON answer.
+    with open(os.devnull, "w") as logs, redirect_stdout(logs):
+        start = time.perf_counter()
+        handler = load(target)
+        if phase != "import":
+            event = proxy_event(fmt="pdf" if phase == "pdf" else None)
+            status = handler(event, lambda_context())["statusCode"]
+        seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
         "status": status,
