@@ -453,3 +453,36 @@ SPEC["components"]["schemas"]["StoredObject"] = {
         "lastModified": {"type": "string", "format": "date-time"},
     },
 }
+
+# API keys ----------------------------------------------------------------------
+
+_PUBLIC = ("/health", "/openapi.json")
+"""The operations app.py serves without a key; every other one needs ``x-api-key``."""
+_GATEWAY_ERROR = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}},
+}
+SPEC["security"] = [{"ApiKey": []}]
+SPEC["components"]["securitySchemes"] = {
+    "ApiKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "The key of the stage's usage plan (API Gateway checks it; "
+        "chalice local does not).",
+    }
+}
+SPEC["components"]["responses"] |= {
+    "Forbidden": _ok("API Gateway: no API key, or not a key of this API.", _GATEWAY_ERROR),
+    "TooManyRequests": _ok("API Gateway: the usage plan's throttle or quota.", _GATEWAY_ERROR),
+}
+for _path, _item in SPEC["paths"].items():
+    for _method, _operation in _item.items():
+        if _method == "parameters":
+            continue
+        if _path in _PUBLIC:
+            _operation["security"] = []
+        else:
+            _operation["responses"]["403"] = {"$ref": "#/components/responses/Forbidden"}
+            _operation["responses"]["429"] = {"$ref": "#/components/responses/TooManyRequests"}

@@ -34,7 +34,26 @@ def test_describes_exactly_the_app_routes(client: Client) -> None:
 def test_generate_route_documents_every_status_it_returns(client: Client) -> None:
     operation = spec(client)["paths"]["/customers/{customerId}/documents/{docType}"]["post"]
 
-    assert set(operation["responses"]) == {"201", "400", "404", "422", "500", "503"}
+    assert set(operation["responses"]) == {
+        "201", "400", "403", "404", "422", "429", "500", "503"
+    }  # fmt: skip
+
+
+def test_the_operations_needing_a_key_are_the_routes_that_need_one(client: Client) -> None:
+    document = spec(client)
+    assert document["security"] == [{"ApiKey": []}]
+    public = {
+        (path, method.upper())
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters" and operation.get("security") == []
+    }
+    assert public == {
+        (path, method)
+        for path, methods in app_module.app.routes.items()
+        for method, entry in methods.items()
+        if not entry.api_key_required
+    }
 
 
 def test_health(client: Client) -> None:
