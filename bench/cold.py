@@ -17,7 +17,7 @@ from bench import fakeaws
 from bench.handlers import TARGETS, lambda_context, load, proxy_event
 
 PHASES = ("import", "letter", "pdf")
-HEAVY_MODULES = ("jinja2", "reportlab")
+HEAVY_MODULES = ("jinja2", "reportlab", "aws_lambda_powertools")
 
 
 def run(target: str, phase: str) -> dict:
