@@ -68,20 +68,25 @@ def read_json(raw_body: bytes | None, schema: dict[str, Any]) -> dict[str, Any]:
         ) from None
     except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         raise BadRequestError("the body is not valid JSON") from None
-    _require_unicode(body)
+    if not is_unicode(body):
+        raise BadRequestError(f"the body contains {UNPAIRED_SURROGATE}: text must be valid Unicode")
     validate(schema, body)
     return body
 
 
-def _require_unicode(body: Any) -> None:
-    """Refuse lone surrogates (``"\\ud800"``): JSON allows them, UTF-8 and DynamoDB do not."""
+UNPAIRED_SURROGATE = "an unpaired surrogate (\\ud800 to \\udfff)"
+
+
+def is_unicode(value: Any) -> bool:
+    """False if a string in ``value`` holds an unpaired surrogate (``"\\ud800"``).
+
+    JSON allows them; UTF-8, and so DynamoDB and S3, do not.
+    """
     try:
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequestError(
-            "the body contains an unpaired surrogate (\\ud800 to \\udfff): "
-            "text must be valid Unicode"
-        ) from None
+        return False
+    return True
 
 
 def etag(version: int) -> str:

@@ -173,6 +173,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
         {"kind": "customer", "name": "No Id"},
         customer("C7", "Line\nbreak"),
         template("Deep", "{{ " + "(" * 100 + "1" + ")" * 100 + " }}"),
+        '{"kind": "customer", "customerId": "C8", "name": "a\\ud800b"}',
         template("good2", "Hello {{ name }}"),
     )
 
@@ -213,15 +214,16 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
         Problem(14, "customerId is required"),
         Problem(15, "name must not contain control characters"),
         Problem(16, "text has a syntax error: expressions or blocks nested too deeply"),
+        Problem(17, "not valid Unicode: an unpaired surrogate (\\ud800 to \\udfff)"),
     ]
-    assert counts(summary) == (16, 2, 0, 14, 0, 0)  # the blank line 3 is not a row
+    assert counts(summary) == (17, 2, 0, 15, 0, 0)  # the blank line 3 is not a row
     assert summary.exit_code == 1
-    assert summary.line() == "imported 16 rows: 2 written, 0 unchanged, 14 bad"
+    assert summary.line() == "imported 17 rows: 2 written, 0 unchanged, 15 bad"
     messages = log.getvalue().splitlines()
     assert messages[0] == f"{path}:2: customerId must be 1 to 64 characters of A-Z, a-z, 0-9, " + (
         "'_', '.' or '-', starting with a letter or a digit"
     )
-    assert len(messages) == 14
+    assert len(messages) == 15
     assert set(stored(aws)) == {*SEEDED, "C#good1", "D#good2"}
 
 

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 
 from chalice import BadRequestError
 
-from chalicelib.http import MAX_BODY_BYTES
+from chalicelib.http import MAX_BODY_BYTES, UNPAIRED_SURROGATE, is_unicode
 from chalicelib.identifiers import require_identifier
 from chalicelib.items import customer_key, template_key
 from chalicelib.letters import Customer, Template
@@ -160,11 +160,14 @@ def parse_json(text: str) -> Any:
         raise BadRow(f"not valid JSON: {constant} is not a JSON number")
 
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=refuse)
+        value = json.loads(text, parse_float=Decimal, parse_constant=refuse)
     except json.JSONDecodeError as error:
         raise BadRow(f"not valid JSON: {error.msg} at column {error.colno}") from None
     except RecursionError:
         raise BadRow("not valid JSON: nested too deeply") from None
+    if not is_unicode(value):
+        raise BadRow(f"not valid Unicode: {UNPAIRED_SURROGATE}")
+    return value
 
 
 def record_from_cells(cells: list[str]) -> dict[str, Any]:
