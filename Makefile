@@ -6,8 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 STAGE ?= dev
+# CI gates (checkov, bandit) in a venv of their own: their dependencies clash with .venv's pins.
+GATES_VENV := .venv-gates
+GATES_PY := $(GATES_VENV)/bin/python
+GATES_INSTALLED := $(GATES_VENV)/.installed
+DEPLOYABLE_STAGES := dev prod
+TEMPLATES := $(foreach stage,$(DEPLOYABLE_STAGES),build/$(stage)/sam.json)
+# The stack name is fixed per stage so that make destroy and the docs can name it.
+STACK = docgen-$(STAGE)
 
-.PHONY: help install lint format test run bench constraints clean import export
+.PHONY: help install lint format test run bench constraints clean import export \
+	package gates deploy destroy constraints-gates
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:8000 against a local AWS emulator"
@@ -16,6 +25,10 @@ help:
 	@echo "make import   FILE=samples/customers-and-templates.jsonl: load customers and templates"
 	@echo "make export   FILE=dump.jsonl [KIND=customers|templates]: dump them"
 	@echo "make format   apply ruff's formatting and safe fixes"
+	@echo "make package  [STAGE=dev|prod]: CloudFormation template and code zip in build/<stage>/"
+	@echo "make gates    cfn-lint and checkov on both stages' templates, bandit on the code"
+	@echo "make deploy   STAGE=dev|prod ARTIFACT_BUCKET=<bucket>: deploy with the AWS CLI"
+	@echo "make destroy  STAGE=dev CONFIRM=docgen-dev: empty the bucket and delete the stack"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +48,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+test: lint gates
 	$(VENV)/bin/pytest
 
 run: install
@@ -63,4 +76,72 @@ constraints: $(PY)
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(GATES_VENV) build .pytest_cache .ruff_cache
+
+# The CI gates' own venv, installed once like $(INSTALLED).
+$(GATES_PY):
+	$(PYTHON) -m venv $(GATES_VENV)
+
+$(GATES_INSTALLED): requirements-gates.txt constraints-gates.txt | $(GATES_PY)
+	$(GATES_PY) -m pip install --quiet --disable-pip-version-check \
+		-r requirements-gates.txt -c constraints-gates.txt
+	@touch $@
+
+# Package a stage for CloudFormation (tools/package.py): no AWS credentials needed. The first
+# run for a given requirements.txt downloads Lambda wheels from PyPI; later runs reuse them.
+package: install
+	$(PY) -m tools.package $(STAGE)
+
+# Package both stages, then lint what would be deployed and the code. tests/test_package.py
+# reads the templates made here (its sockets are off, so it cannot run chalice package).
+gates: install $(GATES_INSTALLED)
+	$(PY) -m tools.package $(DEPLOYABLE_STAGES)
+	$(VENV)/bin/cfn-lint $(TEMPLATES)
+	$(GATES_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
+		$(foreach template,$(TEMPLATES),--file $(template))
+	$(GATES_VENV)/bin/bandit --quiet --recursive -ll app.py chalicelib tools
+
+# Deploy a stage with the AWS CLI and your credentials: the code zip (and the template, which
+# may outgrow CloudFormation's 51,200-byte inline limit) go to ARTIFACT_BUCKET, an existing
+# bucket of yours in the target region; then the stack docgen-<stage> is created or updated.
+# The settings are checked when make starts, so a refusal comes before any install or build.
+ifneq ($(filter deploy,$(MAKECMDGOALS)),)
+ifeq ($(ARTIFACT_BUCKET),)
+$(error ARTIFACT_BUCKET is required: make deploy STAGE=$(STAGE) ARTIFACT_BUCKET=<an S3 bucket of yours in the target region, for the code zip>)
+endif
+endif
+deploy: install
+	@command -v aws >/dev/null || { echo "make deploy needs the AWS CLI (aws) on PATH" >&2; exit 1; }
+	$(PY) -m tools.package $(STAGE)
+	aws cloudformation package --use-json --template-file build/$(STAGE)/sam.json \
+		--s3-bucket $(ARTIFACT_BUCKET) --s3-prefix docgen/$(STAGE) \
+		--output-template-file build/$(STAGE)/packaged.json
+	aws cloudformation deploy --template-file build/$(STAGE)/packaged.json \
+		--s3-bucket $(ARTIFACT_BUCKET) --s3-prefix docgen/$(STAGE) \
+		--stack-name $(STACK) --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+		--tags project=docgen stage=$(STAGE) --no-fail-on-empty-changeset
+	aws cloudformation describe-stacks --stack-name $(STACK) \
+		--query 'Stacks[0].Outputs' --output table
+
+# Delete a dev stack and everything in it. Prod is refused: its table has deletion
+# protection and its data should outlive the stack (infra/DEPLOY.md says how to do it by hand).
+ifneq ($(filter destroy,$(MAKECMDGOALS)),)
+ifeq ($(STAGE),prod)
+$(error make destroy refuses prod: see "Tearing down" in infra/DEPLOY.md)
+endif
+ifneq ($(CONFIRM),$(STACK))
+$(error this deletes the stack $(STACK), its table and every document: make destroy STAGE=$(STAGE) CONFIRM=$(STACK))
+endif
+endif
+destroy: install
+	@command -v aws >/dev/null || { echo "make destroy needs the AWS CLI (aws) on PATH" >&2; exit 1; }
+	$(PY) -m tools.teardown $(STAGE)
+	aws cloudformation delete-stack --stack-name $(STACK)
+	aws cloudformation wait stack-delete-complete --stack-name $(STACK)
+
+# Re-pin every transitive dependency of the gates after changing requirements-gates.txt.
+constraints-gates: $(GATES_PY)
+	$(GATES_PY) -m pip install --quiet -r requirements-gates.txt
+	{ echo "# Exact versions of every package requirements-gates.txt pulls in (pip freeze),"; \
+	  echo "# so CI's gates run what was tested. Refresh with: make constraints-gates"; \
+	  $(GATES_PY) -m pip freeze --exclude-editable; } > constraints-gates.txt

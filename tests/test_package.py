@@ -1,0 +1,391 @@
+"""The packaged CloudFormation templates, build/<stage>/sam.json, as ``make package`` makes them.
+
+``chalice package`` may download Lambda wheels from PyPI, and these tests run with sockets
+off, so they never package: ``make test`` runs ``make gates``, which packages both stages,
+before pytest, and a missing or stale template fails here with the command to run.
+"""
+
+import json
+import re
+import zipfile
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+import app as app_module
+from chalicelib.aws import make_client
+from tools.package import (
+    BUILD_DIR,
+    DEPLOYABLE_STAGES,
+    MERGE_TEMPLATE,
+    package,
+    packaging_environment,
+    stage_names,
+)
+from tools.stack import PROJECT_DIR, create_bucket, stage_environment
+from tools.teardown import empty_bucket
+from tools.teardown import main as teardown
+
+Template = dict[str, Any]
+PUBLIC_ROUTES = {"/health", "/openapi.json"}
+API_KEY_SECURITY = [{"api_key": []}]
+
+
+def load(stage: str) -> Template:
+    path = BUILD_DIR / stage / "sam.json"
+    remedy = f"run `make package STAGE={stage}` (make test packages both stages first)"
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(PROJECT_DIR)} is missing: {remedy}")
+    inputs = [
+        MERGE_TEMPLATE,
+        PROJECT_DIR / "tools" / "package.py",
+        PROJECT_DIR / "app.py",
+        PROJECT_DIR / ".chalice" / "config.json",
+        PROJECT_DIR / ".chalice" / f"policy-{stage}.json",
+    ]
+    newer = [
+        str(p.relative_to(PROJECT_DIR)) for p in inputs if p.stat().st_mtime > path.stat().st_mtime
+    ]
+    if newer:
+        pytest.fail(f"{path.relative_to(PROJECT_DIR)} is older than {', '.join(newer)}: {remedy}")
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module", params=DEPLOYABLE_STAGES)
+def stage(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def template(stage: str) -> Template:
+    return load(stage)
+
+
+def resolve(value: Any, template: Template) -> Any:
+    """``value`` with the intrinsics that depend only on parameters evaluated, as CloudFormation
+    would for the parameters' defaults; references to resources are left as they are."""
+    if isinstance(value, list):
+        return [resolve(item, template) for item in value]
+    if not (isinstance(value, dict) and len(value) == 1):
+        return value
+    ((function, argument),) = value.items()
+    parameters = template.get("Parameters", {})
+    if function == "Ref" and argument in parameters:
+        return parameters[argument]["Default"]
+    if function == "Fn::FindInMap":
+        mapping, top, second = resolve(argument, template)
+        return template["Mappings"][mapping][top][second]
+    if function == "Fn::Equals":
+        left, right = resolve(argument, template)
+        return left == right
+    if function == "Fn::If":
+        condition, if_true, if_false = argument
+        chosen = if_true if resolve(template["Conditions"][condition], template) else if_false
+        return resolve(chosen, template)
+    if function == "Fn::Sub" and isinstance(argument, str):
+        return re.sub(
+            r"\$\{(\w+)\}",
+            lambda m: parameters[m[1]]["Default"] if m[1] in parameters else m[0],
+            argument,
+        )
+    return value
+
+
+def resources(template: Template) -> Template:
+    return template["Resources"]
+
+
+def properties(template: Template, name: str) -> Template:
+    return template["Resources"][name]["Properties"]
+
+
+def allow_statements(node: Any) -> list[Template]:
+    """Every Allow statement of every policy document anywhere in ``node``."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Statement" and isinstance(value, list):
+                found += [s for s in value if isinstance(s, dict) and s.get("Effect") == "Allow"]
+            else:
+                found += allow_statements(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += allow_statements(item)
+    return found
+
+
+def role_statements(template: Template) -> list[dict[str, Any]]:
+    """The Allow statements of the function's role's own policies (not its trust policy)."""
+    return allow_statements(properties(template, "ApiHandlerRole")["Policies"])
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --- the stage -------------------------------------------------------------------------
+
+
+def test_template_is_set_for_its_stage(stage: str, template: Template) -> None:
+    assert template["Parameters"]["Stage"]["Default"] == stage
+    assert template["Mappings"]["StageNames"] == stage_names()
+    env = stage_environment(stage)
+    assert (
+        resolve(properties(template, "CatalogTable")["TableName"], template)
+        == env["DYNAMODB_TABLE_NAME"]
+    )
+    assert (
+        resolve(properties(template, "DocumentsBucket")["BucketName"], template)
+        == env["S3_BUCKET_NAME"]
+    )
+
+
+def test_local_stage_is_not_packaged() -> None:
+    with pytest.raises(ValueError, match="not deployable"):
+        package("local")
+
+
+def test_packaging_gets_a_region_and_no_credentials() -> None:
+    base = {
+        "PATH": "/usr/bin",
+        "AWS_ACCESS_KEY_ID": "AKIA...",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_SESSION_TOKEN": "token",
+        "AWS_PROFILE": "admin",
+    }
+    env = packaging_environment(base)
+    assert env["PATH"] == "/usr/bin"
+    assert env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} & set(env)
+    assert "AWS_PROFILE" not in env
+    assert env["AWS_CONFIG_FILE"] == env["AWS_SHARED_CREDENTIALS_FILE"]  # os.devnull
+    assert packaging_environment({"AWS_DEFAULT_REGION": "eu-west-1"})["AWS_DEFAULT_REGION"] == (
+        "eu-west-1"
+    )
+
+
+# --- IAM -------------------------------------------------------------------------------
+
+
+def test_no_statement_allows_a_wildcard_action(template: Template) -> None:
+    statements = allow_statements(resources(template))
+    assert statements
+    for statement in statements:
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, statement
+
+
+def test_table_and_bucket_actions_name_their_resources(stage: str, template: Template) -> None:
+    env = stage_environment(stage)
+    table = f"arn:aws:dynamodb:*:*:table/{env['DYNAMODB_TABLE_NAME']}"
+    bucket = f"arn:aws:s3:::{env['S3_BUCKET_NAME']}"
+    granted = set()
+    for statement in role_statements(template):
+        for action in as_list(statement["Action"]):
+            for resource in as_list(statement["Resource"]):
+                if action.startswith(("dynamodb:", "s3:")):
+                    assert resource in (table, bucket, f"{bucket}/*"), (action, resource)
+                    granted.add(action)
+    assert {"dynamodb:BatchGetItem", "s3:PutObject"} <= granted
+
+
+def test_tracing_comes_with_permission_to_send_traces(stage: str, template: Template) -> None:
+    # Lambda refuses to create a function with active tracing whose role cannot send traces,
+    # and Chalice adds no X-Ray grant itself when autogen_policy is off.
+    tracing = properties(template, "APIHandler").get("Tracing") == "Active"
+    xray = {
+        (action, resource)
+        for statement in role_statements(template)
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+        if action.startswith("xray:")
+    }
+    expected = {("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")}
+    assert xray == (expected if tracing else set())
+
+
+def test_function_is_named_as_its_log_policy_expects(stage: str, template: Template) -> None:
+    function_name = resolve(properties(template, "APIHandler")["FunctionName"], template)
+    assert function_name == f"docgen-{stage}"
+    log_resources = [
+        resource
+        for statement in role_statements(template)
+        if any(action.startswith("logs:") for action in as_list(statement["Action"]))
+        for resource in as_list(statement["Resource"])
+    ]
+    assert log_resources == [f"arn:aws:logs:*:*:log-group:/aws/lambda/{function_name}*"]
+    # Chalice 1.34 names its log group after ${ApiHandler}, a resource that does not exist.
+    log_group = properties(template, "ApiHandlerLogGroup")
+    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${APIHandler}"}
+
+
+# --- API Gateway -----------------------------------------------------------------------
+
+
+def test_every_route_but_the_public_ones_needs_the_api_key(template: Template) -> None:
+    swagger = properties(template, "RestAPI")["DefinitionBody"]
+    assert swagger["securityDefinitions"]["api_key"] == {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
+    paths = swagger["paths"]
+    assert set(paths) == set(app_module.app.routes)
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if path in PUBLIC_ROUTES:
+                assert "security" not in operation, (method, path)
+            else:
+                assert operation.get("security") == API_KEY_SECURITY, (method, path)
+
+
+def test_usage_plan_throttles_the_key_on_the_api_stage(template: Template) -> None:
+    plan = properties(template, "UsagePlan")
+    # RestAPI.Stage makes SAM reference (and so wait for) the stage it creates, RestAPIapiStage.
+    assert plan["ApiStages"] == [{"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}]
+    assert properties(template, "RestAPI")["StageName"] == "api"
+    assert plan["Throttle"]["RateLimit"] > 0
+    assert plan["Throttle"]["BurstLimit"] >= plan["Throttle"]["RateLimit"]
+    assert plan["Quota"]["Limit"] > 0
+    assert plan["Quota"]["Period"] in {"DAY", "WEEK", "MONTH"}
+    assert properties(template, "UsagePlanKey") == {
+        "KeyId": {"Ref": "ApiKey"},
+        "KeyType": "API_KEY",
+        "UsagePlanId": {"Ref": "UsagePlan"},
+    }
+    key = properties(template, "ApiKey")
+    assert key["Enabled"] is True
+    assert "Value" not in key  # API Gateway generates it; it is never in the template
+
+
+def test_stage_throttles_public_routes_too(template: Template) -> None:
+    [setting] = properties(template, "RestAPI")["MethodSettings"]
+    assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
+    assert setting["ThrottlingRateLimit"] > 0
+    assert setting["ThrottlingBurstLimit"] > 0
+
+
+# --- the table and the bucket ----------------------------------------------------------
+
+
+def test_table(stage: str, template: Template) -> None:
+    table = properties(template, "CatalogTable")
+    assert table["KeySchema"] == [{"AttributeName": "PK", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "PK", "AttributeType": "S"}]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert resolve(table.get("DeletionProtectionEnabled", False), template) is (stage == "prod")
+
+
+def test_bucket(template: Template) -> None:
+    bucket = properties(template, "DocumentsBucket")
+    [rule] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    [lifecycle] = bucket["LifecycleConfiguration"]["Rules"]
+    assert lifecycle["Status"] == "Enabled"
+    assert "Prefix" not in lifecycle and "Filter" not in lifecycle  # the whole bucket
+    assert lifecycle["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert lifecycle["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] > 0
+
+
+def test_bucket_refuses_requests_without_tls(template: Template) -> None:
+    policy = properties(template, "DocumentsBucketPolicy")
+    assert policy["Bucket"] == {"Ref": "DocumentsBucket"}
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*"
+    assert statement["Action"] == "s3:*"
+    assert statement["Resource"] == [
+        {"Fn::GetAtt": ["DocumentsBucket", "Arn"]},
+        {"Fn::Sub": "${DocumentsBucket.Arn}/*"},
+    ]
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_function_finds_the_table_and_bucket_the_stack_creates(
+    stage: str, template: Template
+) -> None:
+    variables = properties(template, "APIHandler")["Environment"]["Variables"]
+    assert variables["DYNAMODB_TABLE_NAME"] == {"Ref": "CatalogTable"}
+    assert variables["S3_BUCKET_NAME"] == {"Ref": "DocumentsBucket"}
+    ttl = stage_environment(stage)["DOCUMENT_URL_TTL_SECONDS"]
+    assert variables["DOCUMENT_URL_TTL_SECONDS"] == ttl  # Chalice's own, kept by the merge
+
+
+# --- outputs and the gates' skips ------------------------------------------------------
+
+
+def test_outputs(template: Template) -> None:
+    outputs = {name: output["Value"] for name, output in template["Outputs"].items()}
+    assert "/api/" in outputs["EndpointURL"]["Fn::Sub"]
+    assert outputs["TableName"] == {"Ref": "CatalogTable"}
+    assert outputs["BucketName"] == {"Ref": "DocumentsBucket"}
+    assert outputs["ApiKeyId"] == {"Ref": "ApiKey"}  # the id: Ref never gives the key's value
+    assert "APIKeyValue" not in json.dumps(template["Outputs"])
+
+
+def test_every_checkov_skip_says_why() -> None:
+    merge = json.loads(MERGE_TEMPLATE.read_text())
+    skips = [
+        (name, skip)
+        for name, resource in merge["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for name, skip in skips:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), name
+        assert len(skip.get("comment", "")) > 20, (name, skip["id"])
+
+
+def test_merge_template_is_formatted_with_two_spaces() -> None:
+    text = MERGE_TEMPLATE.read_text()
+    assert text == json.dumps(json.loads(text), indent=2) + "\n"
+
+
+# --- teardown --------------------------------------------------------------------------
+
+
+def test_teardown_empties_every_version_and_delete_marker() -> None:
+    with mock_aws():
+        s3 = make_client("s3")
+        create_bucket(s3, "docgen-dev-documents")
+        s3.put_bucket_versioning(
+            Bucket="docgen-dev-documents", VersioningConfiguration={"Status": "Enabled"}
+        )
+        for body in (b"one", b"two"):
+            s3.put_object(Bucket="docgen-dev-documents", Key="ann/Welcome.txt", Body=body)
+        s3.delete_object(Bucket="docgen-dev-documents", Key="ann/Welcome.txt")
+        s3.put_object(Bucket="docgen-dev-documents", Key="bob/Welcome.pdf", Body=b"%PDF")
+
+        assert empty_bucket(s3, "docgen-dev-documents") == 4  # 3 versions and 1 marker
+        answer = s3.list_object_versions(Bucket="docgen-dev-documents")
+        assert "Versions" not in answer and "DeleteMarkers" not in answer
+        s3.delete_bucket(Bucket="docgen-dev-documents")  # what CloudFormation will do next
+
+
+def test_teardown_of_a_bucket_already_gone_does_nothing(capsys: pytest.CaptureFixture) -> None:
+    with mock_aws():
+        assert teardown(["dev"]) == 0
+    assert capsys.readouterr().out == "docgen-dev-documents does not exist; nothing to empty\n"
+
+
+def test_the_code_zip_carries_the_font_and_a_pillow_lambda_can_load(
+    stage: str, template: Template
+) -> None:
+    with zipfile.ZipFile(BUILD_DIR / stage / "deployment.zip") as code:
+        names = set(code.namelist())
+        [wheel] = [n for n in names if re.fullmatch(r"pillow-[\d.]+\.dist-info/WHEEL", n)]
+        tags = code.read(wheel).decode().splitlines()
+    # ReportLab imports PIL as it loads; a wheel built here would need this machine's libraries.
+    assert "Tag: cp311-cp311-manylinux2014_x86_64" in tags  # glibc 2.17; Lambda has 2.26
+    assert {"chalicelib/fonts/DejaVuSerif.ttf", "chalicelib/fonts/LICENSE"} <= names

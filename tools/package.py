@@ -1,0 +1,112 @@
+"""``make package``: docgen as a CloudFormation (SAM) template, with its table and bucket.
+
+Runs ``chalice package --merge-template infra/merge-template.json`` for a stage into
+``build/<stage>/`` (``sam.json`` and ``deployment.zip``), then sets the stage in the
+template: the ``Stage`` parameter's default, and the ``StageNames`` mapping of each stage's
+table and bucket names from ``.chalice/config.json``. So one merge template serves every
+stage (prod's differences are ``IsProd`` conditions), the names have one source, and the
+packaged template deploys with no ``--parameter-overrides``.
+
+No AWS credentials are read or needed: packaging makes no AWS call. It does reach PyPI the
+first time for a given requirements.txt (Chalice downloads Lambda-platform wheels and caches
+the result in ``.chalice/deployments/``).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tools.stack import PROJECT_DIR, stage_environment
+
+MERGE_TEMPLATE = PROJECT_DIR / "infra" / "merge-template.json"
+BUILD_DIR = PROJECT_DIR / "build"
+DEPLOYABLE_STAGES = ("dev", "prod")  # local names a role that cannot exist
+DEFAULT_REGION = "us-east-1"  # Chalice insists on a region; the template uses AWS::Region
+
+# Settings that would let Chalice find real credentials. Packaging never signs a request,
+# so it gets none of them: proof that `make package` needs no AWS account.
+_CREDENTIAL_SETTINGS = frozenset(
+    {
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    }
+)
+
+
+def stage_names() -> dict[str, dict[str, str]]:
+    """Each deployable stage's table and bucket, from ``.chalice/config.json``."""
+    names = {}
+    for stage in DEPLOYABLE_STAGES:
+        env = stage_environment(stage)
+        names[stage] = {
+            "TableName": env["DYNAMODB_TABLE_NAME"],
+            "BucketName": env["S3_BUCKET_NAME"],
+        }
+    return names
+
+
+def set_stage(template: dict[str, Any], stage: str) -> None:
+    """Make ``stage`` the template's default and fill in every stage's names."""
+    template["Parameters"]["Stage"]["Default"] = stage
+    template["Mappings"]["StageNames"] = stage_names()
+
+
+def packaging_environment(base: dict[str, str]) -> dict[str, str]:
+    """``base`` without credentials or profile files, and with a region."""
+    env = {name: value for name, value in base.items() if name not in _CREDENTIAL_SETTINGS}
+    env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    if not env.get("AWS_DEFAULT_REGION"):
+        env["AWS_DEFAULT_REGION"] = DEFAULT_REGION
+    return env
+
+
+def package(stage: str, build_dir: Path = BUILD_DIR) -> Path:
+    """Package ``stage`` into ``build_dir/<stage>/``; return the path of its ``sam.json``."""
+    if stage not in DEPLOYABLE_STAGES:
+        raise ValueError(f"stage {stage!r} is not deployable; use one of {DEPLOYABLE_STAGES}")
+    outdir = build_dir / stage
+    chalice = Path(sys.executable).parent / "chalice"
+    command = [str(chalice), "package", "--stage", stage]
+    command += ["--merge-template", str(MERGE_TEMPLATE), str(outdir)]
+    subprocess.run(
+        command, cwd=PROJECT_DIR, env=packaging_environment(dict(os.environ)), check=True
+    )
+    template_path = outdir / "sam.json"
+    template = json.loads(template_path.read_text())
+    set_stage(template, stage)
+    template_path.write_text(json.dumps(template, indent=2) + "\n")
+    return template_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stages", nargs="+", choices=DEPLOYABLE_STAGES, metavar="STAGE")
+    args = parser.parse_args(argv)
+    for stage in args.stages:
+        try:
+            path = package(stage)
+        except subprocess.CalledProcessError as error:
+            print(
+                f"chalice package failed for {stage} (exit {error.returncode}); without a cached"
+                " build for this requirements.txt in .chalice/deployments/ it needs PyPI",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{stage}: {path.relative_to(PROJECT_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
