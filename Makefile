@@ -11,12 +11,14 @@ GATES_VENV := .venv-gates
 GATES_PY := $(GATES_VENV)/bin/python
 GATES_INSTALLED := $(GATES_VENV)/.installed
 DEPLOYABLE_STAGES := dev prod
+# The Lambda package's wheels, downloaded once per requirements change so packaging is offline.
+WHEELHOUSE := build/wheelhouse/.filled
 TEMPLATES := $(foreach stage,$(DEPLOYABLE_STAGES),build/$(stage)/sam.json)
 # The stack name is fixed per stage so that make destroy and the docs can name it.
 STACK = docgen-$(STAGE)
 
 .PHONY: help install lint format test run bench constraints clean import export \
-	package gates deploy destroy constraints-gates
+	package gates deploy destroy constraints-gates wheelhouse
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:8000 against a local AWS emulator"
@@ -87,14 +89,20 @@ $(GATES_INSTALLED): requirements-gates.txt constraints-gates.txt | $(GATES_PY)
 		-r requirements-gates.txt -c constraints-gates.txt
 	@touch $@
 
-# Package a stage for CloudFormation (tools/package.py): no AWS credentials needed. The first
-# run for a given requirements.txt downloads Lambda wheels from PyPI; later runs reuse them.
-package: install
+$(WHEELHOUSE): requirements.txt constraints.txt | $(INSTALLED)
+	$(PY) -m tools.package --wheelhouse
+	@touch $@
+
+wheelhouse: $(WHEELHOUSE)
+
+# Package a stage for CloudFormation (tools/package.py): no AWS credentials and, once the
+# wheelhouse is filled (it needs PyPI, like any install), no network.
+package: install $(WHEELHOUSE)
 	$(PY) -m tools.package $(STAGE)
 
 # Package both stages, then lint what would be deployed and the code. tests/test_package.py
 # reads the templates made here (its sockets are off, so it cannot run chalice package).
-gates: install $(GATES_INSTALLED)
+gates: install $(GATES_INSTALLED) $(WHEELHOUSE)
 	$(PY) -m tools.package $(DEPLOYABLE_STAGES)
 	$(VENV)/bin/cfn-lint $(TEMPLATES)
 	$(GATES_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
@@ -110,7 +118,7 @@ ifeq ($(ARTIFACT_BUCKET),)
 $(error ARTIFACT_BUCKET is required: make deploy STAGE=$(STAGE) ARTIFACT_BUCKET=<an S3 bucket of yours in the target region, for the code zip>)
 endif
 endif
-deploy: install
+deploy: install $(WHEELHOUSE)
 	@command -v aws >/dev/null || { echo "make deploy needs the AWS CLI (aws) on PATH" >&2; exit 1; }
 	$(PY) -m tools.package $(STAGE)
 	aws cloudformation package --use-json --template-file build/$(STAGE)/sam.json \

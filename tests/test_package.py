@@ -1,8 +1,8 @@
 """The packaged CloudFormation templates, build/<stage>/sam.json, as ``make package`` makes them.
 
-``chalice package`` may download Lambda wheels from PyPI, and these tests run with sockets
-off, so they never package: ``make test`` runs ``make gates``, which packages both stages,
-before pytest, and a missing or stale template fails here with the command to run.
+Packaging takes seconds and runs pip in a subprocess, so these tests do not package:
+``make test`` runs ``make gates``, which packages both stages, before pytest, and a missing
+or stale template fails here with the command to run.
 """
 
 import json
@@ -19,6 +19,7 @@ from tools.package import (
     BUILD_DIR,
     DEPLOYABLE_STAGES,
     MERGE_TEMPLATE,
+    WHEELHOUSE,
     package,
     packaging_environment,
     stage_names,
@@ -146,7 +147,7 @@ def test_local_stage_is_not_packaged() -> None:
         package("local")
 
 
-def test_packaging_gets_a_region_and_no_credentials() -> None:
+def test_packaging_gets_a_region_no_credentials_and_no_index() -> None:
     base = {
         "PATH": "/usr/bin",
         "AWS_ACCESS_KEY_ID": "AKIA...",
@@ -160,6 +161,8 @@ def test_packaging_gets_a_region_and_no_credentials() -> None:
     assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} & set(env)
     assert "AWS_PROFILE" not in env
     assert env["AWS_CONFIG_FILE"] == env["AWS_SHARED_CREDENTIALS_FILE"]  # os.devnull
+    # Chalice's pip may only read the wheelhouse: packaging cannot reach the network.
+    assert (env["PIP_NO_INDEX"], env["PIP_FIND_LINKS"]) == ("1", str(WHEELHOUSE))
     assert packaging_environment({"AWS_DEFAULT_REGION": "eu-west-1"})["AWS_DEFAULT_REGION"] == (
         "eu-west-1"
     )

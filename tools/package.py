@@ -7,9 +7,11 @@ table and bucket names from ``.chalice/config.json``. So one merge template serv
 stage (prod's differences are ``IsProd`` conditions), the names have one source, and the
 packaged template deploys with no ``--parameter-overrides``.
 
-No AWS credentials are read or needed: packaging makes no AWS call. It does reach PyPI the
-first time for a given requirements.txt (Chalice downloads Lambda-platform wheels and caches
-the result in ``.chalice/deployments/``).
+No AWS credentials are read or needed, and packaging itself is offline: Chalice's pip runs
+with no index, from ``build/wheelhouse/``. Filling the wheelhouse (``--wheelhouse``, which
+``make`` runs when requirements.txt changes, like any install) is the one step that needs
+PyPI: it downloads the runtime requirements for this machine and as the manylinux2014 wheels
+Lambda loads.
 """
 
 import argparse
@@ -26,6 +28,14 @@ MERGE_TEMPLATE = PROJECT_DIR / "infra" / "merge-template.json"
 BUILD_DIR = PROJECT_DIR / "build"
 DEPLOYABLE_STAGES = ("dev", "prod")  # local names a role that cannot exist
 DEFAULT_REGION = "us-east-1"  # Chalice insists on a region; the template uses AWS::Region
+WHEELHOUSE = BUILD_DIR / "wheelhouse"
+LAMBDA_WHEELS = [
+    "--only-binary=:all:",
+    "--platform=manylinux2014_x86_64",  # glibc 2.17: loads on Lambda's Amazon Linux 2
+    "--implementation=cp",
+    f"--python-version={sys.version_info.major}.{sys.version_info.minor}",
+]
+"""Chalice deploys for the Python that runs it; these are the wheels that Lambda runtime loads."""
 
 # Settings that would let Chalice find real credentials. Packaging never signs a request,
 # so it gets none of them: proof that `make package` needs no AWS account.
@@ -63,9 +73,19 @@ def set_stage(template: dict[str, Any], stage: str) -> None:
     template["Mappings"]["StageNames"] = stage_names()
 
 
+def fill_wheelhouse() -> None:
+    """Download every runtime wheel into ``WHEELHOUSE``: for this machine, and for Lambda."""
+    download = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
+    download += ["-r", "requirements.txt", "-c", "constraints.txt", "--dest", str(WHEELHOUSE)]
+    subprocess.run(download, cwd=PROJECT_DIR, check=True)
+    subprocess.run(download + LAMBDA_WHEELS, cwd=PROJECT_DIR, check=True)
+
+
 def packaging_environment(base: dict[str, str]) -> dict[str, str]:
-    """``base`` without credentials or profile files, and with a region."""
+    """``base`` without credentials or profile files, with a region, and pip kept offline."""
     env = {name: value for name, value in base.items() if name not in _CREDENTIAL_SETTINGS}
+    env["PIP_NO_INDEX"] = "1"
+    env["PIP_FIND_LINKS"] = str(WHEELHOUSE)
     env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
     if not env.get("AWS_DEFAULT_REGION"):
         env["AWS_DEFAULT_REGION"] = DEFAULT_REGION
@@ -92,15 +112,24 @@ def package(stage: str, build_dir: Path = BUILD_DIR) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stages", nargs="+", choices=DEPLOYABLE_STAGES, metavar="STAGE")
+    parser.add_argument("stages", nargs="*", metavar="STAGE", help=" or ".join(DEPLOYABLE_STAGES))
+    parser.add_argument(
+        "--wheelhouse", action="store_true", help="download the wheels (needs PyPI) and stop"
+    )
     args = parser.parse_args(argv)
+    if args.wheelhouse:
+        fill_wheelhouse()
+        return 0
+    unknown = [stage for stage in args.stages if stage not in DEPLOYABLE_STAGES]
+    if unknown or not args.stages:
+        parser.error(f"name one or more stages of {', '.join(DEPLOYABLE_STAGES)}")
     for stage in args.stages:
         try:
             path = package(stage)
         except subprocess.CalledProcessError as error:
             print(
-                f"chalice package failed for {stage} (exit {error.returncode}); without a cached"
-                " build for this requirements.txt in .chalice/deployments/ it needs PyPI",
+                f"chalice package failed for {stage} (exit {error.returncode}); is "
+                f"{WHEELHOUSE.relative_to(PROJECT_DIR)} filled? (make wheelhouse)",
                 file=sys.stderr,
             )
             return 1
