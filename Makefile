@@ -17,13 +17,14 @@ TEMPLATES := $(foreach stage,$(DEPLOYABLE_STAGES),build/$(stage)/sam.json)
 # The stack name is fixed per stage so that make destroy and the docs can name it.
 STACK = docgen-$(STAGE)
 
-.PHONY: help install lint format test run bench constraints clean import export \
+.PHONY: help install lint format test run bench load constraints clean import export \
 	package gates deploy destroy constraints-gates wheelhouse
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:8000 against a local AWS emulator"
 	@echo "make test     install, lint and run every test"
 	@echo "make bench    benchmarks against the original sample's naive handler"
+	@echo "make load     concurrent clients against chalice local (loopback only, bounded)"
 	@echo "make import   FILE=samples/customers-and-templates.jsonl: load customers and templates"
 	@echo "make export   FILE=dump.jsonl [KIND=customers|templates]: dump them"
 	@echo "make format   apply ruff's formatting and safe fixes"
@@ -61,6 +62,10 @@ bench: install
 
 # Bulk load or dump customers and templates (tools/importer.py). FILE ends in .jsonl or .csv.
 # STAGE defaults to local here (the emulator of a running `make run`); dev and prod are real AWS.
+# Bounded in operations and time, loopback only; fails on any 5xx, lost update or wrong document.
+load: install
+	$(PY) -m tools.load $(if $(MARKDOWN),--markdown)
+
 import export: STAGE = local
 import: install
 	$(if $(FILE),,$(error FILE is required: make import FILE=samples/customers-and-templates.jsonl))
