@@ -57,8 +57,9 @@ test: lint gates
 run: install
 	$(PY) -m tools.run_local
 
+# Every figure against the naive baseline in one run; MARKDOWN=1 prints the README's table.
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(if $(MARKDOWN),--markdown)
 
 # Bulk load or dump customers and templates (tools/importer.py). FILE ends in .jsonl or .csv.
 # STAGE defaults to local here (the emulator of a running `make run`); dev and prod are real AWS.
