@@ -18,6 +18,9 @@ MAX_BODY_BYTES = 256 * 1024
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 _ETAG = re.compile(r'"(\d{1,15})"')
+_LIMIT = re.compile(r"[0-9]{1,3}")
+MAX_TOKEN_CHARS = 200
+"""Far more than any token this API gives out (a prefix, a 64-character id, an extension)."""
 
 
 # DynamoDB stores numbers of up to 38 significant digits, 1e-130 to 1e126 in size.
@@ -68,7 +71,11 @@ def read_json(raw_body: bytes | None, schema: dict[str, Any]) -> dict[str, Any]:
         ) from None
     except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         raise BadRequestError("the body is not valid JSON") from None
-    if not is_unicode(body):
+    try:
+        unicode = is_unicode(body)
+    except RecursionError:  # parsed just below the limit, re-encoded from one frame deeper
+        raise BadRequestError("the body is not valid JSON") from None
+    if not unicode:
         raise BadRequestError(f"the body contains {UNPAIRED_SURROGATE}: text must be valid Unicode")
     validate(schema, body)
     return body
@@ -110,7 +117,9 @@ def page_size(query: Mapping[str, str]) -> int:
     raw = query.get("limit")
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    # Not str.isdigit(): it takes superscripts (which int() refuses) and fullwidth digits,
+    # and int() refuses more than 4300 digits.
+    if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise BadRequestError(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(raw)
 
@@ -125,11 +134,13 @@ def decode_token(token: str | None, prefix: str) -> str | None:
     if token is None:
         return None
     try:
+        if len(token) > MAX_TOKEN_CHARS:
+            raise ValueError(token)
         padded = token + "=" * (-len(token) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))["after"]
         valid = isinstance(key, str) and key.startswith(prefix)
         if valid and IDENTIFIER.fullmatch(key[len(prefix) :]):
             return key
-    except (ValueError, UnicodeError, binascii.Error, KeyError, TypeError):
+    except (ValueError, UnicodeError, binascii.Error, KeyError, TypeError, RecursionError):
         pass
     raise BadRequestError("next must be a token from this list's previous page")

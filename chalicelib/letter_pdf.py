@@ -35,6 +35,10 @@ TEXT_WIDTH = PAGE_WIDTH - LEFT - RIGHT
 FONT_SIZE, LEADING, PARAGRAPH_GAP = 11, 16, 8
 FOOTER_SIZE, FOOTER_BASELINE = 8.5, 13 * mm
 DATE_GAP = 2 * LEADING
+MAX_PAGES = 400
+"""About 1 MiB of prose. A 1 MiB letter of one-character lines would be 12,000 pages,
+and drawing them takes longer than the function may run."""
+ROWS_PER_PAGE = int((PAGE_HEIGHT - TOP - FONT_SIZE - BOTTOM) // LEADING) + 1
 
 _WORDS = re.compile(r"\s*\S+")
 _INVISIBLE = ("Cc", "Cf")
@@ -112,12 +116,16 @@ def letter_pdf(letter: Letter) -> bytes:
     def measure(text: str) -> float:
         return font.stringWidth(text, FONT_SIZE)
 
+    printable = _printable(letter.paragraphs(), font)
+    if sum(len(lines) for lines in printable) > MAX_PAGES * ROWS_PER_PAGE:
+        raise _too_many_pages()  # each line is a row at least: known before wrapping
     paragraphs = [
-        [row for line in lines for row in _wrap(line, TEXT_WIDTH, measure)]
-        for lines in _printable(letter.paragraphs(), font)
+        [row for line in lines for row in _wrap(line, TEXT_WIDTH, measure)] for lines in printable
     ]
     date_baseline = PAGE_HEIGHT - TOP - FONT_SIZE
     pages = _paginate(paragraphs, date_baseline - LEADING - DATE_GAP)
+    if len(pages) > MAX_PAGES:
+        raise _too_many_pages()
 
     output = BytesIO()
     canvas = Canvas(output, pagesize=A4, invariant=1, pageCompression=1)
@@ -138,6 +146,13 @@ def letter_pdf(letter: Letter) -> bytes:
         canvas.showPage()
     canvas.save()
     return output.getvalue()
+
+
+def _too_many_pages() -> UnprocessableEntityError:
+    return UnprocessableEntityError(
+        f"a PDF of this letter would have more than {MAX_PAGES} pages; "
+        "format=html or txt can hold it"
+    )
 
 
 def _printable(paragraphs: list[list[str]], font: TTFont) -> list[list[str]]:

@@ -3,7 +3,8 @@
 A line holds the request id, method, route, status, latency, and the
 identifiers and format the request named; never a name, an attribute or
 letter text. Values are JSON strings, so a CR/LF sent in a path cannot
-start a forged line, and they are cut to ``MAX_LOGGED_CHARS``.
+start a forged line, and they are cut to ``MAX_LOGGED_CHARS``. Lines are ASCII: any
+other character is escaped, so none can break a line or reorder it for a reader.
 
 Metrics are CloudWatch embedded metric format (EMF) lines on stdout:
 ``LettersGenerated`` by ``format``, and ``Errors`` by ``statusClass``.
@@ -14,6 +15,7 @@ itself logs to (named after the app), so Chalice's own records, such as the
 cause of a 500, come out as the same JSON lines.
 """
 
+import json
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -41,7 +43,15 @@ def logger() -> Any:
     """The Powertools logger, built on first use: call it before the request runs."""
     from aws_lambda_powertools import Logger
 
-    return Logger(service=SERVICE, stream=_CurrentStdout(), utc=True)
+    return Logger(service=SERVICE, stream=_CurrentStdout(), utc=True, json_serializer=_ascii_json)
+
+
+def _ascii_json(log: dict[str, Any]) -> str:
+    """Powertools' own serializer, but ASCII: a value sent as U+2028, U+0085 or U+202E
+    (a line break to line-oriented readers, a bidi override that reorders what a person
+    reads) is written as its escape, never raw."""
+    line = json.dumps(log, default=str, separators=(",", ":"), ensure_ascii=True)
+    return line.replace("\x7f", "\\u007f")  # DEL is ASCII; it can only be inside a string
 
 
 @dataclass(frozen=True)

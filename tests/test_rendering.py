@@ -134,7 +134,7 @@ def test_greeting_faults_name_the_greeting() -> None:
         ),
         (
             "{% set l = [1] * 1000 %}" + "{% set l = l + l %}" * 16,
-            "a value would be larger than 1 MiB",
+            "a list, tuple, dict or set would have more than 100000 items",
         ),
         (
             '{% set s = "xxxxxxxxxx" %}' + '{% set s = s|replace("x", "xxxxxxxxxx") %}' * 6,

@@ -1,0 +1,1094 @@
+"""Hostile input, route by route: the documented 4xx, nothing written, one clean log line.
+
+Every case is a raw API Gateway proxy event, so the app sees a value the way API Gateway
+hands it over (path and query parameters percent-decoded once); Chalice's test client
+would refuse or pass through some of them on its own. Each refusal must carry the
+documented status and ``Code`` with a message that says what to fix, leave the table and
+the bucket as they were, make no AWS call where the contract checks the input first, and
+leave exactly one JSON log line (and at most one metric line) with no raw control or
+format character and no personal data.
+
+Templates aimed at the sandbox must also end quickly: sizes are capped, so time must be
+too. A watchdog interrupts a request that runs past its limit, and the request may only
+use about the memory the dev Lambda function has, so a runaway case fails fast here
+instead of hanging the suite or filling the machine's memory.
+"""
+
+import base64
+import contextlib
+import json
+import re
+import resource
+import signal
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from chalice.local import LambdaContext
+from moto import mock_aws
+
+import app as app_module
+from chalicelib.aws import make_client
+from chalicelib.catalog import CatalogService
+from chalicelib.http import encode_token
+from chalicelib.observability import MAX_LOGGED_CHARS
+from chalicelib.repository import DynamoDBRepository
+from chalicelib.service import LetterService
+from chalicelib.storage import S3DocumentStore
+from tests.conftest import AWS, BUCKET, DEV, NOW, TABLE, app_client
+from tools.stack import create_stack
+
+pytestmark = pytest.mark.usefixtures("dev_environment")
+
+GENERATE = "/customers/{customerId}/documents/{docType}"
+DOCUMENTS = "/customers/{customerId}/documents"
+CUSTOMER = "/customers/{customerId}"
+TEMPLATE = "/templates/{docType}"
+PREVIEW = "/templates/{docType}/preview"
+VALID = {"customerId": "ann", "docType": "Welcome"}
+"""Both exist, so only the hostile part of a request can be what is wrong with it."""
+
+PERSONAL_NAME = "Ann Privatename"
+PERSONAL_IBAN = "DE89370400440532013000"
+LETTER_MARKER = "Letterbodymarker"
+PERSONAL = (PERSONAL_NAME, "Privatename", PERSONAL_IBAN, LETTER_MARKER)
+"""What must never reach the logs: a customer's name and attributes, and letter text."""
+
+REQUEST_SECONDS = 2.0
+"""A generous bound for one request: refusals take milliseconds, runaways much longer."""
+PDF_SECONDS = 5.0
+"""A 1 MiB letter as a PDF is documented at about 1.5 s."""
+LAMBDA_MEMORY_BYTES = 512 * 1024 * 1024
+"""The dev stage's ``lambda_memory_size``."""
+MAX_BODY_BYTES = 256 * 1024
+
+IDENTIFIER_RULE = (
+    "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
+    "starting with a letter or a digit"
+)
+FORMAT_RULE = "format must be one of: txt, html, pdf"
+LIMIT_RULE = "limit must be a whole number from 1 to 100"
+NEXT_RULE = "next must be a token from this list's previous page"
+NOT_JSON = "the body is not valid JSON"
+SURROGATE = (
+    "the body contains an unpaired surrogate (\\ud800 to \\udfff): text must be valid Unicode"
+)
+UNSAFE_IN_LOGS = frozenset({"Cc", "Cf", "Zl", "Zp"})
+"""Unicode categories that break a line or hide or reorder text: escaped, never raw."""
+
+EVENTS = Path(__file__).parent / "events"
+BASE_EVENT = json.loads((EVENTS / "generate_welcome.json").read_text())
+
+
+# The mocked account, shared by the whole matrix ------------------------------------
+
+
+Snapshot = tuple[list[Any], list[Any]]
+
+
+@dataclass
+class Account:
+    aws: AWS
+    letters: LetterService
+    catalog: CatalogService
+    baseline: Snapshot | None = None
+    """What the table and the bucket held after the last request; None after one that wrote."""
+
+    def snapshot(self) -> Snapshot:
+        if self.baseline is None:
+            self.baseline = stored(self.aws)
+        return self.baseline
+
+
+@pytest.fixture(scope="module")
+def account() -> Iterator[Account]:
+    """One mocked account for every case: there are hundreds, and a refusal writes nothing.
+
+    Each case compares the table and the bucket before and after its own request, so
+    sharing them hides nothing; cases that must write (templates to attack the sandbox
+    with) use keys of their own.
+    """
+    with pytest.MonkeyPatch.context() as env, mock_aws():
+        # As conftest's aws_environment, which is per test and so not yet set up here.
+        for name in (
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+            "AWS_ENDPOINT_URL_S3",
+            "AWS_PROFILE",
+        ):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        for name, value in DEV.items():
+            env.setenv(name, value)
+        aws = AWS(dynamodb=make_client("dynamodb"), s3=make_client("s3"))
+        create_stack(aws.dynamodb, aws.s3, "dev")
+        aws.put_item(
+            PK={"S": "C#ann"},
+            data={"S": PERSONAL_NAME},
+            attributes={"M": {"iban": {"S": PERSONAL_IBAN}}},
+            version={"N": "3"},
+        )
+        aws.s3.put_object(Bucket=BUCKET, Key="ann/Welcome.txt", Body=LETTER_MARKER.encode())
+        repository = DynamoDBRepository(client=app_client("dynamodb", aws))
+        store = S3DocumentStore(client=app_client("s3", aws))
+        yield Account(
+            aws,
+            LetterService(repository, store, clock=lambda: NOW),
+            CatalogService(repository, clock=lambda: NOW),
+        )
+
+
+@pytest.fixture
+def hostile(account: Account, monkeypatch: pytest.MonkeyPatch) -> Account:
+    """The app's routes served by the shared account's services."""
+    monkeypatch.setattr(app_module, "letters", account.letters)
+    monkeypatch.setattr(app_module, "catalog", account.catalog)
+    return account
+
+
+def stored(aws: AWS) -> Snapshot:
+    """Everything in the table and the bucket, to compare before and after a request."""
+    items = aws.dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"]
+    listing = aws.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    return (
+        sorted(items, key=lambda item: item["PK"]["S"]),
+        [(o["Key"], o["ETag"], o["Size"], o["LastModified"]) for o in listing],
+    )
+
+
+# Raw events, and running one under a watchdog --------------------------------------
+
+
+def event(
+    method: str,
+    resource: str,
+    params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: str | bytes | None = None,
+    content_type: str | None = "application/json",
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event, as the Lambda function receives it.
+
+    Parameters arrive decoded; the path shows them encoded, as a client sent them. A
+    ``bytes`` body arrives base64-encoded, the only way it can hold invalid UTF-8.
+    """
+    path = resource
+    for name, value in (params or {}).items():
+        path = path.replace("{" + name + "}", quote(value, safe=""))
+    headers = dict(BASE_EVENT["headers"])
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return {
+        **BASE_EVENT,
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": (
+            {name: [value] for name, value in query.items()} if query else None
+        ),
+        "pathParameters": params,
+        "requestContext": {
+            **BASE_EVENT["requestContext"],
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": "/api" + path,
+        },
+        "body": base64.b64encode(body).decode() if isinstance(body, bytes) else body,
+        "isBase64Encoded": isinstance(body, bytes),
+    }
+
+
+class Overran(BaseException):
+    """Raised by the watchdog; a BaseException, so no ``except Exception`` in the app hides it."""
+
+
+@contextlib.contextmanager
+def watchdog(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds``, then re-arm pytest-timeout's own alarm."""
+
+    def interrupt(*_: Any) -> None:
+        raise Overran
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.01))
+
+
+@contextlib.contextmanager
+def lambda_memory() -> Iterator[None]:
+    """Let the block allocate about as much as the dev function has (Linux only).
+
+    On Lambda a request that builds gigabytes is killed for memory and API Gateway
+    answers 502 without a log line; here it gets a ``MemoryError`` instead of filling
+    the test machine.
+    """
+    try:
+        with open("/proc/self/statm") as statm:
+            in_use = int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = in_use + LAMBDA_MEMORY_BYTES
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: Any
+    calls: list[str]
+    log: str
+
+
+def send(
+    account: Account,
+    capsys: pytest.CaptureFixture,
+    request: dict[str, Any],
+    seconds: float = REQUEST_SECONDS,
+) -> Outcome:
+    """Run one request through the Lambda entry point, within ``seconds`` and Lambda's memory."""
+    account.aws.calls.clear()
+    capsys.readouterr()
+    started = time.monotonic()
+    try:
+        with watchdog(seconds), lambda_memory():
+            response = app_module.app(request, LambdaContext("docgen-dev", 512))
+    except Overran:
+        pytest.fail(
+            f"{request['httpMethod']} {request['path'][:100]} ran for "
+            f"{time.monotonic() - started:.1f} s; the limit is {seconds} s"
+        )
+    if response["statusCode"] < 400:
+        account.baseline = None  # it may have written
+    return Outcome(
+        status=response["statusCode"],
+        body=json.loads(response["body"]) if response["body"] else None,
+        calls=list(account.aws.calls),
+        log=capsys.readouterr().out,
+    )
+
+
+def cut(value: str) -> str:
+    return value if len(value) <= MAX_LOGGED_CHARS else value[:MAX_LOGGED_CHARS] + "..."
+
+
+def assert_one_clean_log_line(log: str, request: dict[str, Any], status: int) -> None:
+    """One JSON ``request`` line, at most one metric line, nothing raw, nothing personal."""
+    unsafe = sorted(
+        {char for char in set(log) - {"\n"} if unicodedata.category(char) in UNSAFE_IN_LOGS}
+    )
+    assert not unsafe, f"raw control or format characters in the log: {unsafe!r}"
+    for private in PERSONAL:
+        assert private not in log
+    # Lambda makes one CloudWatch event of each "\n"-terminated line.
+    assert log.endswith("\n")
+    lines = []
+    for line in log.split("\n")[:-1]:
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"not one JSON log line: {line[:300]!r}")
+    requests = [line for line in lines if line.get("message") == "request"]
+    metrics = [line for line in lines if "_aws" in line]
+    assert len(requests) == 1, lines
+    assert len(metrics) <= 1, lines
+    assert len(lines) == len(requests) + len(metrics), lines
+    [logged] = requests
+    assert (logged["method"], logged["route"], logged["status"]) == (
+        request["httpMethod"],
+        request["resource"],
+        status,
+    )
+    for name, value in (request["pathParameters"] or {}).items():
+        assert logged[name] == cut(value)  # the app really saw the hostile value
+    query = request["queryStringParameters"] or {}
+    if "format" in query:
+        assert logged["format"] == cut(query["format"])
+
+
+def assert_refused(
+    account: Account,
+    capsys: pytest.CaptureFixture,
+    request: dict[str, Any],
+    status: int,
+    code: str,
+    message: str | re.Pattern[str],
+    calls: tuple[str, ...] = (),
+    seconds: float = REQUEST_SECONDS,
+) -> Outcome:
+    """The request is refused as documented, quickly, and changes nothing."""
+    before = account.snapshot()
+    outcome = send(account, capsys, request, seconds)
+    after = account.baseline = stored(account.aws)
+    assert outcome.status == status, outcome.body
+    assert outcome.body["Code"] == code
+    if isinstance(message, str):
+        assert outcome.body["Message"] == message
+    else:
+        assert message.fullmatch(outcome.body["Message"]), outcome.body["Message"]
+    assert after == before, "a refused request changed the table or the bucket"
+    assert outcome.calls == list(calls)
+    assert_one_clean_log_line(outcome.log, request, status)
+    return outcome
+
+
+def put_template(
+    account: Account,
+    capsys: pytest.CaptureFixture,
+    doc_type: str,
+    text: str,
+    greeting: str | None = None,
+) -> None:
+    """Store a template through the API (syntax-checked), as an attacker would."""
+    body = {"text": text} | ({} if greeting is None else {"greeting": greeting})
+    outcome = send(
+        account, capsys, event("PUT", TEMPLATE, {"docType": doc_type}, None, json.dumps(body))
+    )
+    assert outcome.status in (200, 201), outcome.body
+
+
+# Identifiers ------------------------------------------------------------------------
+
+HOSTILE_IDENTIFIERS = {
+    "dotdot": "..",
+    "dot": ".",
+    "traversal": "../x",
+    "traversal-deep": "../../etc/passwd",
+    "backslash-traversal": "..\\..\\x",
+    "percent-encoded-seen-once-decoded": "%2e%2e%2f",
+    "double-encoded": "%252e%252e%252f",
+    "encoded-slash": "a%2Fb",
+    "nul": "Test\x00Customer",
+    "crlf-forged-log-line": 'x\r\n{"level":"INFO","message":"request","status":200}',
+    "trailing-newline": "ann\n",
+    "del": "ann\x7f",
+    "c1-csi": "ann\x9b2J",
+    "nel": "ann\x85x",
+    "rtl-override": "ann\u202etxt.exe",
+    "zero-width-space": "an\u200bn",
+    "bom": "\ufeffann",
+    "line-separator": "ann\u2028x",
+    "cyrillic-look-alike": "\u0430nn",
+    "fullwidth": "\uff41\uff4e\uff4e",
+    "arabic-indic-digits": "\u0661\u0662\u0663",
+    "superscript-two": "\u00b2",
+    "combining-accent": "a\u0301nn",
+    "65-chars": "a" * 65,
+    "10k-chars": "a" * 10_000,
+    "empty": "",
+    "space": " ",
+    "tab": "\t",
+    "leading-dot": ".hidden",
+    "leading-dash": "-rf",
+    "leading-underscore": "_x",
+    "space-inside": "an n",
+    "glob": "*",
+}
+
+
+Slot = Callable[[str], tuple[dict[str, Any], str]]
+"""Where a hostile identifier goes: the request that carries it, and the expected message."""
+
+
+def in_path(method: str, resource: str, field: str, body: Any = None) -> Slot:
+    """``value`` as the path parameter ``field``, everything else valid."""
+
+    def build(value: str) -> tuple[dict[str, Any], str]:
+        params = {name: VALID[name] for name in re.findall(r"{(\w+)}", resource)}
+        params[field] = value
+        raw = None if body is None else json.dumps(body)
+        return event(method, resource, params, body=raw), f"{field} {IDENTIFIER_RULE}"
+
+    return build
+
+
+def in_preview_body(value: str) -> tuple[dict[str, Any], str]:
+    """``value`` as the body's ``customerId``: its schema checks it before the service does."""
+    request = event("POST", PREVIEW, {"docType": "Welcome"}, body=json.dumps({"customerId": value}))
+    return request, "customerId must match pattern ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+IDENTIFIER_SLOTS: dict[str, Slot] = {
+    "generate.customerId": in_path("POST", GENERATE, "customerId"),
+    "generate.docType": in_path("POST", GENERATE, "docType"),
+    "describe.customerId": in_path("GET", GENERATE, "customerId"),
+    "describe.docType": in_path("GET", GENERATE, "docType"),
+    "delete-document.customerId": in_path("DELETE", GENERATE, "customerId"),
+    "delete-document.docType": in_path("DELETE", GENERATE, "docType"),
+    "list-documents.customerId": in_path("GET", DOCUMENTS, "customerId"),
+    "put-customer": in_path("PUT", CUSTOMER, "customerId", {"name": PERSONAL_NAME}),
+    "get-customer": in_path("GET", CUSTOMER, "customerId"),
+    "delete-customer": in_path("DELETE", CUSTOMER, "customerId"),
+    "put-template": in_path("PUT", TEMPLATE, "docType", {"text": LETTER_MARKER}),
+    "get-template": in_path("GET", TEMPLATE, "docType"),
+    "delete-template": in_path("DELETE", TEMPLATE, "docType"),
+    "preview.docType": in_path("POST", PREVIEW, "docType", {"customer": {"name": PERSONAL_NAME}}),
+    "preview.body.customerId": in_preview_body,
+}
+
+
+@pytest.mark.parametrize("value", HOSTILE_IDENTIFIERS.values(), ids=HOSTILE_IDENTIFIERS.keys())
+@pytest.mark.parametrize("slot", IDENTIFIER_SLOTS)
+def test_hostile_identifier_is_400_before_any_aws_call(
+    hostile: Account, capsys: pytest.CaptureFixture, slot: str, value: str
+) -> None:
+    """Traversal, encodings, controls, look-alikes and lengths never reach a key."""
+    request, message = IDENTIFIER_SLOTS[slot](value)
+    assert_refused(hostile, capsys, request, 400, "BadRequestError", message)
+
+
+# Query parameters -------------------------------------------------------------------
+
+HOSTILE_FORMATS = {
+    "unknown": "docx",
+    "upper-case": "TXT",
+    "mixed-case": "Pdf",
+    "leading-space": " txt",
+    "trailing-space": "txt ",
+    "nul": "txt\x00",
+    "crlf": "txt\r\n",
+    "empty": "",
+    "list": "txt,pdf",
+    "traversal": "../txt",
+    "dot-extension": ".txt",
+    "cyrillic-look-alike": "t\u0445t",
+    "rtl-override": "\u202etxt",
+    "10k-chars": "x" * 10_000,
+}
+FORMAT_ROUTES = {"generate": "POST", "describe": "GET", "delete-document": "DELETE"}
+
+
+@pytest.mark.parametrize("value", HOSTILE_FORMATS.values(), ids=HOSTILE_FORMATS.keys())
+@pytest.mark.parametrize("method", FORMAT_ROUTES.values(), ids=FORMAT_ROUTES.keys())
+def test_hostile_format_is_400_before_any_aws_call(
+    hostile: Account, capsys: pytest.CaptureFixture, method: str, value: str
+) -> None:
+    request = event(method, GENERATE, dict(VALID), {"format": value})
+    assert_refused(hostile, capsys, request, 400, "BadRequestError", FORMAT_RULE)
+
+
+LISTS = {
+    "customers": ("/customers", None, "C#"),
+    "templates": ("/templates", None, "D#"),
+    "documents": (DOCUMENTS, {"customerId": "ann"}, "ann/"),
+}
+HOSTILE_LIMITS = {
+    "zero": "0",
+    "negative": "-1",
+    "over-max": "101",
+    "exponent": "1e3",
+    "decimal": "1.5",
+    "leading-space": " 10",
+    "plus": "+10",
+    "hex": "0x10",
+    "empty": "",
+    "nul": "10\x00",
+    "30-digits": "9" * 30,
+    "5000-digits": "1" * 5000,
+    "superscript-digit": "\u00b2",
+    "fullwidth-digits": "\uff11\uff10",
+}
+
+
+@pytest.mark.parametrize("value", HOSTILE_LIMITS.values(), ids=HOSTILE_LIMITS.keys())
+@pytest.mark.parametrize("listing", LISTS)
+def test_hostile_limit_is_400_before_any_aws_call(
+    hostile: Account, capsys: pytest.CaptureFixture, listing: str, value: str
+) -> None:
+    resource, params, _ = LISTS[listing]
+    request = event("GET", resource, params, {"limit": value})
+    assert_refused(hostile, capsys, request, 400, "BadRequestError", LIMIT_RULE)
+
+
+def b64(raw: str | bytes) -> str:
+    data = raw.encode() if isinstance(raw, str) else raw
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+HOSTILE_CURSORS: dict[str, Callable[[str], str]] = {
+    "garbage": lambda _: "garbage",
+    "empty": lambda _: "",
+    "not-base64": lambda _: "%%%",
+    "padding-only": lambda _: "====",
+    "10k-chars": lambda _: "A" * 10_000,
+    "json-array": lambda _: b64("[1]"),
+    "json-null": lambda _: b64("null"),
+    "json-string": lambda _: b64('"x"'),
+    "json-infinity": lambda _: b64("1e999"),
+    "after-not-a-string": lambda _: b64('{"after": 5}'),
+    "invalid-utf8": lambda _: b64(b"\xff\xfe{"),
+    "deeply-nested": lambda _: b64("[" * 3000),
+    "traversal-key": lambda prefix: encode_token(prefix + "../x"),
+    "deep-traversal-key": lambda prefix: encode_token(prefix + "x/../../C#TestCustomer"),
+    "prefix-only": lambda prefix: encode_token(prefix),
+    "nul-in-key": lambda prefix: encode_token(prefix + "ann\x00"),
+    "other-list": lambda prefix: encode_token("D#Welcome" if prefix == "C#" else "C#ann"),
+    "another-customers-document": lambda _: encode_token("TestCustomer/Welcome.txt"),
+}
+
+
+@pytest.mark.parametrize("cursor", HOSTILE_CURSORS.values(), ids=HOSTILE_CURSORS.keys())
+@pytest.mark.parametrize("listing", LISTS)
+def test_hostile_next_is_400_before_any_aws_call(
+    hostile: Account, capsys: pytest.CaptureFixture, listing: str, cursor: Callable[[str], str]
+) -> None:
+    """Only a token this very list gave out continues it: no other key, no other customer."""
+    resource, params, prefix = LISTS[listing]
+    request = event("GET", resource, params, {"next": cursor(prefix)})
+    assert_refused(hostile, capsys, request, 400, "BadRequestError", NEXT_RULE)
+
+
+# Bodies -----------------------------------------------------------------------------
+
+BODY_ROUTES = {
+    "put-customer": ("PUT", CUSTOMER, {"customerId": "ann"}),
+    "put-template": ("PUT", TEMPLATE, {"docType": "Welcome"}),
+    "preview": ("POST", PREVIEW, {"docType": "Welcome"}),
+}
+OVER_LIMIT = json.dumps({"name": PERSONAL_NAME, "pad": "x" * MAX_BODY_BYTES})
+HOSTILE_BODIES: dict[str, tuple[str | bytes | None, int, str, str]] = {
+    "over-256-kib": (
+        OVER_LIMIT,
+        413,
+        "PayloadTooLargeError",
+        f"the body is {len(OVER_LIMIT)} bytes; at most {MAX_BODY_BYTES} are accepted",
+    ),
+    "over-256-kib-not-json": (
+        b"\xff" * (MAX_BODY_BYTES + 1),
+        413,
+        "PayloadTooLargeError",
+        f"the body is {MAX_BODY_BYTES + 1} bytes; at most {MAX_BODY_BYTES} are accepted",
+    ),
+    "absent": (None, 400, "BadRequestError", NOT_JSON),
+    "empty": ("", 400, "BadRequestError", NOT_JSON),
+    "whitespace": (" \r\n\t", 400, "BadRequestError", NOT_JSON),
+    "not-json": ("{bad", 400, "BadRequestError", NOT_JSON),
+    "trailing-garbage": ('{"name": "A"} x', 400, "BadRequestError", NOT_JSON),
+    "two-documents": ("{} {}", 400, "BadRequestError", NOT_JSON),
+    "single-quotes": ("{'name': 'A'}", 400, "BadRequestError", NOT_JSON),
+    "nan": ('{"name": NaN}', 400, "BadRequestError", NOT_JSON),
+    "infinity": ('{"name": Infinity}', 400, "BadRequestError", NOT_JSON),
+    "minus-infinity": ('{"name": -Infinity}', 400, "BadRequestError", NOT_JSON),
+    "deeply-nested-arrays": ("[" * 100_000 + "]" * 100_000, 400, "BadRequestError", NOT_JSON),
+    "deeply-nested-objects": ('{"a": ' * 40_000, 400, "BadRequestError", NOT_JSON),
+    "invalid-utf8": (b'{"name": "\xff"}', 400, "BadRequestError", NOT_JSON),
+    "truncated-utf8": (b'{"name": "A\xc3"}', 400, "BadRequestError", NOT_JSON),
+    "overlong-utf8-slash": (b'{"name": "\xc0\xaf"}', 400, "BadRequestError", NOT_JSON),
+    "surrogate-bytes": (b'{"name": "\xed\xa0\x80"}', 400, "BadRequestError", SURROGATE),
+    "escaped-high-surrogate": ('{"name": "a\\ud800b"}', 400, "BadRequestError", SURROGATE),
+    "escaped-low-surrogate": ('{"name": "\\udfff"}', 400, "BadRequestError", SURROGATE),
+    "surrogate-in-a-key": ('{"\\ud800": 1}', 400, "BadRequestError", SURROGATE),
+    "array": ("[]", 400, "BadRequestError", "body must be object"),
+    "string": ('"x"', 400, "BadRequestError", "body must be object"),
+    "null": ("null", 400, "BadRequestError", "body must be object"),
+    "number": ("1", 400, "BadRequestError", "body must be object"),
+    "boolean": ("true", 400, "BadRequestError", "body must be object"),
+}
+UNSTORABLE_NUMBERS = {
+    "overflow": "1e400",
+    "negative-overflow": "-1e400",
+    "underflow": "1e-200",
+    "just-too-large": "1e126",
+    "39-digits": "123456789012345678901234567890123456789",
+    "negative-39-digits": "-123456789012345678901234567890123456789",
+    "5000-digits": "1" * 5000,
+}
+WRONG_CONTENT_TYPES = [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "text/json",
+    "application/json-patch+json",
+]
+
+
+@pytest.mark.parametrize("case", HOSTILE_BODIES)
+@pytest.mark.parametrize("route", BODY_ROUTES)
+def test_hostile_body_is_refused_before_any_aws_call(
+    hostile: Account, capsys: pytest.CaptureFixture, route: str, case: str
+) -> None:
+    method, resource, params = BODY_ROUTES[route]
+    body, status, code, message = HOSTILE_BODIES[case]
+    request = event(method, resource, params, body=body)
+    assert_refused(hostile, capsys, request, status, code, message)
+
+
+@pytest.mark.parametrize("number", UNSTORABLE_NUMBERS.values(), ids=UNSTORABLE_NUMBERS.keys())
+@pytest.mark.parametrize("route", BODY_ROUTES)
+def test_number_dynamodb_cannot_store_is_400(
+    hostile: Account, capsys: pytest.CaptureFixture, route: str, number: str
+) -> None:
+    """Anywhere in any body: parsing refuses it before the schema looks."""
+    method, resource, params = BODY_ROUTES[route]
+    request = event(method, resource, params, body='{"name": "A", "n": [' + number + "]}")
+    message = (
+        f"the number {number[:50]} cannot be stored: numbers may have at most 38 digits "
+        "and be between 1e-130 and 1e126 in size"
+    )
+    assert_refused(hostile, capsys, request, 400, "BadRequestError", message)
+
+
+@pytest.mark.parametrize("content_type", WRONG_CONTENT_TYPES)
+@pytest.mark.parametrize("route", BODY_ROUTES)
+def test_wrong_content_type_is_415(
+    hostile: Account, capsys: pytest.CaptureFixture, route: str, content_type: str
+) -> None:
+    method, resource, params = BODY_ROUTES[route]
+    body = json.dumps({"name": PERSONAL_NAME, "text": LETTER_MARKER})
+    request = event(method, resource, params, body=body, content_type=content_type)
+    message = f"Unsupported media type: {content_type}"
+    assert_refused(hostile, capsys, request, 415, "UnsupportedMediaType", message)
+
+
+CUSTOMER_FIELDS: dict[str, tuple[Any, str]] = {
+    "name-number": ({"name": 5}, "name must be string"),
+    "name-null": ({"name": None}, "name must be string"),
+    "name-boolean": ({"name": True}, "name must be string"),
+    "name-array": ({"name": [PERSONAL_NAME]}, "name must be string"),
+    "name-object": ({"name": {"first": PERSONAL_NAME}}, "name must be string"),
+    "name-empty": ({"name": ""}, "name must be longer than or equal to 1 characters"),
+    "name-201-chars": (
+        {"name": "x" * 201},
+        "name must be shorter than or equal to 200 characters",
+    ),
+    "name-nul": ({"name": "Ann\x00"}, "name must not contain control characters"),
+    "name-crlf": ({"name": "Ann\r\nX"}, "name must not contain control characters"),
+    "name-c1-control": ({"name": "Ann\x9b"}, "name must not contain control characters"),
+    "name-missing": ({"attributes": {}}, "body must contain ['name'] properties"),
+    "attributes-array": ({"name": "A", "attributes": []}, "attributes must be object"),
+    "attributes-string": ({"name": "A", "attributes": "x"}, "attributes must be object"),
+    "attributes-null": ({"name": "A", "attributes": None}, "attributes must be object"),
+    "attribute-object": (
+        {"name": "A", "attributes": {"k": {"nested": 1}}},
+        "attributes.k must be string or number or boolean or null",
+    ),
+    "attribute-array": (
+        {"name": "A", "attributes": {"k": [1]}},
+        "attributes.k must be string or number or boolean or null",
+    ),
+    "attribute-2001-chars": (
+        {"name": "A", "attributes": {"k": "x" * 2001}},
+        "attributes.k must be shorter than or equal to 2000 characters",
+    ),
+    "attribute-name-digit-first": (
+        {"name": "A", "attributes": {"1st": 1}},
+        "attributes must have names of letters, digits and '_' (not starting with a "
+        "digit), at most 64 characters",
+    ),
+    "attribute-name-dunder-dot": (
+        {"name": "A", "attributes": {"__class__.x": 1}},
+        "attributes must have names of letters, digits and '_' (not starting with a "
+        "digit), at most 64 characters",
+    ),
+    "51-attributes": (
+        {"name": "A", "attributes": {f"k{i}": i for i in range(51)}},
+        "attributes must contain less than or equal to 50 properties",
+    ),
+    "extra-field": ({"name": "A", "extra": 1}, "body must not contain {'extra'} properties"),
+    "extra-version": ({"name": "A", "version": 9}, "body must not contain {'version'} properties"),
+    "extra-customerId": (
+        {"name": "A", "customerId": "bob"},
+        "body must not contain {'customerId'} properties",
+    ),
+}
+TEMPLATE_FIELDS: dict[str, tuple[Any, str]] = {
+    "text-number": ({"text": 5}, "text must be string"),
+    "text-null": ({"text": None}, "text must be string"),
+    "text-array": ({"text": ["x"]}, "text must be string"),
+    "text-object": ({"text": {}}, "text must be string"),
+    "text-missing": ({"greeting": "Hi"}, "body must contain ['text'] properties"),
+    "text-over-100-kib": (
+        {"text": "x" * (100 * 1024 + 1)},
+        "text must be shorter than or equal to 102400 characters",
+    ),
+    "greeting-number": ({"text": "x", "greeting": 5}, "greeting must be string"),
+    "greeting-null": ({"text": "x", "greeting": None}, "greeting must be string"),
+    "greeting-1001-chars": (
+        {"text": "x", "greeting": "x" * 1001},
+        "greeting must be shorter than or equal to 1000 characters",
+    ),
+    "description-array": ({"text": "x", "description": []}, "description must be string"),
+    "extra-version": ({"text": "x", "version": 1}, "body must not contain {'version'} properties"),
+    "extra-docType": (
+        {"text": "x", "docType": "Other"},
+        "body must not contain {'docType'} properties",
+    ),
+}
+PREVIEW_FIELDS: dict[str, tuple[Any, str]] = {
+    "customerId-number": ({"customerId": 5}, "customerId must be string"),
+    "customerId-null": ({"customerId": None}, "customerId must be string"),
+    "customerId-array": ({"customerId": ["ann"]}, "customerId must be string"),
+    "customer-string": ({"customer": "ann"}, "customer must be object"),
+    "customer-array": ({"customer": []}, "customer must be object"),
+    "customer-null": ({"customer": None}, "customer must be object"),
+    "customer-name-number": ({"customer": {"name": 5}}, "customer.name must be string"),
+    "customer-name-control": (
+        {"customer": {"name": "A\x1b[2J"}},
+        "customer.name must not contain control characters",
+    ),
+    "customer-attributes-array": (
+        {"customer": {"name": "A", "attributes": []}},
+        "customer.attributes must be object",
+    ),
+    "customer-extra-field": (
+        {"customer": {"name": "A", "extra": 1}},
+        "customer must not contain {'extra'} properties",
+    ),
+    "neither": ({}, "body must have exactly one of customerId and customer"),
+    "both": (
+        {"customerId": "ann", "customer": {"name": "A"}},
+        "body must have exactly one of customerId and customer",
+    ),
+    "extra-field": (
+        {"customerId": "ann", "extra": 1},
+        "body must not contain {'extra'} properties",
+    ),
+}
+FIELD_CASES = [
+    pytest.param("put-customer", payload, message, id=f"put-customer-{name}")
+    for name, (payload, message) in CUSTOMER_FIELDS.items()
+] + [
+    pytest.param(route, payload, message, id=f"{route}-{name}")
+    for route, cases in (("put-template", TEMPLATE_FIELDS), ("preview", PREVIEW_FIELDS))
+    for name, (payload, message) in cases.items()
+]
+
+
+@pytest.mark.parametrize(("route", "payload", "message"), FIELD_CASES)
+def test_wrong_field_is_400_naming_the_field(
+    hostile: Account, capsys: pytest.CaptureFixture, route: str, payload: Any, message: str
+) -> None:
+    """Wrong types, sizes, controls and extra fields: the message names the field."""
+    method, resource, params = BODY_ROUTES[route]
+    request = event(method, resource, params, body=json.dumps(payload))
+    assert_refused(hostile, capsys, request, 400, "BadRequestError", message)
+
+
+@pytest.mark.parametrize("route", BODY_ROUTES)
+def test_no_nesting_depth_is_a_500(
+    hostile: Account, capsys: pytest.CaptureFixture, route: str
+) -> None:
+    """Every depth up to past the recursion limit is a 400: parsed and refused, or too deep.
+
+    Parsing and the Unicode check both recurse, from different stack depths, so one
+    depth can pass the first and break the second.
+    """
+    method, resource, params = BODY_ROUTES[route]
+    before = stored(hostile.aws)
+    answers: dict[tuple[int, str], list[int]] = {}
+    limit = sys.getrecursionlimit()
+    for depth in range(limit // 2, limit + 10):
+        request = event(method, resource, params, body="[" * depth + "]" * depth)
+        outcome = send(hostile, capsys, request)
+        answers.setdefault((outcome.status, outcome.body["Message"]), []).append(depth)
+        assert outcome.calls == []
+        if outcome.status < 500:  # a 500 is reported below, with the depths that give it
+            assert_one_clean_log_line(outcome.log, request, outcome.status)
+    assert stored(hostile.aws) == before
+    depths_by_answer = {answer: (min(depths), max(depths)) for answer, depths in answers.items()}
+    assert set(answers) <= {(400, "body must be object"), (400, NOT_JSON)}, depths_by_answer
+
+
+# Templates aimed at the sandbox -----------------------------------------------------
+
+ANY_REASON = re.compile(r".+")
+"""For cases this matrix found running away: any reason, as long as it is a quick 422."""
+SIZE_CAP = re.compile(r"a value would be larger than 1 MiB|.+ more than \d+ items")
+UNSAFE = "access to attribute '{}' of '{}' object is unsafe."
+NO_LOADER = "TypeError: no loader for this environment specified"
+TOO_LARGE = "the number {} is too large here"
+OVER_1_MIB = "a value would be larger than 1 MiB"
+SANDBOX: dict[str, tuple[str, str | re.Pattern[str]]] = {
+    # Escapes from the Jinja2 sandbox literature: dunders, globals, frames, formatters.
+    "dunder-class": ("{{ name.__class__ }}", UNSAFE.format("__class__", "str")),
+    "subclasses": (
+        "{{ name.__class__.__mro__[1].__subclasses__() }}",
+        UNSAFE.format("__class__", "str"),
+    ),
+    "mro-of-a-type": ("{{ dict.mro() }}", UNSAFE.format("mro", "type")),
+    "cycler-globals": (
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        UNSAFE.format("__init__", "type"),
+    ),
+    "joiner-globals": ("{{ joiner.__init__.__globals__ }}", UNSAFE.format("__init__", "type")),
+    "namespace-globals": (
+        "{{ namespace.__init__.__globals__ }}",
+        UNSAFE.format("__init__", "type"),
+    ),
+    "self-context": (
+        "{{ self._TemplateReference__context.cycler.__init__.__globals__.os }}",
+        UNSAFE.format("_TemplateReference__context", "TemplateReference"),
+    ),
+    "self-init": (
+        "{{ self.__init__.__globals__ }}",
+        UNSAFE.format("__init__", "TemplateReference"),
+    ),
+    "lipsum-globals": (
+        "{{ lipsum.__globals__['os'].popen('id').read() }}",
+        re.compile(re.escape(UNSAFE.format("__globals__", "function")) + "|'lipsum' is undefined"),
+    ),
+    "range-globals": ("{{ range.__globals__ }}", UNSAFE.format("__globals__", "function")),
+    "generator-frame": (
+        "{{ range(1).gi_frame.f_globals }}",
+        UNSAFE.format("gi_frame", "generator"),
+    ),
+    "attr-filter": ("{{ name|attr('__class__') }}", UNSAFE.format("__class__", "str")),
+    "attr-filter-hex-escapes": (
+        "{{ name|attr('\\x5f\\x5fclass\\x5f\\x5f') }}",
+        UNSAFE.format("__class__", "str"),
+    ),
+    "subscript-dunder": ("{{ name['__class__'] }}", UNSAFE.format("__class__", "str")),
+    "format-field-dunder": (
+        "{{ '{0.__class__}'.format(name) }}",
+        UNSAFE.format("__class__", "str"),
+    ),
+    "format-map-dunder": (
+        "{{ '{x.__class__}'.format_map({'x': name}) }}",
+        UNSAFE.format("__class__", "str"),
+    ),
+    "attributes-dunder": (
+        "{{ attributes.__class__.__base__.__subclasses__() }}",
+        UNSAFE.format("__class__", "dict"),
+    ),
+    "flask-config": ("{{ config.items() }}", "'config' is undefined"),
+    "flask-request": ("{{ request.application }}", "'request' is undefined"),
+    "include": ("{% include 'secrets.txt' %}", NO_LOADER),
+    "import": ("{% import 'macros' as m %}{{ m }}", NO_LOADER),
+    "from-import": ("{% from 'macros' import x %}{{ x }}", NO_LOADER),
+    "extends": ("{% extends 'base' %}", NO_LOADER),
+    "extends-a-variable": ("{% extends name %}", NO_LOADER),
+    # Size: caught when the huge value would be built.
+    "range-10-to-the-9": ("{{ range(10**9)|list }}", TOO_LARGE.format(10**9)),
+    "range-of-10-to-the-6": (
+        "{% for i in range(10**6) %}{% endfor %}",
+        "OverflowError: Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).",
+    ),
+    "ranges-over-the-loop-budget": (
+        "{% for i in range(60000) %}{% endfor %}{% for i in range(60000) %}{% endfor %}",
+        "the template loops more than 100000 times",
+    ),
+    "string-times-10-to-the-9": ("{{ 'x' * 10**9 }}", TOO_LARGE.format(10**9)),
+    "string-times-in-two-steps": ("{{ 'x' * 1000000 * 1000 }}", OVER_1_MIB),
+    "list-times-in-two-steps": ("{{ [0] * 1000000 * 1000 }}", SIZE_CAP),
+    "percent-width": ("{{ '%999999999d' % 1 }}", TOO_LARGE.format(999999999)),
+    "format-width": ("{{ '{:>999999999}'.format(1) }}", TOO_LARGE.format(999999999)),
+    "format-filter-width": ("{{ '%999999999d'|format(1) }}", TOO_LARGE.format(999999999)),
+    "center": ("{{ name.center(10**9) }}", TOO_LARGE.format(10**9)),
+    "power-tower": ("{{ 9**9**9 }}", TOO_LARGE.format(9**9)),
+    "concat-doubling": (
+        "{% set s = 'x' * 1000 %}" + "{% set s = s ~ s %}" * 16 + "{{ s|length }}",
+        OVER_1_MIB,
+    ),
+    "namespace-doubling": (
+        "{% set ns = namespace(s='x' * 1000) %}" + "{% set ns.s = ns.s ~ ns.s %}" * 16,
+        OVER_1_MIB,
+    ),
+    "namespace-from-huge-dict": (
+        "{{ namespace(dict.fromkeys(range(100000))) }}",
+        "the letter would be larger than 1 MiB",
+    ),
+    "cycler-of-a-huge-range": ("{{ cycler(*range(10**6)) }}", ANY_REASON),
+    "joiner-huge-separator": ("{% set j = joiner('x' * 10**9) %}", TOO_LARGE.format(10**9)),
+    "sort-and-join-a-huge-list": ("{{ ('x' * 1048576)|list|sort|join }}", ANY_REASON),
+    "macro-recursion": (
+        "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+        re.compile(r"RecursionError: maximum recursion depth exceeded.*"),
+    ),
+    # Found by this matrix: each is a 422 that ends quickly once the patch is in.
+    "macro-fan-out": (
+        "{% macro m(n) %}{% if n %}{{ m(n - 1) }}{{ m(n - 1) }}{% endif %}{% endmacro %}"
+        "{{ m(40) }}",
+        ANY_REASON,
+    ),
+    "nested-loops-over-a-string": (
+        "{% set s = 'x' * 1000 %}"
+        "{% for a in s %}{% for b in s %}{% for c in s %}{% endfor %}{% endfor %}{% endfor %}",
+        ANY_REASON,
+    ),
+    "loop-of-heavy-filters": (
+        "{% set l = ('x' * 100000)|list %}"
+        "{% for c in 'x' * 100000 %}{% set _ = l|sort|unique|list %}{% endfor %}",
+        ANY_REASON,
+    ),
+    "lipsum-huge": ("{{ lipsum(100, max=1000000) }}", ANY_REASON),
+    "wordwrap-one-huge-word": ("{{ ('x' * 1000000)|wordwrap(1) }}", ANY_REASON),
+    "sum-of-lists": ("{{ ([[0] * 100] * 10000)|sum(start=[]) }}", ANY_REASON),
+    "repr-of-shared-rows": ("{% set a = [0] * 1000000 %}{{ [a] * 100 }}", ANY_REASON),
+    "repr-of-a-literal-of-rows": (
+        "{% set a = [0] * 1000000 %}{{ [" + "a, " * 100 + "] }}",
+        ANY_REASON,
+    ),
+    "list-extend-doubling": (
+        "{% set l = [0] %}{% for i in range(40) %}{% set _ = l.extend(l) %}{% endfor %}",
+        ANY_REASON,
+    ),
+    "dict-update-growth": (
+        "{% set d = {} %}{% for i in range(100000) %}"
+        "{% set _ = d.update({i: 'x' * 1000000}) %}{% endfor %}{{ d|length }}",
+        ANY_REASON,
+    ),
+    "percent-star-width": ("{{ '%*d' % (999999999, 1) }}", ANY_REASON),
+    "format-width-from-a-list": ("{{ '{0:>{1[0]}}'.format(1, [999999999]) }}", ANY_REASON),
+    "format-width-from-a-string": ("{{ '{0:>{1}}'.format(1, '999999999') }}", ANY_REASON),
+    "replace-growth": ("{{ ('x' * 1000)|replace('x', 'y' * 1000000) }}", ANY_REASON),
+    "replace-method-between-every-character": (
+        "{{ ('x' * 1000000).replace('', 'y' * 1000000) }}",
+        ANY_REASON,
+    ),
+    "expandtabs": ("{{ ('\\t' * 1000).expandtabs(1000000) }}", ANY_REASON),
+    "indent": ("{{ ('x\\n' * 1000)|indent(1000000) }}", ANY_REASON),
+    "join-with-a-huge-separator": (
+        "{{ ('y' * 1000000).join(('x' * 1000)|list) }}",
+        ANY_REASON,
+    ),
+    "join-filter-with-a-huge-separator": (
+        "{{ ('x' * 1000)|list|join('y' * 1000000) }}",
+        ANY_REASON,
+    ),
+    "translate-to-huge-strings": (
+        "{{ ('x' * 1000).translate({120: 'y' * 1000000}) }}",
+        ANY_REASON,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SANDBOX)
+def test_template_aimed_at_the_sandbox_is_422_fast_and_writes_nothing(
+    hostile: Account, capsys: pytest.CaptureFixture, case: str
+) -> None:
+    """Stored (it compiles), then generated and previewed: a quick 422 each time."""
+    text, reason = SANDBOX[case]
+    doc_type = f"Sandbox-{case}"[:64]
+    put_template(hostile, capsys, doc_type, text)
+    why = reason.pattern if isinstance(reason, re.Pattern) else re.escape(reason)
+    message = re.compile(re.escape(f"template {doc_type} cannot be rendered: ") + f"(?:{why})")
+    inline = {"customer": {"name": PERSONAL_NAME, "attributes": {"iban": PERSONAL_IBAN}}}
+
+    generate = event("POST", GENERATE, {"customerId": "ann", "docType": doc_type})
+    preview = event("POST", PREVIEW, {"docType": doc_type}, body=json.dumps(inline))
+    code = "UnprocessableEntityError"
+    assert_refused(hostile, capsys, generate, 422, code, message, ("BatchGetItem",))
+    assert_refused(hostile, capsys, preview, 422, code, message, ("GetItem",))
+
+
+SYNTAX_ERRORS: dict[str, tuple[dict[str, str], str]] = {
+    "unclosed-expression": (
+        {"text": "{{ name.__class__ "},
+        "text has a syntax error on line 1: unexpected end of template, expected 'end of "
+        "print statement'.",
+    ),
+    "unclosed-block": (
+        {"text": "{% for x in attributes %}"},
+        "text has a syntax error on line 1: Unexpected end of template. Jinja was looking "
+        "for the following tags: 'endfor' or 'else'. The innermost block that needs to be "
+        "closed is 'for'.",
+    ),
+    "unknown-tag": (
+        {"text": "ok\n{% exec 'import os' %}"},
+        "text has a syntax error on line 2: Encountered unknown tag 'exec'.",
+    ),
+    "deeply-nested-parentheses": (
+        {"text": "{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}"},
+        "text has a syntax error: expressions or blocks nested too deeply",
+    ),
+    "deeply-nested-blocks": (
+        {"text": "{% if 1 %}" * 3000 + "{% endif %}" * 3000},
+        "text has a syntax error: expressions or blocks nested too deeply",
+    ),
+    "greeting-unclosed": (
+        {"text": "x", "greeting": "Dear {{ name"},
+        "greeting has a syntax error on line 1: unexpected end of template, expected 'end of "
+        "print statement'.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SYNTAX_ERRORS)
+def test_template_that_does_not_compile_is_400_and_not_stored(
+    hostile: Account, capsys: pytest.CaptureFixture, case: str
+) -> None:
+    payload, message = SYNTAX_ERRORS[case]
+    request = event("PUT", TEMPLATE, {"docType": "Welcome"}, body=json.dumps(payload))
+    assert_refused(hostile, capsys, request, 400, "BadRequestError", message)
+
+
+# The PDF path -----------------------------------------------------------------------
+
+MADE, REFUSED, EITHER = {201}, {422}, {201, 422}
+HOSTILE_PDF_TEXT: dict[str, tuple[str, set[int]]] = {
+    # Invisible characters are left out (README, Formats); drawable ones are drawn.
+    "c0-controls": (LETTER_MARKER + " \x00\x01\x07\x08\x1b[31mred\x1b[0m\x7f end\n", MADE),
+    "c1-controls": (LETTER_MARKER + " \x80\x85\x9b2J\x9f end\n", MADE),
+    "bidi-overrides": (
+        LETTER_MARKER + " \u202egpj.exe\u202c \u2066x\u2069 \u200f\u200e\u061c\n",
+        MADE,
+    ),
+    "zero-width-and-bom": (LETTER_MARKER + " a\u200bb\u200c\u200d\ufeff\u2060c\n", MADE),
+    "line-and-paragraph-separators": (LETTER_MARKER + "\u2028x\u2029y\x0b\x0c\x1c\x1d\x1e\n", MADE),
+    "tag-characters": (LETTER_MARKER + " \U000e0001\U000e0041\U000e007f\n", MADE),
+    "combining-pile-up": (LETTER_MARKER + " a" + "\u0301" * 20_000 + "\n", MADE),
+    "1-mib-of-tabs": ("{{ '\\t' * 1048576 }}", MADE),
+    # A character the font cannot draw is a 422, not an empty box.
+    "noncharacter": (LETTER_MARKER + " \uffff\n", REFUSED),
+    "private-use": (LETTER_MARKER + " \ue000\n", REFUSED),
+    # 1 MiB letters: made within seconds, or refused as too long for a PDF.
+    "one-word-of-1-mib": ("{{ 'x' * 1048576 }}", EITHER),
+    "1-mib-of-one-character-lines": ("{{ 'x\\n' * 524288 }}", EITHER),
+    "1-mib-of-paragraphs": ("{{ 'x\\n\\n' * 349525 }}", EITHER),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_PDF_TEXT)
+def test_pdf_of_hostile_text_is_made_in_seconds_or_refused_cleanly(
+    hostile: Account, capsys: pytest.CaptureFixture, case: str
+) -> None:
+    """Invisible characters are dropped, undrawable ones are a 422; either way, quickly."""
+    text, expected = HOSTILE_PDF_TEXT[case]
+    doc_type = f"Pdf-{case}"
+    put_template(hostile, capsys, doc_type, text, greeting="")
+    request = event("POST", GENERATE, {"customerId": "ann", "docType": doc_type}, {"format": "pdf"})
+    before = stored(hostile.aws)
+
+    outcome = send(hostile, capsys, request, PDF_SECONDS)
+
+    assert outcome.status in expected, outcome.body
+    assert_one_clean_log_line(outcome.log, request, outcome.status)
+    key = f"ann/{doc_type}.pdf"
+    if outcome.status == 422:
+        assert outcome.body["Code"] == "UnprocessableEntityError"
+        message = outcome.body["Message"]
+        assert "PDF" in message and "format=html or txt" in message  # what to do instead
+        assert stored(hostile.aws) == before
+        assert outcome.calls == ["BatchGetItem"]
+        return
+    assert outcome.calls == ["BatchGetItem", "PutObject"]
+    pdf = hostile.aws.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert outcome.body["key"] == key
+    assert outcome.body["size"] == len(pdf)
