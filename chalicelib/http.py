@@ -11,6 +11,7 @@ from chalice import BadRequestError
 
 from chalicelib.errors import PayloadTooLargeError
 from chalicelib.identifiers import IDENTIFIER
+from chalicelib.items import MAX_INT_DIGITS
 from chalicelib.repository import ANY_VERSION, Expected
 from chalicelib.schemas import validate
 
@@ -24,8 +25,7 @@ MAX_TOKEN_CHARS = 200
 
 
 # DynamoDB stores numbers of up to 38 significant digits, 1e-130 to 1e126 in size.
-_MAX_INT_DIGITS = 38
-_FLOAT_RANGE = (1e-130, 1e126)
+FLOAT_RANGE = (1e-130, 1e126)
 
 
 class _UnstorableNumber(ValueError):
@@ -37,14 +37,14 @@ def _no_constants(name: str) -> None:
 
 
 def _storable_int(text: str) -> int:
-    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise _UnstorableNumber(text)
     return int(text)
 
 
 def _storable_float(text: str) -> float:
     number = float(text)
-    smallest, largest = _FLOAT_RANGE
+    smallest, largest = FLOAT_RANGE
     if number != 0 and not smallest <= abs(number) < largest:  # inf and nan fail too
         raise _UnstorableNumber(text)
     return number
@@ -67,7 +67,7 @@ def read_json(raw_body: bytes | None, schema: dict[str, Any]) -> dict[str, Any]:
     except _UnstorableNumber as error:
         raise BadRequestError(
             f"the number {str(error)[:50]} cannot be stored: numbers may have at most "
-            f"{_MAX_INT_DIGITS} digits and be between 1e-130 and 1e126 in size"
+            f"{MAX_INT_DIGITS} digits and be between 1e-130 and 1e126 in size"
         ) from None
     except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         raise BadRequestError("the body is not valid JSON") from None

@@ -40,12 +40,22 @@ def to_attribute(value: Any) -> dict[str, Any]:
     raise TypeError(f"cannot store a {type(value).__name__}")
 
 
+MAX_INT_DIGITS = 38
+"""The longest whole number the API takes written out in digits: DynamoDB's precision."""
+
+
 def from_attribute(value: dict[str, Any]) -> Any:
-    """A DynamoDB value as plain Python: whole numbers as int, others as exact Decimal."""
+    """A DynamoDB value as plain Python: whole numbers as int, others as exact Decimal.
+
+    A whole number of more than 38 digits (``1E+40``) stays a Decimal: as an int, JSON
+    would write out all its digits, and the API would refuse that number written back.
+    """
     kind, raw = next(iter(value.items()))
     if kind == "N":
         number = Decimal(raw)
-        return int(number) if number == number.to_integral_value() else number
+        if number == number.to_integral_value() and number.adjusted() < MAX_INT_DIGITS:
+            return int(number)
+        return number
     if kind == "NULL":
         return None
     if kind == "M":

@@ -7,7 +7,14 @@ route cannot be added without being described here.
 from typing import Any
 
 from chalicelib.documents import DEFAULT_FORMAT, FORMATS
-from chalicelib.http import DEFAULT_PAGE_SIZE, MAX_BODY_BYTES, MAX_PAGE_SIZE
+from chalicelib.http import (
+    DEFAULT_PAGE_SIZE,
+    FLOAT_RANGE,
+    MAX_BODY_BYTES,
+    MAX_INT_DIGITS,
+    MAX_PAGE_SIZE,
+    MAX_TOKEN_CHARS,
+)
 from chalicelib.schemas import ATTRIBUTES, CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -18,6 +25,12 @@ _REQUEST_ID = {
 }
 
 
+# The original sample's customer and template (tools/stack.py seeds them for `make run`), as
+# examples: readers can try them, and the contract test's examples phase reaches the success
+# paths with them rather than only the 404s that random identifiers get.
+_SAMPLE_IDENTIFIERS = {"customerId": "TestCustomer", "docType": "Welcome"}
+
+
 def _identifier(name: str, what: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -25,6 +38,7 @@ def _identifier(name: str, what: str) -> dict[str, Any]:
         "required": True,
         "description": what,
         "schema": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+        "example": _SAMPLE_IDENTIFIERS[name],
     }
 
 
@@ -221,8 +235,15 @@ _PAGING = [
         "name": "next",
         "in": "query",
         "required": False,
-        "description": "The `next` token of the previous page, as given.",
-        "schema": {"type": "string"},
+        "description": "The `next` token of the previous page, as given; any other value is a 400.",
+        # Tokens are unpadded URL-safe base64: an empty, over-long or other-alphabet value
+        # is never one.
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_TOKEN_CHARS,
+            "pattern": "^[A-Za-z0-9_-]+$",
+        },
     },
 ]
 _BODY_ERRORS = {
@@ -233,11 +254,25 @@ _BODY_ERRORS = {
 _PRECONDITION = {"412": _error("`If-Match` does not hold; the message gives the stored version.")}
 
 
+_BODY_EXAMPLES: dict[str, dict[str, Any]] = {
+    "CustomerBody": {"name": "Ann Smith", "attributes": {"plan": "Gold", "seats": 3, "vip": True}},
+    "TemplateBody": {
+        "text": "Your {{ attributes.plan }} plan renews soon.\n",
+        "greeting": "Hello {{ name }},",
+        "description": "Plan renewal",
+    },
+    "PreviewBody": {"customer": {"name": "Zoë", "attributes": {"plan": "Free"}}},
+}
+
+
 def _json_body(schema_name: str) -> dict[str, Any]:
     return {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{schema_name}"},
+                "example": _BODY_EXAMPLES[schema_name],
+            }
         },
     }
 
@@ -315,6 +350,33 @@ def _resource_paths(
     }
 
 
+# Attribute numbers: read_json (chalicelib/http.py) refuses, with a 400, any number DynamoDB
+# could not store, before the body schema is checked. The schemas in chalicelib/schemas.py
+# leave that out, so it is added here: 0, or a magnitude from 1e-130 to under 1e126. That an
+# integer written out in digits may have at most 38 of them is beyond JSON Schema, which
+# cannot tell 1e40 from its 41 digits; the description says it.
+_SMALLEST_NUMBER, _NUMBER_BOUND = FLOAT_RANGE
+_ATTRIBUTE_VALUE = ATTRIBUTES["additionalProperties"] | {
+    "description": f"A number is 0 or of magnitude {_SMALLEST_NUMBER:g} to under "
+    f"{_NUMBER_BOUND:g}, and an integer written without a fraction or exponent has at most "
+    f"{MAX_INT_DIGITS} digits: what DynamoDB can store. Anything else is a 400.",
+    "exclusiveMinimum": -_NUMBER_BOUND,
+    "exclusiveMaximum": _NUMBER_BOUND,
+    "not": {
+        "type": "number",
+        "exclusiveMinimum": -_SMALLEST_NUMBER,
+        "exclusiveMaximum": _SMALLEST_NUMBER,
+        "not": {"const": 0},
+    },
+}
+_ATTRIBUTES = ATTRIBUTES | {"additionalProperties": _ATTRIBUTE_VALUE}
+_CUSTOMER_BODY = CUSTOMER_BODY | {
+    "properties": CUSTOMER_BODY["properties"] | {"attributes": _ATTRIBUTES}
+}
+_PREVIEW_BODY = PREVIEW_BODY | {
+    "properties": PREVIEW_BODY["properties"] | {"customer": _CUSTOMER_BODY}
+}
+
 _STAMPS = {
     "version": {"type": "integer", "minimum": 0},
     "updatedAt": {"type": ["string", "null"], "format": "date-time"},
@@ -352,16 +414,16 @@ SPEC["paths"]["/templates/{docType}/preview"] = {
     },
 }
 SPEC["components"]["schemas"] |= {
-    "CustomerBody": CUSTOMER_BODY,
+    "CustomerBody": _CUSTOMER_BODY,
     "TemplateBody": TEMPLATE_BODY,
-    "PreviewBody": PREVIEW_BODY,
+    "PreviewBody": _PREVIEW_BODY,
     "Customer": {
         "type": "object",
         "required": ["customerId", "name", "attributes", "version", "updatedAt"],
         "properties": {
             "customerId": _CUSTOMER_ID,
             "name": {"type": "string"},
-            "attributes": ATTRIBUTES,
+            "attributes": _ATTRIBUTES,
             **_STAMPS,
         },
     },

@@ -456,3 +456,13 @@ def test_deeply_nested_template_is_400_not_500(client: Client, aws: AWS) -> None
     assert body(response) == error(
         "BadRequestError", "text has a syntax error: expressions or blocks nested too deeply"
     )
+
+
+def test_a_huge_whole_number_read_back_can_be_written_back(client: Client, aws: AWS) -> None:
+    put(client, "/customers/ann", {"name": "Ann", "attributes": {"n": 1e40, "m": 12}})
+
+    read = body(client.http.get("/customers/ann"))
+
+    assert read["attributes"] == {"n": 1e40, "m": 12}  # 1E+40, not 41 digits the API refuses
+    written = put(client, "/customers/ann", {k: read[k] for k in ("name", "attributes")})
+    assert written.status_code == 200

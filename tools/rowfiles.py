@@ -32,7 +32,7 @@ from chalice import BadRequestError
 
 from chalicelib.http import MAX_BODY_BYTES, UNPAIRED_SURROGATE, is_unicode
 from chalicelib.identifiers import require_identifier
-from chalicelib.items import customer_key, template_key
+from chalicelib.items import MAX_INT_DIGITS, customer_key, template_key
 from chalicelib.letters import Customer, Template
 from chalicelib.rendering import syntax_error
 from chalicelib.schemas import CUSTOMER_BODY, TEMPLATE_BODY, validate
@@ -41,7 +41,6 @@ FORMATS = (".jsonl", ".csv")
 CSV_HEADER = ["kind", "id", "name", "text", "greeting", "description", "attributes"]
 
 # What DynamoDB can store in a number attribute; anything else fails a whole batch.
-_MAX_DIGITS = 38
 _MIN_EXPONENT = -130
 _MAX_EXPONENT = 125
 
@@ -268,11 +267,11 @@ def _check_number(field: str, value: Any) -> None:
         return
     number = Decimal(value)  # not normalize(): that rounds to the context's 28 digits
     significant = "".join(str(digit) for digit in number.as_tuple().digits).strip("0")
-    too_precise = len(significant) > _MAX_DIGITS
+    too_precise = len(significant) > MAX_INT_DIGITS
     out_of_range = number != 0 and not _MIN_EXPONENT <= number.adjusted() <= _MAX_EXPONENT
     if too_precise or out_of_range:
         raise BadRow(
-            f"{field} must have at most {_MAX_DIGITS} significant digits and a magnitude "
+            f"{field} must have at most {MAX_INT_DIGITS} significant digits and a magnitude "
             f"from 1E{_MIN_EXPONENT} to below 1E+{_MAX_EXPONENT + 1} (DynamoDB's limits)"
         )
 
