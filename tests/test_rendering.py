@@ -171,9 +171,9 @@ def test_plain_templates_never_import_jinja() -> None:
         "from chalicelib.letters import Customer, Template, render_letter\n"
         "render_letter(Customer('c', 'Ann'), Template('t', '\\nHello and Welcome!\\n'))\n"
         "render_letter(Customer('c', 'Ann'), Template('t', 'x', greeting=''))\n"
-        "print('jinja2' in sys.modules)\n"
+        "print(sorted({'jinja2', 'chalicelib.sandbox'} & set(sys.modules)))\n"
     )
-    assert fresh_python(probe) == "False"
+    assert fresh_python(probe) == "[]"
 
 
 def test_compiled_templates_are_reused() -> None:
