@@ -539,12 +539,19 @@ SPEC["components"]["responses"] |= {
     "Forbidden": _ok("API Gateway: no API key, or not a key of this API.", _GATEWAY_ERROR),
     "TooManyRequests": _ok("API Gateway: the usage plan's throttle or quota.", _GATEWAY_ERROR),
 }
-for _path, _item in SPEC["paths"].items():
-    for _method, _operation in _item.items():
-        if _method == "parameters":
-            continue
-        if _path in _PUBLIC:
-            _operation["security"] = []
-        else:
-            _operation["responses"]["403"] = {"$ref": "#/components/responses/Forbidden"}
-            _operation["responses"]["429"] = {"$ref": "#/components/responses/TooManyRequests"}
+
+
+def _mark_key_requirements(paths: dict[str, Any]) -> None:
+    """Public operations need no key; the others may get API Gateway's own 403 and 429."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            if path in _PUBLIC:
+                operation["security"] = []
+            else:
+                operation["responses"]["403"] = {"$ref": "#/components/responses/Forbidden"}
+                operation["responses"]["429"] = {"$ref": "#/components/responses/TooManyRequests"}
+
+
+_mark_key_requirements(SPEC["paths"])

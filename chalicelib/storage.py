@@ -50,7 +50,7 @@ class S3DocumentStore:
     def url_ttl_seconds(self) -> int:
         """How long download links work: the stage's ``DOCUMENT_URL_TTL_SECONDS``, or 15 minutes."""
         raw = os.environ.get("DOCUMENT_URL_TTL_SECONDS", str(DEFAULT_URL_TTL_SECONDS))
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_URL_TTL_SECONDS:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_URL_TTL_SECONDS:
             raise RuntimeError(
                 f"DOCUMENT_URL_TTL_SECONDS must be whole seconds from 1 to {MAX_URL_TTL_SECONDS}"
             )

@@ -274,7 +274,7 @@ def test_link_lifetime_is_the_stages_setting(
 
 
 @pytest.mark.usefixtures("dev_environment")
-@pytest.mark.parametrize("setting", ["0", "-5", "15m", "604801"])
+@pytest.mark.parametrize("setting", ["0", "-5", "15m", "604801", "²", "\uff19\uff10\uff10"])
 def test_a_bad_link_lifetime_fails_before_anything_is_written(
     service: LetterService, aws: AWS, monkeypatch: pytest.MonkeyPatch, setting: str
 ) -> None:

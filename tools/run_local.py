@@ -69,7 +69,7 @@ def emulator_port(endpoint_url: str) -> int:
 def api_port() -> int:
     """``PORT`` from the environment, else 8000, so a busy 8000 has a way out."""
     raw = os.environ.get("PORT", str(DEFAULT_API_PORT))
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 65536:
         raise StartupError(f"PORT must be a port number from 1 to 65535, not {raw!r}")
     return int(raw)
 
