@@ -1,174 +1,159 @@
-"""docgen's HTTP routes. Each reads the request, calls a service, and answers."""
+"""docgen's HTTP routes. Each reads the request, calls a service, and answers.
 
-import itertools
-import time
-import uuid
+Requests pass through ``chalicelib.api.app.DocgenApp``: one middleware (request id,
+time budget, log line) and, around every view, exact JSON and the one translation of
+domain errors into HTTP errors. Every route but /health and /openapi.json needs an API
+key on API Gateway; chalice local and the test client do not check keys.
+"""
+
 from collections.abc import Callable
+from typing import Any
 
-from chalice import Chalice, Response
-from chalice.app import Request
+from chalice import Response
 
-from chalicelib.catalog import CUSTOMERS, TEMPLATES, CatalogService
-from chalicelib.errors import RETRY_AFTER_SECONDS
-from chalicelib.http import etag, read_json
-from chalicelib.observability import RequestRecord, logger, record
-from chalicelib.repository import DynamoDBRepository
-from chalicelib.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
-from chalicelib.service import LetterService
-from chalicelib.storage import S3DocumentStore
+from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.observability import count_letter
+from chalicelib.adapters.s3 import S3DocumentStore
+from chalicelib.api.app import DocgenApp
+from chalicelib.api.requests import (
+    document_format,
+    encode_token,
+    etag,
+    if_match,
+    page_request,
+    read_json,
+)
+from chalicelib.domain.model import from_body, summary_json, to_json
+from chalicelib.domain.paging import Page
+from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
+from chalicelib.services.catalog import CatalogService
+from chalicelib.services.letters import LetterService
 
-# Chalice's own log handler is left out: Powertools' JSON handler takes its logger
-# (named after the app) on the first request, so every line there is JSON.
-app = Chalice(app_name="docgen", configure_logs=False)
-# Every route but /health and /openapi.json needs an API key on API Gateway (the packaged
-# template's usage plan issues one); chalice local and the test client do not check keys.
+app = DocgenApp(app_name="docgen")
 
-# Cheap to build: the boto3 clients inside are made on first use and kept
+# Cheap to build: the boto3 resources inside are made on first use and kept
 # for as long as the Lambda container stays warm.
 repository = DynamoDBRepository()
-letters = LetterService(repository, S3DocumentStore())
-catalog = CatalogService(repository)
+letters = LetterService(repository, S3DocumentStore(), on_letter=count_letter)
+customers = CatalogService(Customer, repository)
+templates = CatalogService(Template, repository)
 JSON = ["application/json"]
-GENERATE = "/customers/{customerId}/documents/{docType}"
 
 
-_request_numbers = itertools.count()
-"""Per container: the first request is the cold start."""
-
-
-@app.middleware("http")
-def log_and_count(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """One JSON log line and the metrics of every request (``chalicelib/observability.py``)."""
-    cold_start = next(_request_numbers) == 0
-    logger()
-    started = time.perf_counter()
-    response = get_response(request)
-    context = request.context
-    generated = response.status_code == 201 and context.get("resourcePath") == GENERATE
-    record(
-        RequestRecord(
-            request_id=response.headers["X-Request-Id"],
-            method=request.method,
-            route=context.get("resourcePath", ""),
-            status=response.status_code,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            path_parameters=request.uri_params or {},
-            format=(request.query_params or {}).get("format"),
-            cold_start=cold_start,
-        ),
-        generated_format=response.body["format"] if generated else None,
-    )
-    return response
-
-
-@app.middleware("http")
-def add_standard_headers(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Every response is labelled JSON and carries ``X-Request-Id``; a 503, ``Retry-After``.
-
-    Chalice leaves ``Content-Type`` to API Gateway's default; we say it.
-    """
-    response = get_response(request)
-    if response.status_code != 204:
-        response.headers.setdefault("Content-Type", "application/json")
-    context = request.context if request is not None else {}
-    response.headers["X-Request-Id"] = context.get("requestId") or uuid.uuid4().hex
-    if response.status_code == 503:
-        response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
-    return response
-
-
-@app.route("/health")
-def health() -> dict:
-    return {"status": "ok"}
-
-
-@app.route("/openapi.json")
-def openapi() -> dict:
-    from chalicelib.openapi import SPEC  # built when first asked for, not on every cold start
-
-    return SPEC
-
-
-@app.route(GENERATE, methods=["POST"], api_key_required=True)
-def generate_document(customerId: str, docType: str) -> Response:
-    request = app.current_request
-    document = letters.generate(customerId, docType, (request.query_params or {}).get("format"))
-    location = f"{request.context['path']}?format={document['format']}"
-    return Response(body=document, status_code=201, headers={"Location": location})
-
-
-@app.route("/customers/{customerId}/documents/{docType}", methods=["GET"], api_key_required=True)
-def get_document(customerId: str, docType: str) -> dict:
-    query = app.current_request.query_params or {}
-    return letters.describe(customerId, docType, query.get("format"))
-
-
-@app.route("/customers/{customerId}/documents/{docType}", methods=["DELETE"], api_key_required=True)
-def delete_document(customerId: str, docType: str) -> Response:
-    query = app.current_request.query_params or {}
-    letters.delete_document(customerId, docType, query.get("format"))
-    return _no_content()
-
-
-@app.route("/customers/{customerId}/documents", methods=["GET"], api_key_required=True)
-def list_documents(customerId: str) -> dict:
-    return letters.list_documents(customerId, app.current_request.query_params or {})
-
-
-def _resource(resource: dict, status_code: int = 200) -> Response:
+def _resource(record: Customer | Template, status_code: int = 200) -> Response:
     """A customer or template, with its version as a strong ``ETag``."""
-    return Response(resource, status_code=status_code, headers={"ETag": etag(resource["version"])})
+    headers = {"ETag": etag(record.version)}
+    return Response(to_json(record), status_code=status_code, headers=headers)
+
+
+def _page(page: Page, show: Callable[[Any], dict] = summary_json) -> dict:
+    return {
+        "items": [show(item) for item in page.items],
+        "next": None if page.cursor is None else encode_token(page.cursor),
+    }
 
 
 def _no_content() -> Response:
     return Response(body="", status_code=204)
 
 
+@app.route("/health")
+def health() -> dict:
+    """Liveness; makes no AWS call."""
+    return {"status": "ok"}
+
+
+@app.route("/openapi.json")
+def openapi() -> dict:
+    """This document: the OpenAPI 3 description of every route."""
+    from chalicelib.api.openapi import SPEC  # built when first asked for, not on a cold start
+
+    return SPEC
+
+
+@app.route("/customers/{customerId}/documents/{docType}", methods=["POST"], api_key_required=True)
+def generate_document(customerId: str, docType: str) -> Response:
+    """Render the customer's letter from the template and store it in S3."""
+    request = app.current_request
+    document = letters.generate(customerId, docType, document_format(request))
+    location = f"{request.context['path']}?format={document.format}"
+    return Response(body=to_json(document), status_code=201, headers={"Location": location})
+
+
+@app.route("/customers/{customerId}/documents/{docType}", methods=["GET"], api_key_required=True)
+def get_document(customerId: str, docType: str) -> dict:
+    """A stored document's description, with a fresh presigned download link."""
+    document_fmt = document_format(app.current_request)
+    return to_json(letters.describe(customerId, docType, document_fmt))
+
+
+@app.route("/customers/{customerId}/documents/{docType}", methods=["DELETE"], api_key_required=True)
+def delete_document(customerId: str, docType: str) -> Response:
+    """Delete a stored document; on a versioned bucket its history stays."""
+    letters.delete_document(customerId, docType, document_format(app.current_request))
+    return _no_content()
+
+
+@app.route("/customers/{customerId}/documents", methods=["GET"], api_key_required=True)
+def list_documents(customerId: str) -> dict:
+    """The customer's stored documents, a page at a time, by key."""
+    return _page(letters.list_documents(customerId, page_request(app.current_request)), to_json)
+
+
 @app.route("/customers", methods=["GET"], api_key_required=True)
 def list_customers() -> dict:
-    return catalog.list(CUSTOMERS, app.current_request.query_params or {})
+    """List customers, a page at a time, in no particular order."""
+    return _page(customers.list(page_request(app.current_request)))
 
 
 @app.route("/customers/{customerId}", methods=["PUT"], content_types=JSON, api_key_required=True)
 def put_customer(customerId: str) -> Response:
+    """Create or replace a customer."""
     request = app.current_request
-    body = read_json(request.raw_body, CUSTOMER_BODY)
-    customer, created = catalog.put(CUSTOMERS, customerId, body, request.headers.get("if-match"))
+    body = read_json(request, CUSTOMER_BODY)
+    customer, created = customers.put(customerId, body, if_match(request))
     return _resource(customer, 201 if created else 200)
 
 
 @app.route("/customers/{customerId}", methods=["GET"], api_key_required=True)
 def get_customer(customerId: str) -> Response:
-    return _resource(catalog.get(CUSTOMERS, customerId))
+    """Read a customer."""
+    return _resource(customers.get(customerId))
 
 
 @app.route("/customers/{customerId}", methods=["DELETE"], api_key_required=True)
 def delete_customer(customerId: str) -> Response:
-    catalog.delete(CUSTOMERS, customerId, app.current_request.headers.get("if-match"))
+    """Delete a customer; their documents stay."""
+    customers.delete(customerId, if_match(app.current_request))
     return _no_content()
 
 
 @app.route("/templates", methods=["GET"], api_key_required=True)
 def list_templates() -> dict:
-    return catalog.list(TEMPLATES, app.current_request.query_params or {})
+    """List templates, a page at a time, in no particular order."""
+    return _page(templates.list(page_request(app.current_request)))
 
 
 @app.route("/templates/{docType}", methods=["PUT"], content_types=JSON, api_key_required=True)
 def put_template(docType: str) -> Response:
+    """Create or replace a template; a syntax error is a 400 that gives the line."""
     request = app.current_request
-    body = read_json(request.raw_body, TEMPLATE_BODY)
-    template, created = catalog.put(TEMPLATES, docType, body, request.headers.get("if-match"))
+    body = read_json(request, TEMPLATE_BODY)
+    template, created = templates.put(docType, body, if_match(request))
     return _resource(template, 201 if created else 200)
 
 
 @app.route("/templates/{docType}", methods=["GET"], api_key_required=True)
 def get_template(docType: str) -> Response:
-    return _resource(catalog.get(TEMPLATES, docType))
+    """Read a template."""
+    return _resource(templates.get(docType))
 
 
 @app.route("/templates/{docType}", methods=["DELETE"], api_key_required=True)
 def delete_template(docType: str) -> Response:
-    catalog.delete(TEMPLATES, docType, app.current_request.headers.get("if-match"))
+    """Delete a template; documents made from it stay."""
+    templates.delete(docType, if_match(app.current_request))
     return _no_content()
 
 
@@ -176,4 +161,9 @@ def delete_template(docType: str) -> Response:
     "/templates/{docType}/preview", methods=["POST"], content_types=JSON, api_key_required=True
 )
 def preview_template(docType: str) -> dict:
-    return letters.preview(docType, read_json(app.current_request.raw_body, PREVIEW_BODY))
+    """Render the letter generation would write, without writing it."""
+    body = read_json(app.current_request, PREVIEW_BODY)
+    if "customerId" in body:
+        return {"text": letters.preview(docType, body["customerId"])}
+    customer = from_body(Customer, "", body["customer"])  # inline: it has no customerId
+    return {"text": letters.preview(docType, customer)}

@@ -16,7 +16,7 @@ from importlib.metadata import version
 from bench import fakeaws, measure, pdf, render
 from bench.handlers import TARGETS, load
 from bench.report import Row, markdown_table, ratio_row, text_table
-from chalicelib.documents import FORMATS
+from chalicelib.domain.documents import FORMATS
 
 WARM_RUNS = 60
 WARMUP_RUNS = 5

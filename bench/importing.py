@@ -17,9 +17,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from chalicelib.items import customer_item
-from chalicelib.letters import Customer
-from tools.importer import import_file
+from chalicelib.domain.model import to_item
+from chalicelib.domain.records import Customer
+from tools.importer import import_file, typed
 from tools.stack import PROJECT_DIR, create_table, emulator_clients
 
 ROWS = 2000
@@ -81,7 +81,7 @@ def measure(endpoint: str) -> dict[str, float]:
     create_table(dynamodb, "bench-naive")
     start = time.perf_counter()
     for customer in customers:
-        dynamodb.put_item(TableName="bench-naive", Item=customer_item(customer))
+        dynamodb.put_item(TableName="bench-naive", Item=typed(to_item(customer)))
     naive = time.perf_counter() - start
     return {"rows": ROWS, "importer_seconds": ours, "naive_seconds": naive}
 

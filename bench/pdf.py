@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from bench.measure import median_seconds
-from chalicelib.letter_pdf import FONT, letter_pdf, load_font
-from chalicelib.letters import Letter
+from chalicelib.domain.layout.pdf import FONT, letter_pdf, load_font
+from chalicelib.domain.letters import Letter
 
 LINES = 400
 LONG_LETTER = Letter(

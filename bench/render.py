@@ -8,8 +8,9 @@ and its output accounting, and saves the compile on a warm container.
 from collections.abc import Callable
 
 from bench.measure import median_seconds
-from chalicelib.letters import Customer, Template, render_letter
-from chalicelib.rendering import _compile
+from chalicelib.domain.letters import render_letter
+from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.rendering import _compile
 
 CUSTOMER = Customer(
     "TestCustomer",

@@ -5,16 +5,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 from chalice.test import Client
 from moto import mock_aws
 
 import app as app_module
-from chalicelib.aws import make_client
-from chalicelib.catalog import CatalogService
-from chalicelib.repository import DynamoDBRepository
-from chalicelib.service import LetterService
-from chalicelib.storage import S3DocumentStore
+from chalicelib.adapters import aws as aws_adapter
+from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.observability import count_letter
+from chalicelib.adapters.s3 import S3DocumentStore
+from chalicelib.domain.records import Customer, Template
+from chalicelib.services.catalog import CatalogService
+from chalicelib.services.letters import LetterService
 from tools.stack import create_stack, stage_environment
 
 DEV = stage_environment("dev")
@@ -74,7 +77,7 @@ class AWS:
 @pytest.fixture
 def aws() -> Iterator[AWS]:
     with mock_aws():
-        mocked = AWS(dynamodb=make_client("dynamodb"), s3=make_client("s3"))
+        mocked = AWS(dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
         create_stack(mocked.dynamodb, mocked.s3, "dev")
         yield mocked
 
@@ -98,30 +101,43 @@ CALLED_BY_THE_APP: set[tuple[str, str]] = set()
 run of the suite: what ``tests/test_policy.py`` holds the IAM policies to."""
 
 
-def app_client(service_name: str, aws: AWS, **timeouts: float) -> Any:
-    """A client as the app builds it, counted into ``aws`` and recorded for the policy test.
-
-    ``provide-client-params`` fires for API calls and for presigned URLs alike.
+def app_resource(service_name: str, aws: AWS, **timeouts: float) -> Any:
+    """A resource as the app builds it, its client counted into ``aws`` and recorded for
+    the policy test. ``provide-client-params`` fires for API calls and presigned URLs alike.
     """
-    client = record_calls(make_client(service_name, **timeouts), aws)
+    built = aws_adapter.resource(service_name, **timeouts)
+    client = record_calls(built.meta.client, aws)
 
     def on_params(event_name: str, **_: Any) -> None:
         CALLED_BY_THE_APP.add((service_name, event_name.rsplit(".", 1)[-1]))
 
     client.meta.events.register("provide-client-params", on_params)
-    return client
+    return built
+
+
+def app_repository(aws: AWS, **timeouts: float) -> DynamoDBRepository:
+    return DynamoDBRepository(app_resource("dynamodb", aws, **timeouts).Table(TABLE))
+
+
+def app_store(aws: AWS, **timeouts: float) -> S3DocumentStore:
+    return S3DocumentStore(app_resource("s3", aws, **timeouts).Bucket(BUCKET))
+
+
+def use_services(monkeypatch: pytest.MonkeyPatch, service: LetterService) -> None:
+    """Serve the app's routes from ``service`` and its repository."""
+    monkeypatch.setattr(app_module, "letters", service)
+    for name, model in (("customers", Customer), ("templates", Template)):
+        catalog = CatalogService(model, service.repository, clock=service.clock)
+        monkeypatch.setattr(app_module, name, catalog)
 
 
 @pytest.fixture
 def service(aws: AWS, monkeypatch: pytest.MonkeyPatch) -> LetterService:
     """The app's service with fresh clients inside the mock, counting their calls."""
     fresh = LetterService(
-        DynamoDBRepository(client=app_client("dynamodb", aws)),
-        S3DocumentStore(client=app_client("s3", aws)),
-        clock=lambda: NOW,
+        app_repository(aws), app_store(aws), clock=lambda: NOW, on_letter=count_letter
     )
-    monkeypatch.setattr(app_module, "letters", fresh)
-    monkeypatch.setattr(app_module, "catalog", CatalogService(fresh.repository, clock=lambda: NOW))
+    use_services(monkeypatch, fresh)
     return fresh
 
 

@@ -231,7 +231,7 @@ class VirtualClock:
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import botocore.endpoint
 
-        from chalicelib import budget
+        from chalicelib.adapters import budget
 
         monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=self.backoffs.append))
         monkeypatch.setattr(budget, "time", SimpleNamespace(monotonic=self.monotonic))

@@ -441,8 +441,8 @@ def test_numbers_dynamodb_cannot_store_are_400(client: Client, aws: AWS, raw_num
     assert response.status_code == 400
     assert body(response) == error(
         "BadRequestError",
-        f"the number {raw_number} cannot be stored: numbers may have at most 38 digits "
-        "and be between 1e-130 and 1e126 in size",
+        f"the number {raw_number} cannot be stored: numbers may have at most 38 significant "
+        "digits and be 0 or between 1e-130 and 1e126 in size",
     )
     assert stored(aws, "C#ann") is None
 

@@ -18,14 +18,13 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-import app as app_module
-from chalicelib.aws import CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
-from chalicelib.documents import parse_format
-from chalicelib.letters import Letter
-from chalicelib.repository import DynamoDBRepository
-from chalicelib.service import TIME_BUDGET_SECONDS, LetterService
-from chalicelib.storage import S3DocumentStore
-from tests.conftest import AWS, BUCKET, NOW, TABLE, app_client
+from chalicelib.adapters.aws import CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
+from chalicelib.adapters.budget import TIME_BUDGET_SECONDS
+from chalicelib.api import app as api_app
+from chalicelib.domain.documents import parse_format
+from chalicelib.domain.letters import Letter
+from chalicelib.services.letters import LetterService
+from tests.conftest import AWS, BUCKET, NOW, TABLE, app_repository, app_store, use_services
 from tests.faults import (
     Fault,
     VirtualClock,
@@ -220,14 +219,11 @@ def test_ghost_writes_on_a_real_clock_end_inside_the_budget(
     """The virtual clock is a model: check it once with real sleeps, scaled-down timeouts."""
     read_seconds, connect_seconds, budget_seconds = 0.3, 0.1, 2.5
     timeouts = {"connect_timeout": connect_seconds, "read_timeout": read_seconds}
-    s3 = app_client("s3", aws, **timeouts)
-    service = LetterService(
-        DynamoDBRepository(client=app_client("dynamodb", aws, **timeouts)),
-        S3DocumentStore(client=s3),
-        clock=lambda: NOW,
-        time_budget_seconds=budget_seconds,
-    )
-    monkeypatch.setattr(app_module, "letters", service)
+    store = app_store(aws, **timeouts)
+    service = LetterService(app_repository(aws, **timeouts), store, clock=lambda: NOW)
+    use_services(monkeypatch, service)
+    monkeypatch.setattr(api_app, "TIME_BUDGET_SECONDS", budget_seconds)
+    s3 = store.client
     writes = count_attempts(s3, "PutObject")
     inject(s3, "PutObject", [answer_lost(read_timeout(read_seconds))] * FOR_GOOD)
 

@@ -6,11 +6,9 @@ import time
 import pytest
 from chalice.test import Client
 
-import app as app_module
-from chalicelib.repository import DynamoDBRepository
-from chalicelib.service import LetterService
-from chalicelib.storage import S3DocumentStore
-from tests.conftest import AWS, app_client
+from chalicelib.api import app as api_app
+from chalicelib.services.letters import LetterService
+from tests.conftest import AWS, app_repository, app_store, use_services
 from tests.faults import dynamodb_error, dynamodb_ok, inject, read_timeout, unreachable
 
 WELCOME = "/customers/TestCustomer/documents/Welcome"
@@ -153,16 +151,10 @@ def test_read_timeouts_end_inside_the_time_budget(
 ) -> None:
     """Real clocks: short timeouts and a short budget, and DynamoDB never answering."""
     read_seconds, connect_seconds, budget_seconds = 0.3, 0.1, 2.5
-    dynamodb = app_client(
-        "dynamodb", aws, connect_timeout=connect_seconds, read_timeout=read_seconds
-    )
-    service = LetterService(
-        DynamoDBRepository(client=dynamodb),
-        S3DocumentStore(client=app_client("s3", aws)),
-        time_budget_seconds=budget_seconds,
-    )
-    monkeypatch.setattr(app_module, "letters", service)
-    attempts = inject(dynamodb, "BatchGetItem", [read_timeout(read_seconds)] * 10)
+    repository = app_repository(aws, connect_timeout=connect_seconds, read_timeout=read_seconds)
+    use_services(monkeypatch, LetterService(repository, app_store(aws)))
+    monkeypatch.setattr(api_app, "TIME_BUDGET_SECONDS", budget_seconds)
+    attempts = inject(repository.client, "BatchGetItem", [read_timeout(read_seconds)] * 10)
 
     started = time.monotonic()
     response = client.http.post(WELCOME)
@@ -180,12 +172,8 @@ def test_read_timeouts_end_inside_the_time_budget(
 def test_a_call_that_cannot_fit_the_budget_is_not_started(
     client: Client, aws: AWS, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = LetterService(
-        DynamoDBRepository(client=app_client("dynamodb", aws)),
-        S3DocumentStore(client=app_client("s3", aws)),
-        time_budget_seconds=1.0,  # less than one 1 s connect + 3 s read attempt
-    )
-    monkeypatch.setattr(app_module, "letters", service)
+    # A budget of less than one 1 s connect + 3 s read attempt.
+    monkeypatch.setattr(api_app, "TIME_BUDGET_SECONDS", 1.0)
 
     response = client.http.post(WELCOME)
 

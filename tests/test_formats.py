@@ -8,7 +8,8 @@ import pytest
 from chalice.test import Client
 from pypdf import PdfReader
 
-from chalicelib.service import LetterService
+from chalicelib.domain.documents import FORMATS
+from chalicelib.services.letters import LetterService
 from tests.conftest import AWS, BUCKET
 from tests.fresh import fresh_python
 
@@ -267,10 +268,10 @@ def test_link_lifetime_is_the_stages_setting(
 ) -> None:
     monkeypatch.setenv("DOCUMENT_URL_TTL_SECONDS", "60")
 
-    document = service.generate("TestCustomer", "Welcome", "pdf")
+    document = service.generate("TestCustomer", "Welcome", FORMATS["pdf"])
 
-    assert document["urlExpiresAt"] == "2026-11-23T21:01:00Z"
-    assert "X-Amz-Expires=60&" in document["url"]
+    assert document.url_expires_at == "2026-11-23T21:01:00Z"
+    assert "X-Amz-Expires=60&" in document.url
 
 
 @pytest.mark.usefixtures("dev_environment")
@@ -281,7 +282,7 @@ def test_a_bad_link_lifetime_fails_before_anything_is_written(
     monkeypatch.setenv("DOCUMENT_URL_TTL_SECONDS", setting)
 
     with pytest.raises(RuntimeError, match=r"^DOCUMENT_URL_TTL_SECONDS must be whole seconds"):
-        service.generate("TestCustomer", "Welcome", "txt")
+        service.generate("TestCustomer", "Welcome", FORMATS["txt"])
     assert aws.objects() == {}
     assert aws.calls == ["BatchGetItem"]
 
@@ -290,8 +291,8 @@ def test_only_pdfs_import_reportlab() -> None:
     probe = (
         "import sys\n"
         "from datetime import datetime, UTC\n"
-        "from chalicelib.documents import FORMATS\n"
-        "from chalicelib.letters import Letter\n"
+        "from chalicelib.domain.documents import FORMATS\n"
+        "from chalicelib.domain.letters import Letter\n"
         "letter = Letter('c', 'd', 'Dear Ann;\\nHello', datetime.now(UTC))\n"
         "FORMATS['txt'].lay_out(letter), FORMATS['html'].lay_out(letter)\n"
         "print('reportlab' in sys.modules)\n"

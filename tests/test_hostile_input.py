@@ -29,19 +29,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import boto3
 import pytest
 from chalice.local import LambdaContext
 from moto import mock_aws
 
 import app as app_module
-from chalicelib.aws import make_client
-from chalicelib.catalog import CatalogService
-from chalicelib.http import encode_token
-from chalicelib.observability import MAX_LOGGED_CHARS
-from chalicelib.repository import DynamoDBRepository
-from chalicelib.service import LetterService
-from chalicelib.storage import S3DocumentStore
-from tests.conftest import AWS, BUCKET, DEV, NOW, TABLE, app_client
+from chalicelib.adapters.observability import MAX_LOGGED_CHARS
+from chalicelib.api.requests import encode_token
+from chalicelib.services.letters import LetterService
+from tests.conftest import AWS, BUCKET, DEV, NOW, TABLE, app_repository, app_store, use_services
 from tools.stack import create_stack
 
 pytestmark = pytest.mark.usefixtures("dev_environment")
@@ -96,7 +93,6 @@ Snapshot = tuple[list[Any], list[Any]]
 class Account:
     aws: AWS
     letters: LetterService
-    catalog: CatalogService
     baseline: Snapshot | None = None
     """What the table and the bucket held after the last request; None after one that wrote."""
 
@@ -128,7 +124,7 @@ def account() -> Iterator[Account]:
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         for name, value in DEV.items():
             env.setenv(name, value)
-        aws = AWS(dynamodb=make_client("dynamodb"), s3=make_client("s3"))
+        aws = AWS(dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
         create_stack(aws.dynamodb, aws.s3, "dev")
         aws.put_item(
             PK={"S": "C#ann"},
@@ -137,20 +133,13 @@ def account() -> Iterator[Account]:
             version={"N": "3"},
         )
         aws.s3.put_object(Bucket=BUCKET, Key="ann/Welcome.txt", Body=LETTER_MARKER.encode())
-        repository = DynamoDBRepository(client=app_client("dynamodb", aws))
-        store = S3DocumentStore(client=app_client("s3", aws))
-        yield Account(
-            aws,
-            LetterService(repository, store, clock=lambda: NOW),
-            CatalogService(repository, clock=lambda: NOW),
-        )
+        yield Account(aws, LetterService(app_repository(aws), app_store(aws), clock=lambda: NOW))
 
 
 @pytest.fixture
 def hostile(account: Account, monkeypatch: pytest.MonkeyPatch) -> Account:
     """The app's routes served by the shared account's services."""
-    monkeypatch.setattr(app_module, "letters", account.letters)
-    monkeypatch.setattr(app_module, "catalog", account.catalog)
+    use_services(monkeypatch, account.letters)
     return account
 
 
@@ -648,8 +637,8 @@ def test_number_dynamodb_cannot_store_is_400(
     method, resource, params = BODY_ROUTES[route]
     request = event(method, resource, params, body='{"name": "A", "n": [' + number + "]}")
     message = (
-        f"the number {number[:50]} cannot be stored: numbers may have at most 38 digits "
-        "and be between 1e-130 and 1e126 in size"
+        f"the number {number[:50]} cannot be stored: numbers may have at most 38 significant "
+        "digits and be 0 or between 1e-130 and 1e126 in size"
     )
     assert_refused(hostile, capsys, request, 400, "BadRequestError", message)
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib.observability import SERVICE
+from chalicelib.adapters.observability import SERVICE
 from tests.conftest import AWS, TABLE
 
 WELCOME = "/customers/TestCustomer/documents/Welcome"

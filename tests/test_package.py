@@ -10,11 +10,11 @@ import re
 import zipfile
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
 import app as app_module
-from chalicelib.aws import make_client
 from tools.package import (
     BUILD_DIR,
     DEPLOYABLE_STAGES,
@@ -360,7 +360,7 @@ def test_merge_template_is_formatted_with_two_spaces() -> None:
 
 def test_teardown_empties_every_version_and_delete_marker() -> None:
     with mock_aws():
-        s3 = make_client("s3")
+        s3 = boto3.client("s3")
         create_bucket(s3, "docgen-dev-documents")
         s3.put_bucket_versioning(
             Bucket="docgen-dev-documents", VersioningConfiguration={"Status": "Enabled"}
@@ -391,4 +391,7 @@ def test_the_code_zip_carries_the_font_and_a_pillow_lambda_can_load(
         tags = code.read(wheel).decode().splitlines()
     # ReportLab imports PIL as it loads; a wheel built here would need this machine's libraries.
     assert "Tag: cp311-cp311-manylinux2014_x86_64" in tags  # glibc 2.17; Lambda has 2.26
-    assert {"chalicelib/fonts/DejaVuSerif.ttf", "chalicelib/fonts/LICENSE"} <= names
+    assert {
+        "chalicelib/domain/layout/fonts/DejaVuSerif.ttf",
+        "chalicelib/domain/layout/fonts/LICENSE",
+    } <= names

@@ -2,11 +2,11 @@
 
 import json
 
+import boto3
 from moto import mock_aws
 
-from chalicelib.aws import make_client
-from chalicelib.repository import DynamoDBRepository
-from chalicelib.storage import MAX_URL_TTL_SECONDS
+from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.s3 import MAX_URL_TTL_SECONDS
 from tests.fresh import fresh_python
 from tools.stack import PROJECT_DIR, create_stack, stage_environment
 
@@ -43,16 +43,16 @@ def test_importing_the_app_builds_no_client_and_imports_no_boto3() -> None:
     assert fresh_python(probe) == "[]"
 
 
-def test_client_is_built_on_first_use_and_kept() -> None:
-    repository = DynamoDBRepository(table_name="docgen-dev")
-    assert "client" not in vars(repository)
+def test_table_is_built_on_first_use_and_kept(dev_environment: None) -> None:
+    repository = DynamoDBRepository()
+    assert "table" not in vars(repository)
     with mock_aws():
-        create_stack(make_client("dynamodb"), make_client("s3"), "dev")
+        create_stack(boto3.client("dynamodb"), boto3.client("s3"), "dev")
         repository.get_customer_and_template("TestCustomer", "Welcome")
-        first = repository.client
+        first = vars(repository)["table"]
         repository.get_customer_and_template("TestCustomer", "Welcome")
-    assert first is not None
-    assert repository.client is first
+    assert first.name == "docgen-dev"
+    assert repository.table is first
 
 
 def test_each_stage_sets_how_long_download_links_work() -> None:

@@ -4,10 +4,12 @@ import time
 from decimal import Decimal
 
 import pytest
-from chalice import UnprocessableEntityError
 
-from chalicelib.letters import Customer, Template, render_letter
-from chalicelib.rendering import MAX_OUTPUT_BYTES, RenderBudget, render
+from chalicelib.domain.errors import CannotRender
+from chalicelib.domain.letters import render_letter
+from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.rendering import render
+from chalicelib.domain.rendering.budget import MAX_OUTPUT_BYTES, RenderBudget
 from tests.fresh import fresh_python
 
 ANN = Customer("c-42", "Ann Smith", {"plan": "Gold", "balance": Decimal("12.50"), "vip": True})
@@ -84,13 +86,13 @@ def test_literal_text_is_kept_byte_for_byte() -> None:
     ],
 )
 def test_template_faults_are_422_that_say_what(text: str, message: str) -> None:
-    with pytest.raises(UnprocessableEntityError) as raised:
+    with pytest.raises(CannotRender) as raised:
         letter(text)
     assert str(raised.value) == message
 
 
 def test_greeting_faults_name_the_greeting() -> None:
-    with pytest.raises(UnprocessableEntityError) as raised:
+    with pytest.raises(CannotRender) as raised:
         letter("text", greeting="Dear {{ title }}")
     assert str(raised.value) == (
         "the greeting of template Welcome cannot be rendered: 'title' is undefined"
@@ -144,7 +146,7 @@ def test_greeting_faults_name_the_greeting() -> None:
 )
 def test_runaway_templates_stop_fast(text: str, reason: str) -> None:
     started = time.monotonic()
-    with pytest.raises(UnprocessableEntityError) as raised:
+    with pytest.raises(CannotRender) as raised:
         letter(text)
     assert str(raised.value) == f"template Welcome cannot be rendered: {reason}"
     # Not a performance assertion: a bound that separates "stopped" from "ran away".
@@ -155,29 +157,30 @@ def test_output_cap_is_exactly_one_mebibyte() -> None:
     greeting_bytes = len("Dear Ann Smith;\n")
     fits = "x" * (MAX_OUTPUT_BYTES - greeting_bytes)
     assert len(letter(fits).encode()) == MAX_OUTPUT_BYTES
-    with pytest.raises(UnprocessableEntityError):
+    with pytest.raises(CannotRender):
         letter(fits + "x")
 
 
 def test_cap_counts_utf8_bytes_not_characters() -> None:
     budget = RenderBudget()
-    with pytest.raises(UnprocessableEntityError):
+    with pytest.raises(CannotRender):
         render("ë" * (MAX_OUTPUT_BYTES // 2 + 1), {}, budget, "template t")
 
 
 def test_plain_templates_never_import_jinja() -> None:
     probe = (
         "import sys\n"
-        "from chalicelib.letters import Customer, Template, render_letter\n"
+        "from chalicelib.domain.letters import render_letter\n"
+        "from chalicelib.domain.records import Customer, Template\n"
         "render_letter(Customer('c', 'Ann'), Template('t', '\\nHello and Welcome!\\n'))\n"
         "render_letter(Customer('c', 'Ann'), Template('t', 'x', greeting=''))\n"
-        "print(sorted({'jinja2', 'chalicelib.sandbox'} & set(sys.modules)))\n"
+        "print(sorted({'jinja2', 'chalicelib.domain.rendering.sandbox'} & set(sys.modules)))\n"
     )
     assert fresh_python(probe) == "[]"
 
 
 def test_compiled_templates_are_reused() -> None:
-    from chalicelib.rendering import _compile
+    from chalicelib.domain.rendering import _compile
 
     text = "{{ name }} and the cache"
     letter(text)

@@ -3,12 +3,14 @@
 from datetime import UTC, datetime
 
 import pytest
-from chalice import BadRequestError, NotFoundError
 
-from chalicelib.letters import Customer, Template, render_letter
-from chalicelib.repository import InMemoryRepository
-from chalicelib.service import LetterService
-from chalicelib.storage import InMemoryDocumentStore
+from chalicelib.adapters.memory import InMemoryDocumentStore, InMemoryRepository
+from chalicelib.domain.documents import FORMATS, parse_format
+from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.letters import render_letter
+from chalicelib.domain.model import to_json
+from chalicelib.domain.records import Customer, Template
+from chalicelib.services.letters import LetterService
 
 NOW = datetime(2026, 11, 23, 21, 0, 0, tzinfo=UTC)
 
@@ -36,7 +38,7 @@ def service(repository: InMemoryRepository, store: InMemoryDocumentStore) -> Let
 def test_generate_stores_the_letter_and_describes_it(
     service: LetterService, store: InMemoryDocumentStore
 ) -> None:
-    document = service.generate("TestCustomer", "Welcome", None)
+    document = to_json(service.generate("TestCustomer", "Welcome", FORMATS["txt"]))
 
     body = b"Dear Testing Customer;\n\nHello and Welcome!\n"
     assert store.objects == {
@@ -63,14 +65,14 @@ def test_generate_stores_the_letter_and_describes_it(
 
 
 def test_missing_customer(service: LetterService, store: InMemoryDocumentStore) -> None:
-    with pytest.raises(NotFoundError, match=r"^customer Nobody does not exist$"):
-        service.generate("Nobody", "Welcome", None)
+    with pytest.raises(NotFound, match=r"^customer Nobody does not exist$"):
+        service.generate("Nobody", "Welcome", FORMATS["txt"])
     assert store.objects == {}
 
 
 def test_missing_template(service: LetterService, store: InMemoryDocumentStore) -> None:
-    with pytest.raises(NotFoundError, match=r"^template Invoice does not exist$"):
-        service.generate("TestCustomer", "Invoice", "txt")
+    with pytest.raises(NotFound, match=r"^template Invoice does not exist$"):
+        service.generate("TestCustomer", "Invoice", FORMATS["txt"])
     assert store.objects == {}
 
 
@@ -94,8 +96,8 @@ def test_bad_input_is_refused_before_reading(
         def get_customer_and_template(self, *_):
             raise AssertionError("the repository must not be asked")
 
-    with pytest.raises(BadRequestError, match=f"^{field} "):
-        LetterService(Untouchable(), store).generate(customer_id, doc_type, fmt)
+    with pytest.raises(InvalidInput, match=f"^{field} "):
+        LetterService(Untouchable(), store).generate(customer_id, doc_type, parse_format(fmt))
     assert store.objects == {}
 
 

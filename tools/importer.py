@@ -40,20 +40,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.documents import iso_utc
-from chalicelib.items import (
-    CUSTOMER_PREFIX,
-    TEMPLATE_PREFIX,
-    customer_from_item,
-    customer_item,
-    from_attribute,
-    template_from_item,
-    template_item,
-)
-from chalicelib.letters import Customer
-from chalicelib.service import utc_now
+from chalicelib.domain import jsontext
+from chalicelib.domain.documents import iso_utc
+from chalicelib.domain.model import from_item, to_item
+from chalicelib.domain.records import Customer, Template
+from chalicelib.services.clock import utc_now
 from tools.rowfiles import (
     BadRow,
     FileError,
@@ -66,7 +60,6 @@ from tools.rowfiles import (
     read_rows,
     record_from_json,
     record_json,
-    to_json,
     write_rows,
 )
 from tools.stack import emulator_clients, stage_environment
@@ -87,10 +80,19 @@ CONTENT = ("data", "attributes", "greeting", "description")
 OWNED = (*CONTENT, "version", "updatedAt")
 """What a write replaces; any other attribute of a stored item is kept."""
 KINDS = {
-    "customers": (CUSTOMER_PREFIX,),
-    "templates": (TEMPLATE_PREFIX,),
-    "all": (CUSTOMER_PREFIX, TEMPLATE_PREFIX),
+    "customers": (Customer.KEY_PREFIX,),
+    "templates": (Template.KEY_PREFIX,),
+    "all": (Customer.KEY_PREFIX, Template.KEY_PREFIX),
 }
+
+
+def typed(item: dict[str, Any]) -> dict[str, Any]:
+    """A plain item in DynamoDB's typed form, for the client's batch calls."""
+    return {name: TypeSerializer().serialize(value) for name, value in item.items()}
+
+
+def untyped(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: TypeDeserializer().deserialize(value) for name, value in item.items()}
 
 
 class Stopped(Exception):
@@ -272,7 +274,7 @@ def next_item(record: Record, stored: dict[str, Any] | None, now: str) -> dict[s
     """The item to write for ``record``, or ``None`` if ``stored`` already says the same."""
     version = _version(stored) + 1
     fresh = replace(record, version=version, updated_at=now)
-    item = customer_item(fresh) if isinstance(fresh, Customer) else template_item(fresh)
+    item = typed(to_item(fresh))
     if stored is not None and _content(stored) == _content(item):
         return None
     kept = {name: value for name, value in (stored or {}).items() if name not in OWNED}
@@ -282,7 +284,7 @@ def next_item(record: Record, stored: dict[str, Any] | None, now: str) -> dict[s
 def _version(stored: dict[str, Any] | None) -> int:
     if stored is None or "version" not in stored:
         return 0
-    return int(from_attribute(stored["version"]))
+    return int(TypeDeserializer().deserialize(stored["version"]))
 
 
 def _content(item: dict[str, Any]) -> dict[str, Any]:
@@ -440,11 +442,9 @@ def scan(dynamodb: Any, table: str) -> Iterator[dict[str, Any]]:
 def _decoded(item: dict[str, Any], key: str, summary: ExportSummary, log: TextIO) -> Record | None:
     """The item as a record, or ``None`` (with a warning) if it is not one this tool can write."""
     try:
-        if key.startswith(CUSTOMER_PREFIX):
-            record: Record = customer_from_item(item)
-        else:
-            record = template_from_item(item)
-        to_json(record_json(record))  # fails for what a row cannot hold, such as binary data
+        model = Customer if key.startswith(Customer.KEY_PREFIX) else Template
+        record: Record = from_item(model, untyped(item))
+        jsontext.dumps(record_json(record))  # fails for what a row cannot hold, such as binary data
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         _warn(summary, log, f"{key}: skipped, not an item this tool can write ({error!r})")
         return None
@@ -505,9 +505,12 @@ def dynamodb_client(stage: str, endpoint_url: str | None) -> Any:
         env = stage_environment("local")
         endpoint = endpoint_url or env["AWS_ENDPOINT_URL"]
         return emulator_clients(endpoint, env.get("AWS_DEFAULT_REGION", "us-east-1"))[0]
-    from chalicelib.aws import make_client
+    from botocore.config import Config
 
-    return make_client("dynamodb", read_timeout=READ_TIMEOUT_SECONDS)
+    from chalicelib.adapters.aws import session
+
+    config = Config(read_timeout=READ_TIMEOUT_SECONDS, retries={"mode": "standard"})
+    return session().client("dynamodb", config=config)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,28 +21,20 @@ file survives export and import unchanged.
 """
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from chalice import BadRequestError
-
-from chalicelib.http import MAX_BODY_BYTES, UNPAIRED_SURROGATE, is_unicode
-from chalicelib.identifiers import require_identifier
-from chalicelib.items import MAX_INT_DIGITS, customer_key, template_key
-from chalicelib.letters import Customer, Template
-from chalicelib.rendering import syntax_error
-from chalicelib.schemas import CUSTOMER_BODY, TEMPLATE_BODY, validate
+from chalicelib.domain import jsontext
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.model import from_body, item_key
+from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.rules import MAX_BODY_BYTES, require_identifier
+from chalicelib.domain.schemas import CUSTOMER_BODY, TEMPLATE_BODY, validate
 
 FORMATS = (".jsonl", ".csv")
 CSV_HEADER = ["kind", "id", "name", "text", "greeting", "description", "attributes"]
-
-# What DynamoDB can store in a number attribute; anything else fails a whole batch.
-_MIN_EXPONENT = -130
-_MAX_EXPONENT = 125
 
 Record = Customer | Template
 
@@ -72,16 +64,12 @@ class Rejected:
 
 
 def record_key(record: Record) -> str:
-    if isinstance(record, Customer):
-        return customer_key(record.customer_id)
-    return template_key(record.doc_type)
+    return item_key(type(record), record.identifier)
 
 
 def describe(record: Record) -> str:
     """``customer TestCustomer`` or ``template Welcome``, for messages."""
-    if isinstance(record, Customer):
-        return f"customer {record.customer_id}"
-    return f"template {record.doc_type}"
+    return f"{record.LABEL} {record.identifier}"
 
 
 def file_format(path: Path) -> str:
@@ -153,20 +141,13 @@ def _checked(line: int, parse: Callable[[Any], Record], raw: Any) -> Row | Rejec
 
 
 def parse_json(text: str) -> Any:
-    """JSON with numbers as exact Decimals; NaN and Infinity, which JSON lacks, refused."""
-
-    def refuse(constant: str) -> None:
-        raise BadRow(f"not valid JSON: {constant} is not a JSON number")
-
+    """JSON as the API reads it (``chalicelib.domain.jsontext``): exact, storable numbers."""
     try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=refuse)
-    except json.JSONDecodeError as error:
-        raise BadRow(f"not valid JSON: {error.msg} at column {error.colno}") from None
-    except RecursionError:
-        raise BadRow("not valid JSON: nested too deeply") from None
-    if not is_unicode(value):
-        raise BadRow(f"not valid Unicode: {UNPAIRED_SURROGATE}")
-    return value
+        return jsontext.parse(text)
+    except jsontext.NotJSON as error:
+        raise BadRow(f"not valid JSON: {error.detail}") from None
+    except InvalidInput as error:
+        raise BadRow(str(error)) from None
 
 
 def record_from_cells(cells: list[str]) -> dict[str, Any]:
@@ -208,28 +189,26 @@ def record_from_json(value: Any) -> Record:
 
 
 def _customer(value: dict[str, Any]) -> Customer:
-    body = {name: inner for name, inner in value.items() if name not in ("kind", "customerId")}
-    _validate(CUSTOMER_BODY, body)
-    customer_id = _identifier(value, "customerId")
-    attributes = body.get("attributes", {})
-    for name, inner in attributes.items():
-        _check_number(f"attributes.{name}", inner)
-    return Customer(customer_id=customer_id, name=body["name"], attributes=attributes)
+    return _record(Customer, CUSTOMER_BODY, "customerId", value)
 
 
 def _template(value: dict[str, Any]) -> Template:
-    body = {name: inner for name, inner in value.items() if name not in ("kind", "docType")}
-    _validate(TEMPLATE_BODY, body)
-    doc_type = _identifier(value, "docType")
-    _check_syntax("text", body["text"])
-    if "greeting" in body:
-        _check_syntax("greeting", body["greeting"])
-    return Template(
-        doc_type=doc_type,
-        text=body["text"],
-        greeting=body.get("greeting"),
-        description=body.get("description"),
-    )
+    return _record(Template, TEMPLATE_BODY, "docType", value)
+
+
+def _record(model: Any, schema: dict[str, Any], id_field: str, value: dict[str, Any]) -> Record:
+    """The API's checks of a PUT, in its order: body size, schema, identifier, the rest."""
+    body = {name: inner for name, inner in value.items() if name not in ("kind", id_field)}
+    size = len(jsontext.dumps(body).encode("utf-8"))  # as a client would send it
+    if size > MAX_BODY_BYTES:
+        raise BadRow(f"the body is {size} bytes; at most {MAX_BODY_BYTES} are accepted")
+    try:
+        validate(schema, body)
+        record = from_body(model, _identifier(value, id_field), body)
+        record.check()
+    except InvalidInput as error:
+        raise BadRow(str(error)) from None
+    return record
 
 
 def _identifier(value: dict[str, Any], field: str) -> str:
@@ -238,42 +217,7 @@ def _identifier(value: dict[str, Any], field: str) -> str:
         raise BadRow(f"{field} is required")
     if not isinstance(identifier, str):
         raise BadRow(f"{field} must be a string")
-    try:
-        return require_identifier(field, identifier)
-    except BadRequestError as error:
-        raise BadRow(str(error)) from None
-
-
-def _validate(schema: dict[str, Any], body: dict[str, Any]) -> None:
-    """The API's checks of a request body, in its order: its size, then its schema."""
-    size = len(to_json(body, compact=True).encode("utf-8"))  # as a client would send it
-    if size > MAX_BODY_BYTES:
-        raise BadRow(f"the body is {size} bytes; at most {MAX_BODY_BYTES} are accepted")
-    try:
-        validate(schema, body)
-    except BadRequestError as error:
-        raise BadRow(str(error)) from None
-
-
-def _check_syntax(field: str, source: str) -> None:
-    problem = syntax_error(source)
-    if problem:
-        raise BadRow(f"{field} has a {problem}")  # the API's words
-
-
-def _check_number(field: str, value: Any) -> None:
-    """Refuse a number DynamoDB cannot hold: it would fail the whole batch it is in."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return
-    number = Decimal(value)  # not normalize(): that rounds to the context's 28 digits
-    significant = "".join(str(digit) for digit in number.as_tuple().digits).strip("0")
-    too_precise = len(significant) > MAX_INT_DIGITS
-    out_of_range = number != 0 and not _MIN_EXPONENT <= number.adjusted() <= _MAX_EXPONENT
-    if too_precise or out_of_range:
-        raise BadRow(
-            f"{field} must have at most {MAX_INT_DIGITS} significant digits and a magnitude "
-            f"from 1E{_MIN_EXPONENT} to below 1E+{_MAX_EXPONENT + 1} (DynamoDB's limits)"
-        )
+    return require_identifier(field, identifier)
 
 
 # Writing
@@ -302,7 +246,9 @@ def csv_cells(record: Record) -> list[str]:
     row = record_json(record)
     cells = {
         "id": record.customer_id if isinstance(record, Customer) else record.doc_type,
-        "attributes": to_json(row["attributes"]) if "attributes" in row else "",
+        "attributes": jsontext.dumps(row["attributes"], compact=False)
+        if "attributes" in row
+        else "",
     }
     return [cells.get(name, row.get(name, "")) for name in CSV_HEADER]
 
@@ -311,21 +257,6 @@ def lost_in_csv(record: Record) -> list[str]:
     """The fields that are ``""`` and would read back from CSV as absent."""
     row = record_json(record)
     return [name for name in ("greeting", "description") if row.get(name) == ""]
-
-
-def to_json(value: Any, compact: bool = False) -> str:
-    """JSON text with Decimals written exactly (``json.dumps`` would need floats)."""
-    comma, colon = (",", ":") if compact else (", ", ": ")
-    if isinstance(value, Decimal):
-        return str(value)  # never NaN or Infinity here: DynamoDB cannot hold them
-    if isinstance(value, dict):
-        members = (
-            f"{to_json(name)}{colon}{to_json(inner, compact)}" for name, inner in value.items()
-        )
-        return "{" + comma.join(members) + "}"
-    if isinstance(value, list):
-        return "[" + comma.join(to_json(inner, compact) for inner in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 def write_rows(path: Path, records: list[Record]) -> None:
@@ -338,6 +269,8 @@ def write_rows(path: Path, records: list[Record]) -> None:
                 writer.writerow(CSV_HEADER)
                 writer.writerows(csv_cells(record) for record in records)
             else:
-                file.writelines(to_json(record_json(record)) + "\n" for record in records)
+                file.writelines(
+                    jsontext.dumps(record_json(record), compact=False) + "\n" for record in records
+                )
     except OSError as error:
         raise FileError(f"{path}: {error.strerror or error}") from None

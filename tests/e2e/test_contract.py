@@ -23,7 +23,7 @@ from schemathesis import Case
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
 
-from chalicelib.openapi import SPEC
+from chalicelib.api.openapi import SPEC
 from tests.e2e.conftest import HTTP_TIMEOUT_SECONDS, Servers
 from tools.local_stack import STAGE
 from tools.stack import seed_sample, stage_environment

@@ -1,8 +1,8 @@
-"""The Jinja2 sandbox that renders templates: what ``chalicelib/rendering.py`` compiles with.
+"""The Jinja2 sandbox that renders templates: what ``chalicelib/domain/rendering`` compiles with.
 
 Imported only when a template holds Jinja syntax: the txt path of a letter
 whose template is plain text never loads (or, on Lambda, compiles) it.
-Every limit is described in ``chalicelib/rendering.py``.
+Every limit is described in ``chalicelib/domain/rendering``.
 """
 
 import functools
@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from chalicelib.rendering import MAX_OUTPUT_BYTES, counted_iter, tick
+from chalicelib.domain.rendering.budget import MAX_OUTPUT_BYTES, counted_iter, tick
 
 MAX_ITEMS = 100_000
 """Items in a list, tuple, dict or set built along the way: so any one step is quick."""

@@ -6,18 +6,17 @@ route cannot be added without being described here.
 
 from typing import Any
 
-from chalicelib.documents import DEFAULT_FORMAT, FORMATS
-from chalicelib.http import (
+from chalicelib.api.requests import MAX_TOKEN_CHARS
+from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS, ListedDocument, StoredDocument
+from chalicelib.domain.model import resource_schema
+from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.rules import (
     DEFAULT_PAGE_SIZE,
-    FLOAT_RANGE,
+    IDENTIFIER_PATTERN,
     MAX_BODY_BYTES,
-    MAX_INT_DIGITS,
     MAX_PAGE_SIZE,
-    MAX_TOKEN_CHARS,
 )
-from chalicelib.schemas import ATTRIBUTES, CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
-
-IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+from chalicelib.domain.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
 
 _REQUEST_ID = {
     "description": "API Gateway's request id, or one made up for this request.",
@@ -61,41 +60,7 @@ _SERVER_ERRORS = {
 }
 _AWS_ERRORS = _SERVER_ERRORS | {"503": {"$ref": "#/components/responses/ServiceUnavailable"}}
 
-DOCUMENT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "customerId",
-        "docType",
-        "format",
-        "bucket",
-        "key",
-        "contentType",
-        "size",
-        "versionId",
-        "templateVersion",
-        "generatedAt",
-        "url",
-        "urlExpiresAt",
-    ],
-    "properties": {
-        "customerId": {"type": "string", "pattern": IDENTIFIER_PATTERN},
-        "docType": {"type": "string", "pattern": IDENTIFIER_PATTERN},
-        "format": {"type": "string", "enum": list(FORMATS)},
-        "bucket": {"type": "string"},
-        "key": {"type": "string", "description": "`<customerId>/<docType>.<format>`"},
-        "contentType": {"type": "string", "enum": [f.content_type for f in FORMATS.values()]},
-        "size": {"type": "integer", "minimum": 0, "description": "Bytes stored."},
-        "versionId": {"type": ["string", "null"], "description": "Set on a versioned bucket."},
-        "templateVersion": {
-            "type": ["integer", "null"],
-            "minimum": 0,
-            "description": "Null for an object docgen did not write.",
-        },
-        "generatedAt": {"type": "string", "format": "date-time"},
-        "url": {"type": "string", "description": "Presigned GET link to the document."},
-        "urlExpiresAt": {"type": "string", "format": "date-time"},
-    },
-}
+DOCUMENT_SCHEMA = resource_schema(StoredDocument)
 
 _FORMAT_QUERY = {
     "name": "format",
@@ -350,41 +315,6 @@ def _resource_paths(
     }
 
 
-# Attribute numbers: read_json (chalicelib/http.py) refuses, with a 400, any number DynamoDB
-# could not store, before the body schema is checked. The schemas in chalicelib/schemas.py
-# leave that out, so it is added here: 0, or a magnitude from 1e-130 to under 1e126. That an
-# integer written out in digits may have at most 38 of them is beyond JSON Schema, which
-# cannot tell 1e40 from its 41 digits; the description says it.
-_SMALLEST_NUMBER, _NUMBER_BOUND = FLOAT_RANGE
-_ATTRIBUTE_VALUE = ATTRIBUTES["additionalProperties"] | {
-    "description": f"A number is 0 or of magnitude {_SMALLEST_NUMBER:g} to under "
-    f"{_NUMBER_BOUND:g}, and an integer written without a fraction or exponent has at most "
-    f"{MAX_INT_DIGITS} digits: what DynamoDB can store. Anything else is a 400.",
-    "exclusiveMinimum": -_NUMBER_BOUND,
-    "exclusiveMaximum": _NUMBER_BOUND,
-    "not": {
-        "type": "number",
-        "exclusiveMinimum": -_SMALLEST_NUMBER,
-        "exclusiveMaximum": _SMALLEST_NUMBER,
-        "not": {"const": 0},
-    },
-}
-_ATTRIBUTES = ATTRIBUTES | {"additionalProperties": _ATTRIBUTE_VALUE}
-_CUSTOMER_BODY = CUSTOMER_BODY | {
-    "properties": CUSTOMER_BODY["properties"] | {"attributes": _ATTRIBUTES}
-}
-_PREVIEW_BODY = PREVIEW_BODY | {
-    "properties": PREVIEW_BODY["properties"] | {"customer": _CUSTOMER_BODY}
-}
-
-_STAMPS = {
-    "version": {"type": "integer", "minimum": 0},
-    "updatedAt": {"type": ["string", "null"], "format": "date-time"},
-}
-_CUSTOMER_ID = {"type": "string", "pattern": IDENTIFIER_PATTERN}
-_DOC_TYPE = {"type": "string", "pattern": IDENTIFIER_PATTERN}
-_NULLABLE_TEXT = {"type": ["string", "null"]}
-
 SPEC["paths"] |= _resource_paths(
     "/customers", "customerId", "customer", "Customer", "CustomerBody", "CustomerSummary"
 )
@@ -414,40 +344,13 @@ SPEC["paths"]["/templates/{docType}/preview"] = {
     },
 }
 SPEC["components"]["schemas"] |= {
-    "CustomerBody": _CUSTOMER_BODY,
+    "CustomerBody": CUSTOMER_BODY,
     "TemplateBody": TEMPLATE_BODY,
-    "PreviewBody": _PREVIEW_BODY,
-    "Customer": {
-        "type": "object",
-        "required": ["customerId", "name", "attributes", "version", "updatedAt"],
-        "properties": {
-            "customerId": _CUSTOMER_ID,
-            "name": {"type": "string"},
-            "attributes": _ATTRIBUTES,
-            **_STAMPS,
-        },
-    },
-    "CustomerSummary": {
-        "type": "object",
-        "required": ["customerId", "name", "version", "updatedAt"],
-        "properties": {"customerId": _CUSTOMER_ID, "name": {"type": "string"}, **_STAMPS},
-    },
-    "Template": {
-        "type": "object",
-        "required": ["docType", "text", "greeting", "description", "version", "updatedAt"],
-        "properties": {
-            "docType": _DOC_TYPE,
-            "text": {"type": "string"},
-            "greeting": _NULLABLE_TEXT,
-            "description": _NULLABLE_TEXT,
-            **_STAMPS,
-        },
-    },
-    "TemplateSummary": {
-        "type": "object",
-        "required": ["docType", "description", "version", "updatedAt"],
-        "properties": {"docType": _DOC_TYPE, "description": _NULLABLE_TEXT, **_STAMPS},
-    },
+    "PreviewBody": PREVIEW_BODY,
+    "Customer": resource_schema(Customer),
+    "CustomerSummary": resource_schema(Customer, summary=True),
+    "Template": resource_schema(Template),
+    "TemplateSummary": resource_schema(Template, summary=True),
 }
 
 
@@ -504,17 +407,7 @@ SPEC["paths"]["/customers/{customerId}/documents"] = {
         },
     },
 }
-SPEC["components"]["schemas"]["StoredObject"] = {
-    "type": "object",
-    "required": ["docType", "format", "key", "size", "lastModified"],
-    "properties": {
-        "docType": {"type": "string"},
-        "format": {"type": "string"},
-        "key": {"type": "string"},
-        "size": {"type": "integer", "minimum": 0},
-        "lastModified": {"type": "string", "format": "date-time"},
-    },
-}
+SPEC["components"]["schemas"]["StoredObject"] = resource_schema(ListedDocument)
 
 # API keys ----------------------------------------------------------------------
 

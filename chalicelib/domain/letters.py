@@ -1,34 +1,12 @@
-"""The letter itself: customers, templates and how they become text.
+"""The letter itself: how a customer and a template become text, and what a printed
+copy shows besides."""
 
-Pure domain code: no boto3, no HTTP.
-"""
-
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from chalicelib.rendering import RenderBudget, render
-
-
-@dataclass(frozen=True)
-class Customer:
-    customer_id: str
-    name: str
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    version: int = 0
-    updated_at: str | None = None
-
-
-@dataclass(frozen=True)
-class Template:
-    doc_type: str
-    text: str
-    greeting: str | None = None
-    """``None`` means the default greeting; ``""`` means no greeting line."""
-    description: str | None = None
-    version: int = 0
-    updated_at: str | None = None
+from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.rendering import render
+from chalicelib.domain.rendering.budget import RenderBudget
 
 
 def render_letter(customer: Customer, template: Template) -> str:

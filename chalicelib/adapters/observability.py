@@ -88,17 +88,21 @@ def _cut(value: str) -> str:
     return value if len(value) <= MAX_LOGGED_CHARS else value[:MAX_LOGGED_CHARS] + "..."
 
 
-def record(request: RequestRecord, generated_format: str | None) -> None:
-    """Log the request, and count a generated letter (by format) or an error (by status class)."""
+def log_request(request: RequestRecord) -> None:
+    """Log the request; count it by status class if it failed."""
+    logger().info("request", extra=request.fields())
+    if request.status >= 400:
+        _count("Errors", "statusClass", f"{request.status // 100}xx")
+
+
+def count_letter(format_name: str) -> None:
+    """Count a letter written, by format: called where letters are made."""
+    _count("LettersGenerated", "format", format_name)
+
+
+def _count(metric: str, dimension: str, value: str) -> None:
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    logger().info("request", extra=request.fields())
-    if generated_format is not None:
-        metric, dimension, value = "LettersGenerated", "format", generated_format
-    elif request.status >= 400:
-        metric, dimension, value = "Errors", "statusClass", f"{request.status // 100}xx"
-    else:
-        return
     with single_metric(name=metric, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as emitted:
         emitted.add_dimension(name="service", value=SERVICE)
         emitted.add_dimension(name=dimension, value=value)

@@ -1,18 +1,19 @@
-"""How docgen builds AWS clients, and what it makes of their failures.
+"""boto3 resources for DynamoDB and S3, built on first use, and what their failures mean.
 
-Clients come straight from botocore, imported on first use: a cold start
-that never reaches AWS (``/health``, a 400) pays for neither, and one that
-does skips boto3 itself (its resources and S3 transfer manager, some 15 ms
-to import), which docgen does not use.
+Nothing here is built, and neither boto3 nor botocore is imported, until a request
+needs AWS: a cold start that never reaches it (``/health``, a 400) pays for neither.
+One boto3 session serves both resources, so botocore's loaders and data are read once
+per container.
 """
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from chalicelib import budget
-from chalicelib.errors import unavailable
+from chalicelib.adapters import budget
+from chalicelib.domain.errors import Unavailable
 
 CONNECT_TIMEOUT_SECONDS = 1.0
 READ_TIMEOUT_SECONDS = 3.0
@@ -38,8 +39,6 @@ _UNAVAILABLE_CODES = frozenset(
     }
 )
 
-_session: Any = None
-
 
 def required_env(name: str) -> str:
     """A setting the deployment must provide; read when first needed, never at import."""
@@ -49,19 +48,23 @@ def required_env(name: str) -> str:
     return value
 
 
-def make_client(
+@cache
+def session() -> Any:
+    """The container's one boto3 session."""
+    import boto3.session
+
+    return boto3.session.Session()
+
+
+def resource(
     service_name: str,
     connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
     read_timeout: float = READ_TIMEOUT_SECONDS,
 ) -> Any:
-    """A client with standard retries, bounded timeouts and the request time budget."""
-    global _session
-    import botocore.session
+    """A service resource with standard retries, bounded timeouts and the time budget."""
     from botocore.config import Config
 
-    if _session is None:
-        _session = botocore.session.get_session()
-    client = _session.create_client(
+    built = session().resource(
         service_name,
         config=Config(
             connect_timeout=connect_timeout,
@@ -72,17 +75,29 @@ def make_client(
             signature_version="s3v4" if service_name == "s3" else None,
         ),
     )
-    budget.attach(client, connect_timeout + read_timeout)
-    return client
+    budget.attach(built.meta.client, connect_timeout + read_timeout)
+    return built
+
+
+def dynamodb_table(name: str, **timeouts: float) -> Any:
+    return resource("dynamodb", **timeouts).Table(name)
+
+
+def s3_bucket(name: str, **timeouts: float) -> Any:
+    return resource("s3", **timeouts).Bucket(name)
+
+
+def error_code(error: Any) -> str:
+    return error.response.get("Error", {}).get("Code", "")
 
 
 @contextmanager
 def unavailable_on_aws_faults(service_label: str) -> Iterator[None]:
-    """Turn throttling, 5xx and network failures (after retries) into a 503.
+    """Turn throttling, 5xx and network failures (after retries) into ``Unavailable``.
 
-    Anything else (a missing table, a denied action) is a bug in the
-    deployment: it goes on up and becomes Chalice's generic 500, logged
-    with its cause. Neither answer carries AWS's own error text.
+    Anything else (a missing table, a denied action) is a bug in the deployment:
+    it goes on up and becomes the generic 500, logged with its cause. Neither
+    answer carries AWS's own error text.
     """
     from botocore.exceptions import ClientError, HTTPClientError
     from botocore.exceptions import ConnectionError as AWSConnectionError
@@ -90,10 +105,9 @@ def unavailable_on_aws_faults(service_label: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _UNAVAILABLE_CODES or status >= 500:
-            raise unavailable(service_label) from error
+        if error_code(error) in _UNAVAILABLE_CODES or status >= 500:
+            raise Unavailable(service_label) from error
         raise
     except (AWSConnectionError, HTTPClientError, budget.BudgetExhausted) as error:
-        raise unavailable(service_label) from error
+        raise Unavailable(service_label) from error

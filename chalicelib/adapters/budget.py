@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+TIME_BUDGET_SECONDS = 10.0
+"""All AWS calls of one request end within this (API Gateway waits 29 s)."""
+
 _deadline: ContextVar[float | None] = ContextVar("docgen_deadline", default=None)
 
 # botocore's standard mode waits at most min(2 ** (attempts - 1), 20) seconds

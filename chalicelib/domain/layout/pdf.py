@@ -16,14 +16,14 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-from chalice import UnprocessableEntityError
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from chalicelib.letters import Letter
+from chalicelib.domain.errors import CannotRender
+from chalicelib.domain.letters import Letter
 
 FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSerif.ttf"
 FONT = "DejaVuSerif"
@@ -148,8 +148,8 @@ def letter_pdf(letter: Letter) -> bytes:
     return output.getvalue()
 
 
-def _too_many_pages() -> UnprocessableEntityError:
-    return UnprocessableEntityError(
+def _too_many_pages() -> CannotRender:
+    return CannotRender(
         f"a PDF of this letter would have more than {MAX_PAGES} pages; "
         "format=html or txt can hold it"
     )
@@ -167,7 +167,7 @@ def _printable(paragraphs: list[list[str]], font: TTFont) -> list[list[str]]:
     unshown = sorted(char for char in used - invisible if ord(char) not in glyphs)
     if unshown:
         others = f" and {len(unshown) - 1} other characters" if len(unshown) > 1 else ""
-        raise UnprocessableEntityError(
+        raise CannotRender(
             f"a PDF cannot show U+{ord(unshown[0]):04X}{others} of this letter: its font, "
             "DejaVu Serif, covers Latin, Greek and Cyrillic; format=html or txt can show them"
         )

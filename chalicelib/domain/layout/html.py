@@ -7,7 +7,7 @@ Content-Security-Policy forbids scripts and remote content all the same.
 
 from html import escape
 
-from chalicelib.letters import Letter
+from chalicelib.domain.letters import Letter
 
 _STYLE = """\
 @page { size: A4; margin: 25mm 22mm; }

@@ -1,0 +1,113 @@
+"""In-memory twins of the DynamoDB repository and the S3 store, for fast service tests.
+
+They keep the same contracts (``chalicelib.domain.storage``), items in the same item
+form, and the same version rules, so a service test here means what it would on AWS.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters.dynamodb import version_of
+from chalicelib.adapters.s3 import DEFAULT_URL_TTL_SECONDS
+from chalicelib.domain.documents import ObjectHead, ObjectListing
+from chalicelib.domain.model import Model, from_item, item_key, stored_attributes, to_item
+from chalicelib.domain.paging import Page
+from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.storage import ANY_VERSION, Expected, M, WriteConflict
+
+
+def _holds(item: dict[str, Any] | None, expected: Expected) -> bool:
+    """Whether a stored item meets what a conditional write expects."""
+    if expected is None:
+        return True
+    if item is None:
+        return False
+    return expected == ANY_VERSION or version_of(item) == expected
+
+
+class InMemoryRepository:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def add(self, *records: Model) -> None:
+        """Store records as they are, versions included (as a seeded table holds them)."""
+        for record in records:
+            item = to_item(record)
+            self.items[item["PK"]] = item
+
+    def get_customer_and_template(
+        self, customer_id: str, doc_type: str
+    ) -> tuple[Customer | None, Template | None]:
+        return self.get(Customer, customer_id), self.get(Template, doc_type)
+
+    def get(self, model: type[M], identifier: str) -> M | None:
+        item = self.items.get(item_key(model, identifier))
+        return None if item is None else from_item(model, item)
+
+    def get_many(self, model: type[M], identifiers: Iterable[str]) -> dict[str, M]:
+        found = {identifier: self.get(model, identifier) for identifier in identifiers}
+        return {identifier: record for identifier, record in found.items() if record is not None}
+
+    def put(self, record: M, expected: Expected) -> tuple[M, bool]:
+        key = item_key(type(record), record.identifier)
+        old = self.items.get(key)
+        if not _holds(old, expected):
+            raise WriteConflict(version_of(old))
+        stored = replace(record, version=(version_of(old) or 0) + 1)  # type: ignore[type-var]
+        owned = stored_attributes(type(record))
+        kept = {name: value for name, value in (old or {}).items() if name not in owned}
+        self.items[key] = kept | to_item(stored)
+        return stored, old is None
+
+    def delete(self, model: type[M], identifier: str, expected: Expected) -> None:
+        key = item_key(model, identifier)
+        old = self.items.get(key)
+        if old is None or not _holds(old, expected):
+            raise WriteConflict(version_of(old))
+        del self.items[key]
+
+    def page(self, model: type[M], limit: int, after: str | None) -> Page[M]:
+        keys = sorted(key for key in self.items if key.startswith(model.KEY_PREFIX))
+        if after is not None:
+            keys = [key for key in keys if key > after]
+        page = [from_item(model, self.items[key]) for key in keys[:limit]]
+        more = len(keys) > limit
+        return Page(page, item_key(model, page[-1].identifier) if more else None)
+
+
+class InMemoryDocumentStore:
+    def __init__(self, bucket_name: str = "in-memory-documents") -> None:
+        self.bucket_name = bucket_name
+        self.objects: dict[str, tuple[bytes, str, dict[str, str]]] = {}
+        self.written_at: dict[str, datetime] = {}
+
+    def put(
+        self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str]
+    ) -> str | None:
+        self.objects[key] = (body, content_type, dict(metadata))
+        self.written_at[key] = datetime.now(UTC)
+        return None
+
+    def head(self, key: str) -> ObjectHead | None:
+        if key not in self.objects:
+            return None
+        body, _, metadata = self.objects[key]
+        return ObjectHead(len(body), self.written_at[key], None, metadata)
+
+    def list(self, prefix: str, limit: int, after: str | None) -> tuple[list[ObjectListing], bool]:
+        keys = sorted(
+            k for k in self.objects if k.startswith(prefix) and (after is None or k > after)
+        )
+        listed = [ObjectListing(k, len(self.objects[k][0]), self.written_at[k]) for k in keys]
+        return listed[:limit], len(keys) > limit
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+        self.written_at.pop(key, None)
+
+    def presign(self, key: str, now: datetime) -> tuple[str, datetime]:
+        return f"memory://{self.bucket_name}/{key}", now + timedelta(
+            seconds=DEFAULT_URL_TTL_SECONDS
+        )

@@ -1,0 +1,108 @@
+"""Generated documents in the bucket named by ``S3_BUCKET_NAME``, through a lazily built
+boto3 ``Bucket``. Every object is written encrypted."""
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from chalicelib.adapters.aws import (
+    error_code,
+    required_env,
+    s3_bucket,
+    unavailable_on_aws_faults,
+)
+from chalicelib.domain.documents import ObjectHead, ObjectListing
+
+DEFAULT_URL_TTL_SECONDS = 900
+MAX_URL_TTL_SECONDS = 7 * 24 * 3600
+"""The longest a SigV4 presigned URL can be valid."""
+
+
+def url_ttl_seconds() -> int:
+    """How long download links work: the stage's ``DOCUMENT_URL_TTL_SECONDS``, or 15 minutes."""
+    raw = os.environ.get("DOCUMENT_URL_TTL_SECONDS", str(DEFAULT_URL_TTL_SECONDS))
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_URL_TTL_SECONDS:
+        raise RuntimeError(
+            f"DOCUMENT_URL_TTL_SECONDS must be whole seconds from 1 to {MAX_URL_TTL_SECONDS}"
+        )
+    return int(raw)
+
+
+class S3DocumentStore:
+    def __init__(self, bucket: Any = None) -> None:
+        if bucket is not None:
+            self.bucket = bucket
+
+    @cached_property
+    def bucket(self) -> Any:
+        return s3_bucket(required_env("S3_BUCKET_NAME"))
+
+    @property
+    def bucket_name(self) -> str:
+        return self.bucket.name
+
+    @property
+    def client(self) -> Any:
+        """The bucket's own client, for what the resource layer lacks (signing, paged lists)."""
+        return self.bucket.meta.client
+
+    @cached_property
+    def url_ttl_seconds(self) -> int:
+        return url_ttl_seconds()
+
+    def put(
+        self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str]
+    ) -> str | None:
+        """One ``PutObject`` with SSE; returns the version id on a versioned bucket."""
+        with unavailable_on_aws_faults("S3"):
+            response = self.bucket.Object(key).put(
+                Body=body,
+                ContentType=content_type,
+                ServerSideEncryption="AES256",
+                Metadata=dict(metadata),
+            )
+        return response.get("VersionId")
+
+    def head(self, key: str) -> ObjectHead | None:
+        """The object's metadata (one ``HeadObject``), or None if there is none."""
+        obj = self.bucket.Object(key)
+        with unavailable_on_aws_faults("S3"):
+            try:
+                obj.load()
+            except self.client.exceptions.ClientError as error:
+                if error_code(error) in ("404", "NoSuchKey"):
+                    return None
+                raise
+        return ObjectHead(obj.content_length, obj.last_modified, obj.version_id, obj.metadata)
+
+    def list(self, prefix: str, limit: int, after: str | None) -> tuple[list[ObjectListing], bool]:
+        """Up to ``limit`` objects under ``prefix`` after the key ``after``, and if more follow.
+
+        The client's call, not the resource's collection: only it says whether the
+        listing was cut short without reading one object more.
+        """
+        request = {"Bucket": self.bucket_name, "Prefix": prefix, "MaxKeys": limit}
+        if after is not None:
+            request["StartAfter"] = after
+        with unavailable_on_aws_faults("S3"):
+            response = self.client.list_objects_v2(**request)
+        objects = [
+            ObjectListing(obj["Key"], obj["Size"], obj["LastModified"])
+            for obj in response.get("Contents", [])
+        ]
+        return objects, bool(response.get("IsTruncated"))
+
+    def delete(self, key: str) -> None:
+        """One ``DeleteObject``; on a versioned bucket the history stays recoverable."""
+        with unavailable_on_aws_faults("S3"):
+            self.bucket.Object(key).delete()
+
+    def presign(self, key: str, now: datetime) -> tuple[str, datetime]:
+        """A GET link signed locally (no AWS call), and when it stops working."""
+        ttl = self.url_ttl_seconds
+        url = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket_name, "Key": key}, ExpiresIn=ttl
+        )
+        return url, now + timedelta(seconds=ttl)

@@ -1,0 +1,149 @@
+"""Customers and templates: the two entities the API stores, each defined once."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from chalicelib.domain import rules
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.model import spec
+from chalicelib.domain.rendering import syntax_error
+
+_IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
+_VERSION = {
+    "type": "integer",
+    "minimum": 0,
+    "description": "Grows by one on every write; items written the original sample's way are 0.",
+}
+_UPDATED_AT = {"type": ["string", "null"], "format": "date-time"}
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+
+ATTRIBUTE_VALUE: dict[str, Any] = {
+    "type": ["string", "number", "boolean", "null"],
+    "maxLength": rules.ATTRIBUTE_VALUE_MAX_CHARS,
+    "description": "A number is 0 or of magnitude 1e-130 to under 1e126 with at most "
+    f"{rules.MAX_SIGNIFICANT_DIGITS} significant digits: what DynamoDB can store. "
+    "Anything else is a 400.",
+    "exclusiveMinimum": -float(rules.NUMBER_BOUND),
+    "exclusiveMaximum": float(rules.NUMBER_BOUND),
+    "not": {
+        "type": "number",
+        "exclusiveMinimum": -float(rules.SMALLEST_NUMBER),
+        "exclusiveMaximum": float(rules.SMALLEST_NUMBER),
+        "not": {"const": 0},
+    },
+}
+ATTRIBUTES: dict[str, Any] = {
+    "type": "object",
+    "description": "Values a template can use as `attributes.<key>`.",
+    "maxProperties": rules.ATTRIBUTES_MAX,
+    "propertyNames": {"pattern": rules.ATTRIBUTE_NAME_PATTERN},
+    "additionalProperties": ATTRIBUTE_VALUE,
+}
+_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": rules.NAME_MAX_CHARS,
+    "pattern": rules.NO_CONTROL_CHARACTERS,
+}
+
+
+def _version_field() -> Any:
+    return field(default=0, metadata=spec("version", _VERSION, item="version", summary=True))
+
+
+def _updated_at_field() -> Any:
+    return field(
+        default=None, metadata=spec("updatedAt", _UPDATED_AT, item="updatedAt", summary=True)
+    )
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Item ``C#<customerId>``; its name is the sample's ``data``."""
+
+    LABEL: ClassVar[str] = "customer"
+    KEY_PREFIX: ClassVar[str] = "C#"
+
+    customer_id: str = field(metadata=spec("customerId", _IDENTIFIER, summary=True))
+    name: str = field(
+        metadata=spec(
+            "name", {"type": "string"}, item="data", body=_NAME, required=True, summary=True
+        )
+    )
+    attributes: Mapping[str, Any] = field(
+        default_factory=dict,
+        metadata=spec("attributes", ATTRIBUTES, item="attributes", body=ATTRIBUTES),
+    )
+    version: int = _version_field()
+    updated_at: str | None = _updated_at_field()
+
+    @property
+    def identifier(self) -> str:
+        return self.customer_id
+
+    def check(self) -> None:
+        """Everything a customer must meet is in its schema."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """Item ``D#<docType>``; its text is the sample's ``data``."""
+
+    LABEL: ClassVar[str] = "template"
+    KEY_PREFIX: ClassVar[str] = "D#"
+
+    doc_type: str = field(metadata=spec("docType", _IDENTIFIER, summary=True))
+    text: str = field(
+        metadata=spec(
+            "text",
+            {"type": "string"},
+            item="data",
+            body={
+                "type": "string",
+                "maxLength": rules.TEMPLATE_TEXT_MAX_CHARS,
+                "description": "Jinja2; checked for syntax when stored.",
+            },
+            required=True,
+        )
+    )
+    greeting: str | None = field(
+        default=None,
+        metadata=spec(
+            "greeting",
+            _NULLABLE_TEXT,
+            item="greeting",
+            body={
+                "type": "string",
+                "maxLength": rules.GREETING_MAX_CHARS,
+                "description": "Jinja2. Absent: `Dear {{ name }};`. Empty: no greeting line.",
+            },
+        ),
+    )
+    """``None`` means the default greeting; ``""`` means no greeting line."""
+    description: str | None = field(
+        default=None,
+        metadata=spec(
+            "description",
+            _NULLABLE_TEXT,
+            item="description",
+            body={"type": "string", "maxLength": rules.DESCRIPTION_MAX_CHARS},
+            summary=True,
+        ),
+    )
+    version: int = _version_field()
+    updated_at: str | None = _updated_at_field()
+
+    @property
+    def identifier(self) -> str:
+        return self.doc_type
+
+    def check(self) -> None:
+        """The text and the greeting must compile: a broken template is refused when stored."""
+        for name, source in (("text", self.text), ("greeting", self.greeting)):
+            problem = syntax_error(source or "")
+            if problem:
+                raise InvalidInput(f"{name} has a {problem}")
+
+
+RECORDS: tuple[type[Customer] | type[Template], ...] = (Customer, Template)

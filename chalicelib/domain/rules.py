@@ -1,0 +1,60 @@
+"""Every rule and limit a value must meet, written once: the API, the importer and the
+OpenAPI document all read them from here."""
+
+import re
+from decimal import Decimal
+
+from chalicelib.domain.errors import InvalidInput
+
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+"""A ``customerId`` or ``docType``: safe in a DynamoDB key, an S3 key and a URL path."""
+IDENTIFIER = re.compile(IDENTIFIER_PATTERN.strip("^$"))
+IDENTIFIER_RULE = (
+    "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
+    "starting with a letter or a digit"
+)
+
+MAX_BODY_BYTES = 256 * 1024
+"""The largest request body (and importer row) the API accepts."""
+NAME_MAX_CHARS = 200
+ATTRIBUTES_MAX = 50
+ATTRIBUTE_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+ATTRIBUTE_VALUE_MAX_CHARS = 2000
+TEMPLATE_TEXT_MAX_CHARS = 100 * 1024
+GREETING_MAX_CHARS = 1000
+DESCRIPTION_MAX_CHARS = 1000
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+# DynamoDB's numbers: up to 38 significant digits, 0 or a magnitude from 1e-130 to under 1e126.
+MAX_SIGNIFICANT_DIGITS = 38
+SMALLEST_NUMBER = Decimal("1e-130")
+NUMBER_BOUND = Decimal("1e126")
+NUMBER_RULE = (
+    f"numbers may have at most {MAX_SIGNIFICANT_DIGITS} significant digits and be 0 "
+    "or between 1e-130 and 1e126 in size"
+)
+
+
+def require_identifier(field: str, value: str) -> str:
+    """``value`` if it is a safe identifier, else ``InvalidInput`` naming ``field``.
+
+    The value itself is not echoed back: it may hold anything, control characters included.
+    """
+    if not IDENTIFIER.fullmatch(value):
+        raise InvalidInput(f"{field} {IDENTIFIER_RULE}")
+    return value
+
+
+def is_storable_number(number: Decimal) -> bool:
+    """Whether DynamoDB stores ``number`` exactly (no rounding, no overflow)."""
+    if not number.is_finite():
+        return False
+    if number.is_zero():
+        return True
+    significant = "".join(map(str, number.as_tuple().digits)).strip("0")
+    return len(significant) <= MAX_SIGNIFICANT_DIGITS and SMALLEST_NUMBER <= abs(number) < (
+        NUMBER_BOUND
+    )

@@ -1,0 +1,86 @@
+"""Request bodies: each one JSON Schema, used to validate and to document.
+
+The customer and template bodies come from their models; ``/openapi.json`` shows
+these very dicts, so what the API checks and what it says it checks cannot drift.
+They keep to the part of JSON Schema that draft 7 (which validates here) and OpenAPI
+3.1 read alike.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.domain import rules
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.model import body_schema
+from chalicelib.domain.records import Customer, Template
+
+CUSTOMER_BODY = body_schema(Customer)
+TEMPLATE_BODY = body_schema(Template)
+PREVIEW_BODY: dict[str, Any] = {
+    "title": "PreviewBody",
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Either a stored customer or an inline one.",
+    "oneOf": [{"required": ["customerId"]}, {"required": ["customer"]}],
+    "properties": {
+        "customerId": {"type": "string", "pattern": rules.IDENTIFIER_PATTERN},
+        "customer": CUSTOMER_BODY,
+    },
+}
+BODIES = {schema["title"]: schema for schema in (CUSTOMER_BODY, TEMPLATE_BODY, PREVIEW_BODY)}
+
+
+_NUMBER_BOUNDS = ("exclusiveMinimum", "exclusiveMaximum")
+
+
+def _without_number_bounds(schema: Any) -> Any:
+    """``schema`` less its bounds on numbers, which ``jsontext.parse`` already enforces
+    exactly: compared with their float bounds, Decimals at the very edge (``1e-130``)
+    would be refused though they are stored exactly and the document allows them."""
+    if isinstance(schema, list):
+        return [_without_number_bounds(inner) for inner in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        name: _without_number_bounds(inner)
+        for name, inner in schema.items()
+        if name not in _NUMBER_BOUNDS
+        and not (name == "not" and isinstance(inner, dict) and inner.get("type") == "number")
+    }
+
+
+@functools.cache
+def _validator(title: str) -> Callable[[Any], Any]:
+    import fastjsonschema  # compiled on first use: a cold start that reads no body skips it
+
+    return fastjsonschema.compile(_without_number_bounds(BODIES[title]))
+
+
+def validate(schema: dict[str, Any], body: Any) -> None:
+    """Raise ``InvalidInput`` that says which field is wrong and how, or return."""
+    import fastjsonschema
+
+    try:
+        _validator(schema["title"])(body)
+    except fastjsonschema.JsonSchemaValueException as error:
+        raise InvalidInput(_describe(error)) from None
+
+
+# Where a generic JSON Schema message would not help a person, say it plainly.
+_PLAIN_MESSAGES = {
+    "pattern": "must not contain control characters",
+    "propertyNames": "must have names of letters, digits and '_' (not starting with a "
+    "digit), at most 64 characters",
+    "oneOf": "must have exactly one of customerId and customer",
+}
+
+
+def _describe(error: Any) -> str:
+    """``data.attributes.plan must be ...`` -> ``attributes.plan must be ...``."""
+    field = error.name.removeprefix("data").removeprefix(".") or "body"
+    if error.rule in _PLAIN_MESSAGES and not (
+        error.rule == "pattern" and field.endswith("customerId")
+    ):
+        return f"{field} {_PLAIN_MESSAGES[error.rule]}"
+    return field + error.message.removeprefix(error.name)

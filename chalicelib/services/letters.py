@@ -1,0 +1,154 @@
+"""Letters: generate one and store it, describe, list and delete what is stored, preview."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from chalicelib.domain.documents import (
+    DocumentFormat,
+    ListedDocument,
+    ObjectHead,
+    StoredDocument,
+    document_key,
+    iso_utc,
+)
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.letters import Letter, render_letter
+from chalicelib.domain.paging import Page, PageRequest
+from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.rules import require_identifier
+from chalicelib.domain.storage import DocumentStore, Repository
+from chalicelib.services.clock import utc_now
+
+
+def _counted_nowhere(format_name: str) -> None:
+    """The default for ``on_letter``: tests and tools that count nothing."""
+
+
+def _parse_utc(value: str | None) -> datetime | None:
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+class LetterService:
+    def __init__(
+        self,
+        repository: Repository,
+        store: DocumentStore,
+        clock: Callable[[], datetime] = utc_now,
+        on_letter: Callable[[str], None] = _counted_nowhere,
+    ) -> None:
+        self.repository = repository
+        self.store = store
+        self.clock = clock
+        self.on_letter = on_letter
+        """Called with the format of every letter written: where the metric is counted."""
+
+    def generate(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
+        """Render the letter in ``fmt`` and store it: one read, one write.
+
+        Every input is checked before the first AWS call, and nothing is written
+        unless the document is complete and its link can be signed.
+        """
+        template, text = self._compose(customer_id, doc_type)
+        generated_at = self.clock()
+        body = fmt.lay_out(Letter(customer_id, doc_type, text, generated_at))
+        key = document_key(customer_id, doc_type, fmt)
+        url, expires_at = self.store.presign(key, generated_at)  # local; a bad setting fails here
+        metadata = {
+            "template-version": str(template.version),
+            "generated-at": iso_utc(generated_at),
+        }
+        version_id = self.store.put(key, body, fmt.content_type, metadata)
+        self.on_letter(fmt.name)
+        head = ObjectHead(len(body), generated_at, version_id, metadata)
+        return self._described(customer_id, doc_type, fmt, head, (url, expires_at))
+
+    def describe(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
+        """A stored document's description with a fresh link: one ``HeadObject``."""
+        key = self._document_key(customer_id, doc_type, fmt)
+        head = self.store.head(key)
+        if head is None:
+            raise NotFound(f"document {key} does not exist")
+        link = self.store.presign(key, self.clock())
+        return self._described(customer_id, doc_type, fmt, head, link)
+
+    def _described(
+        self,
+        customer_id: str,
+        doc_type: str,
+        fmt: DocumentFormat,
+        head: ObjectHead,
+        link: tuple[str, datetime],
+    ) -> StoredDocument:
+        """The description of what ``head`` says is stored, with its download ``link``."""
+        version = head.metadata.get("template-version", "")
+        generated_at = _parse_utc(head.metadata.get("generated-at")) or head.last_modified
+        url, expires_at = link
+        return StoredDocument(
+            customer_id=customer_id,
+            doc_type=doc_type,
+            format=fmt.name,
+            bucket=self.store.bucket_name,
+            key=document_key(customer_id, doc_type, fmt),
+            content_type=fmt.content_type,
+            size=head.size,
+            version_id=head.version_id,
+            template_version=int(version) if version.isdigit() else None,
+            generated_at=iso_utc(generated_at),
+            url=url,
+            url_expires_at=iso_utc(expires_at),
+        )
+
+    def list_documents(self, customer_id: str, request: PageRequest) -> Page[ListedDocument]:
+        """The customer's stored documents, a page at a time (one ``ListObjectsV2``)."""
+        prefix = f"{require_identifier('customerId', customer_id)}/"
+        after = request.after_in(prefix)
+        objects, more = self.store.list(prefix, request.limit, after)
+        items = []
+        for obj in objects:
+            doc_type, _, extension = obj.key[len(prefix) :].rpartition(".")
+            items.append(
+                ListedDocument(doc_type, extension, obj.key, obj.size, iso_utc(obj.last_modified))
+            )
+        return Page(items, objects[-1].key if more else None)
+
+    def delete_document(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> None:
+        """Delete a stored document, or 404 if none: ``HeadObject``, then ``DeleteObject``."""
+        key = self._document_key(customer_id, doc_type, fmt)
+        if self.store.head(key) is None:
+            raise NotFound(f"document {key} does not exist")
+        self.store.delete(key)
+
+    @staticmethod
+    def _document_key(customer_id: str, doc_type: str, fmt: DocumentFormat) -> str:
+        require_identifier("customerId", customer_id)
+        require_identifier("docType", doc_type)
+        return document_key(customer_id, doc_type, fmt)
+
+    def preview(self, doc_type: str, customer: str | Customer) -> str:
+        """The letter ``generate`` would write, for a stored customer (by id) or an inline
+        one; nothing is written.
+
+        A stored customer goes through exactly generation's read and render. An inline
+        one has no ``customerId``: it renders as the empty string.
+        """
+        if isinstance(customer, str):
+            return self._compose(customer, doc_type)[1]
+        require_identifier("docType", doc_type)
+        template = self.repository.get(Template, doc_type)
+        if template is None:
+            raise NotFound(f"template {doc_type} does not exist")
+        return render_letter(customer, template)
+
+    def _compose(self, customer_id: str, doc_type: str) -> tuple[Template, str]:
+        """Check the identifiers, read both items in one call, render the letter."""
+        require_identifier("customerId", customer_id)
+        require_identifier("docType", doc_type)
+        customer, template = self.repository.get_customer_and_template(customer_id, doc_type)
+        if customer is None:
+            raise NotFound(f"customer {customer_id} does not exist")
+        if template is None:
+            raise NotFound(f"template {doc_type} does not exist")
+        return template, render_letter(customer, template)
