@@ -5,6 +5,7 @@ Packaging takes seconds and runs pip in a subprocess, so these tests do not pack
 or stale template fails here with the command to run.
 """
 
+import copy
 import json
 import re
 import zipfile
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
+from samtranslator.translator.transform import transform as sam_translate
 
 import app as app_module
 from chalicelib.aws import make_client
@@ -267,6 +269,104 @@ def test_stage_throttles_public_routes_too(template: Template) -> None:
     assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
     assert setting["ThrottlingRateLimit"] > 0
     assert setting["ThrottlingBurstLimit"] > 0
+
+
+# API Gateway's own answers: (status, Code) of each, None keeping API Gateway's status.
+GATEWAY_RESPONSES = {
+    "INVALID_API_KEY": ("403", "ForbiddenError"),  # no key or a wrong one
+    "ACCESS_DENIED": ("403", "ForbiddenError"),
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "NotFoundError"),  # no such route or method
+    "RESOURCE_NOT_FOUND": ("404", "NotFoundError"),
+    "THROTTLED": ("429", "TooManyRequestsError"),
+    "QUOTA_EXCEEDED": ("429", "TooManyRequestsError"),
+    "BAD_REQUEST_BODY": ("400", "BadRequestError"),
+    "BAD_REQUEST_PARAMETERS": ("400", "BadRequestError"),
+    "REQUEST_TOO_LARGE": ("413", "PayloadTooLargeError"),
+    "UNSUPPORTED_MEDIA_TYPE": ("415", "UnsupportedMediaType"),
+    "INTEGRATION_FAILURE": ("502", "BadGatewayError"),
+    "INTEGRATION_TIMEOUT": ("504", "GatewayTimeoutError"),
+    # A status here would replace that of every other 4XX or 5XX type.
+    "DEFAULT_4XX": (None, "BadRequestError"),
+    "DEFAULT_5XX": (None, "InternalServerError"),
+}
+GATEWAY_HEADERS = {"Content-Type": "'application/json'", "X-Request-Id": "context.requestId"}
+SAFE_VARIABLES = {"$context.error.responseType"}
+"""An enum name, safe inside a JSON string; ``$context.error.message`` may hold quotes."""
+
+
+def gateway_responses(template: Template) -> Template:
+    return properties(template, "RestAPI")["GatewayResponses"]
+
+
+def gateway_body(response: Template) -> Template:
+    """A gateway response's JSON body: sent as written, $context variables filled in (no VTL)."""
+    return json.loads(response["ResponseTemplates"]["application/json"])
+
+
+def sam_transform(template: Template) -> Template:
+    """What CloudFormation's AWS::Serverless transform makes of ``template``, offline.
+
+    ``CodeUri`` becomes the S3 location ``aws cloudformation package`` uploads the zip to.
+    """
+
+    class NoManagedPolicies:
+        """SAM reads managed policies from IAM only for a function's Policies; Chalice
+        gives the function a Role instead."""
+
+        @staticmethod
+        def load() -> dict[str, str]:
+            return {}
+
+    fragment = copy.deepcopy(template)
+    fragment["Resources"]["APIHandler"]["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
+    return sam_translate(fragment, {}, NoManagedPolicies())
+
+
+def test_api_gateway_answers_in_the_contracts_error_shape(template: Template) -> None:
+    responses = gateway_responses(template)
+    assert set(responses) == set(GATEWAY_RESPONSES)
+    for kind, (status, code) in GATEWAY_RESPONSES.items():
+        response = responses[kind]
+        assert response.get("StatusCode") == status, kind
+        assert response["ResponseParameters"] == {"Headers": GATEWAY_HEADERS}, kind
+        [(content_type, body)] = response["ResponseTemplates"].items()
+        assert content_type == "application/json", kind
+        answer = gateway_body(response)
+        assert set(answer) == {"Code", "Message"}, kind
+        assert answer["Code"] == code, kind
+        assert isinstance(answer["Message"], str) and answer["Message"], kind
+        assert set(re.findall(r"\$[\w.]+", body)) <= SAFE_VARIABLES, kind
+
+
+def test_an_unknown_route_is_a_404_that_says_so(template: Template) -> None:
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "RESOURCE_NOT_FOUND"):
+        message = gateway_body(gateway_responses(template)[kind])["Message"]
+        assert message.startswith("no such route or method"), kind
+
+
+def test_gateway_responses_are_in_the_api_definition_and_redeploy_it(template: Template) -> None:
+    # Inside the swagger body, API Gateway's import sets them with the routes, and SAM names
+    # the Deployment after a hash of that body: a changed response is a new deployment.
+    # (A separate AWS::ApiGateway::GatewayResponse would be lost when the body is re-imported,
+    # and the Deployment, named only by the transform, could not depend on it.)
+    resources = sam_transform(template)["Resources"]
+    definition = resources["RestAPI"]["Properties"]["Body"]
+    deployed = definition["x-amazon-apigateway-gateway-responses"]
+    assert set(deployed) == set(GATEWAY_RESPONSES)
+    for kind, response in gateway_responses(template).items():
+        assert deployed[kind]["responseParameters"] == {
+            f"gatewayresponse.header.{name}": value for name, value in GATEWAY_HEADERS.items()
+        }
+        assert deployed[kind]["responseTemplates"] == response["ResponseTemplates"]
+        assert deployed[kind].get("statusCode") == response.get("StatusCode")
+    deployment = resources["RestAPIapiStage"]["Properties"]["DeploymentId"]["Ref"]
+    assert resources[deployment]["Type"] == "AWS::ApiGateway::Deployment"
+
+    changed = copy.deepcopy(template)
+    throttled = gateway_responses(changed)["THROTTLED"]["ResponseTemplates"]
+    throttled["application/json"] = throttled["application/json"].replace("slow", "Slow")
+    redeployed = sam_transform(changed)["Resources"]["RestAPIapiStage"]
+    assert redeployed["Properties"]["DeploymentId"]["Ref"] not in (deployment, None)
 
 
 # --- the table and the bucket ----------------------------------------------------------
