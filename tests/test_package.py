@@ -6,9 +6,13 @@ or stale template fails here with the command to run.
 """
 
 import copy
+import importlib.util
 import json
 import re
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +26,11 @@ from tools.package import (
     DEPLOYABLE_STAGES,
     MERGE_TEMPLATE,
     WHEELHOUSE,
+    ZIP_DATE,
+    ZIP_MODE,
+    WrongPython,
+    add_bytecode,
+    check_runtime,
     package,
     packaging_environment,
     stage_names,
@@ -53,6 +62,12 @@ def load(stage: str) -> Template:
     if newer:
         pytest.fail(f"{path.relative_to(PROJECT_DIR)} is older than {', '.join(newer)}: {remedy}")
     return json.loads(path.read_text())
+
+
+def code_zip(stage: str) -> zipfile.ZipFile:
+    """The stage's deployment.zip, made in the same run as its template (``load`` checks)."""
+    load(stage)
+    return zipfile.ZipFile(BUILD_DIR / stage / "deployment.zip")
 
 
 @pytest.fixture(scope="module", params=DEPLOYABLE_STAGES)
@@ -485,10 +500,86 @@ def test_teardown_of_a_bucket_already_gone_does_nothing(capsys: pytest.CaptureFi
 def test_the_code_zip_carries_the_font_and_a_pillow_lambda_can_load(
     stage: str, template: Template
 ) -> None:
-    with zipfile.ZipFile(BUILD_DIR / stage / "deployment.zip") as code:
+    with code_zip(stage) as code:
         names = set(code.namelist())
         [wheel] = [n for n in names if re.fullmatch(r"pillow-[\d.]+\.dist-info/WHEEL", n)]
         tags = code.read(wheel).decode().splitlines()
     # ReportLab imports PIL as it loads; a wheel built here would need this machine's libraries.
     assert "Tag: cp311-cp311-manylinux2014_x86_64" in tags  # glibc 2.17; Lambda has 2.26
     assert {"chalicelib/fonts/DejaVuSerif.ttf", "chalicelib/fonts/LICENSE"} <= names
+
+
+# --- the code zip's bytecode -----------------------------------------------------------
+
+
+def pyc_name(source: str, runtime: str) -> str:
+    """Where ``runtime`` (``python3.11``) looks for the bytecode of ``source``."""
+    folder, _, file = source.rpartition("/")
+    tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
+    return f"{folder}/__pycache__/{file[:-3]}.{tag}.pyc".lstrip("/")
+
+
+def test_every_module_in_the_code_zip_has_unchecked_bytecode_for_the_runtime(
+    stage: str, template: Template
+) -> None:
+    runtime = properties(template, "APIHandler")["Runtime"]
+    assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"  # the magic
+    with code_zip(stage) as code:
+        names = code.namelist()
+        sources = [name for name in names if name.endswith(".py")]
+        assert {"app.py", "chalicelib/letter_pdf.py", "jinja2/__init__.py"} <= set(sources)
+        assert {pyc_name(source, runtime) for source in sources} == {
+            name for name in names if name.endswith(".pyc")
+        }
+        for source in sources:
+            header = code.read(pyc_name(source, runtime))[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, source
+            assert int.from_bytes(header[4:8], "little") == 0b01, source  # hash, unchecked
+            assert header[8:] == importlib.util.source_hash(code.read(source)), source
+        entries = code.infolist()
+    assert names == sorted(names)
+    assert {(entry.date_time, entry.external_attr) for entry in entries} == {(ZIP_DATE, ZIP_MODE)}
+
+
+def test_the_import_reads_the_bytecode_not_the_source(stage: str, tmp_path: Path) -> None:
+    with code_zip(stage) as code:
+        code.extractall(tmp_path)
+    module = tmp_path / "typing_extensions.py"
+    module.write_text(module.read_text() + "\nraise SystemExit('compiled from source')\n")
+    probe = "import typing_extensions; print(typing_extensions.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-S", "-B", "-c", probe], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert (result.returncode, result.stdout) == (0, f"{module}\n"), result.stderr
+
+
+def test_bytecode_is_the_same_wherever_and_whenever_it_is_built(tmp_path: Path) -> None:
+    files = {"app.py": "import pkg.mod\n", "pkg/__init__.py": "", "pkg/mod.py": "X = 1\n"}
+    files["pkg/data.txt"] = "not Python"
+    zips = []
+    for build in ("one", "two"):
+        zip_path = tmp_path / build / "deployment.zip"
+        zip_path.parent.mkdir()
+        with zipfile.ZipFile(zip_path, "w") as code:
+            for name, text in reversed(files.items()):  # unsorted, dated now
+                code.writestr(name, text)
+        add_bytecode(zip_path, "python3.11")
+        zips.append(zip_path.read_bytes())
+    assert zips[0] == zips[1]
+    with zipfile.ZipFile(tmp_path / "one" / "deployment.zip") as code:
+        assert code.namelist() == [
+            "__pycache__/app.cpython-311.pyc",
+            "app.py",
+            "pkg/__init__.py",
+            "pkg/__pycache__/__init__.cpython-311.pyc",
+            "pkg/__pycache__/mod.cpython-311.pyc",
+            "pkg/data.txt",
+            "pkg/mod.py",
+        ]
+        assert code.read("pkg/data.txt") == b"not Python"
+
+
+def test_no_bytecode_for_another_python() -> None:
+    check_runtime("python3.11")
+    with pytest.raises(WrongPython, match=r"runs python3\.12; compile .* not python3\.11"):
+        check_runtime("python3.12")
