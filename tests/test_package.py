@@ -6,12 +6,14 @@ or stale template fails here with the command to run.
 """
 
 import copy
+import hashlib
 import importlib.util
 import json
 import re
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +23,24 @@ from samtranslator.translator.transform import transform as sam_translate
 
 import app as app_module
 from chalicelib.aws import make_client
+from chalicelib.letter_pdf import letter_pdf
+from chalicelib.letters import Letter
 from tools.package import (
     BUILD_DIR,
     DEPLOYABLE_STAGES,
     MERGE_TEMPLATE,
+    PIL_STUB,
     WHEELHOUSE,
     ZIP_DATE,
     ZIP_MODE,
     WrongPython,
-    add_bytecode,
     check_runtime,
+    finish_code_zip,
     package,
     packaging_environment,
     stage_names,
 )
-from tools.stack import PROJECT_DIR, create_bucket, stage_environment
+from tools.stack import PROJECT_DIR, SAMPLE_LETTER, create_bucket, stage_environment
 from tools.teardown import empty_bucket
 from tools.teardown import main as teardown
 
@@ -55,6 +60,7 @@ def load(stage: str) -> Template:
         PROJECT_DIR / "app.py",
         PROJECT_DIR / ".chalice" / "config.json",
         PROJECT_DIR / ".chalice" / f"policy-{stage}.json",
+        *PIL_STUB.rglob("*.py"),
     ]
     newer = [
         str(p.relative_to(PROJECT_DIR)) for p in inputs if p.stat().st_mtime > path.stat().st_mtime
@@ -497,18 +503,6 @@ def test_teardown_of_a_bucket_already_gone_does_nothing(capsys: pytest.CaptureFi
     assert capsys.readouterr().out == "docgen-dev-documents does not exist; nothing to empty\n"
 
 
-def test_the_code_zip_carries_the_font_and_a_pillow_lambda_can_load(
-    stage: str, template: Template
-) -> None:
-    with code_zip(stage) as code:
-        names = set(code.namelist())
-        [wheel] = [n for n in names if re.fullmatch(r"pillow-[\d.]+\.dist-info/WHEEL", n)]
-        tags = code.read(wheel).decode().splitlines()
-    # ReportLab imports PIL as it loads; a wheel built here would need this machine's libraries.
-    assert "Tag: cp311-cp311-manylinux2014_x86_64" in tags  # glibc 2.17; Lambda has 2.26
-    assert {"chalicelib/fonts/DejaVuSerif.ttf", "chalicelib/fonts/LICENSE"} <= names
-
-
 # --- the code zip's bytecode -----------------------------------------------------------
 
 
@@ -541,21 +535,30 @@ def test_every_module_in_the_code_zip_has_unchecked_bytecode_for_the_runtime(
     assert {(entry.date_time, entry.external_attr) for entry in entries} == {(ZIP_DATE, ZIP_MODE)}
 
 
+def run_unpacked(folder: Path, probe: str, *args: str) -> str:
+    """What ``probe`` prints in a new interpreter that sees only ``folder`` (an unpacked code
+    zip) and the standard library (``-S``) and writes no bytecode (``-B``), as on Lambda."""
+    command = [sys.executable, "-S", "-B", "-c", probe, *args]
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_the_import_reads_the_bytecode_not_the_source(stage: str, tmp_path: Path) -> None:
     with code_zip(stage) as code:
         code.extractall(tmp_path)
     module = tmp_path / "typing_extensions.py"
     module.write_text(module.read_text() + "\nraise SystemExit('compiled from source')\n")
     probe = "import typing_extensions; print(typing_extensions.__file__)"
-    result = subprocess.run(
-        [sys.executable, "-S", "-B", "-c", probe], cwd=tmp_path, capture_output=True, text=True
-    )
-    assert (result.returncode, result.stdout) == (0, f"{module}\n"), result.stderr
+    assert run_unpacked(tmp_path, probe) == f"{module}\n"
 
 
-def test_bytecode_is_the_same_wherever_and_whenever_it_is_built(tmp_path: Path) -> None:
+def test_the_zip_is_the_same_wherever_and_whenever_it_is_built(tmp_path: Path) -> None:
     files = {"app.py": "import pkg.mod\n", "pkg/__init__.py": "", "pkg/mod.py": "X = 1\n"}
     files["pkg/data.txt"] = "not Python"
+    pillow = ["PIL/__init__.py", "PIL/_imaging.cpython-311-x86_64-linux-gnu.so"]
+    pillow += ["pillow.libs/libjpeg-1a2b3c.so.62", "pillow-12.2.0.dist-info/WHEEL"]
+    files.update(dict.fromkeys(pillow, "Pillow"))
     zips = []
     for build in ("one", "two"):
         zip_path = tmp_path / build / "deployment.zip"
@@ -563,11 +566,15 @@ def test_bytecode_is_the_same_wherever_and_whenever_it_is_built(tmp_path: Path) 
         with zipfile.ZipFile(zip_path, "w") as code:
             for name, text in reversed(files.items()):  # unsorted, dated now
                 code.writestr(name, text)
-        add_bytecode(zip_path, "python3.11")
+        finish_code_zip(zip_path, "python3.11")
         zips.append(zip_path.read_bytes())
     assert zips[0] == zips[1]
     with zipfile.ZipFile(tmp_path / "one" / "deployment.zip") as code:
         assert code.namelist() == [
+            "PIL/Image.py",
+            "PIL/__init__.py",
+            "PIL/__pycache__/Image.cpython-311.pyc",
+            "PIL/__pycache__/__init__.cpython-311.pyc",
             "__pycache__/app.cpython-311.pyc",
             "app.py",
             "pkg/__init__.py",
@@ -577,9 +584,81 @@ def test_bytecode_is_the_same_wherever_and_whenever_it_is_built(tmp_path: Path) 
             "pkg/mod.py",
         ]
         assert code.read("pkg/data.txt") == b"not Python"
+        assert code.read("PIL/__init__.py") == (PIL_STUB / "PIL" / "__init__.py").read_bytes()
 
 
 def test_no_bytecode_for_another_python() -> None:
     check_runtime("python3.11")
     with pytest.raises(WrongPython, match=r"runs python3\.12; compile .* not python3\.11"):
         check_runtime("python3.12")
+
+
+# --- the PIL stub in place of Pillow ---------------------------------------------------
+
+LETTERS = [
+    Letter("TestCustomer", "Welcome", SAMPLE_LETTER, datetime(2026, 11, 23, 21, tzinfo=UTC)),
+    Letter(
+        "ZoeLukasz",
+        "Membership",
+        "Dear Zoë Łukasz Ωμέγα Дмитрий;\n\n" + "\n".join(f"Line {n} of many." for n in range(90)),
+        datetime(2026, 11, 24, 8, 30, tzinfo=UTC),
+    ),
+]
+RENDER_PROBE = """
+import hashlib, json, sys
+from datetime import datetime
+from io import BytesIO
+from chalicelib.letter_pdf import letter_pdf
+from chalicelib.letters import Letter
+from reportlab.lib.utils import ImageReader
+import PIL
+
+pdfs = [
+    hashlib.sha256(letter_pdf(Letter(c, d, t, datetime.fromisoformat(w)))).hexdigest()
+    for c, d, t, w in json.loads(sys.argv[1])
+]
+try:
+    ImageReader(BytesIO(b"\\x89PNG\\r\\n\\x1a\\n"))
+    image = "read"
+except Exception as error:
+    image = type(error).__name__ + ": " + str(error)
+loaded = sorted(name for name in sys.modules if name.partition(".")[0] == "PIL")
+print(json.dumps({"pdfs": pdfs, "PIL": PIL.__file__, "loaded": loaded, "image": image}))
+"""
+
+
+def test_the_code_zip_has_the_font_and_the_pil_stub_not_pillow(
+    stage: str, template: Template
+) -> None:
+    runtime = properties(template, "APIHandler")["Runtime"]
+    stub = {path.relative_to(PIL_STUB).as_posix(): path for path in PIL_STUB.rglob("*.py")}
+    assert set(stub) == {"PIL/__init__.py", "PIL/Image.py"}
+    with code_zip(stage) as code:
+        names = code.namelist()
+        for name, path in stub.items():
+            assert code.read(name) == path.read_bytes(), name
+    assert {"chalicelib/fonts/DejaVuSerif.ttf", "chalicelib/fonts/LICENSE"} <= set(names)
+    assert {name for name in names if name.startswith("PIL/")} == {
+        *stub,
+        *(pyc_name(name, runtime) for name in stub),
+    }
+    assert not [name for name in names if name.lower().startswith("pillow")]
+
+
+def test_reportlab_draws_the_same_letters_with_the_stub_and_refuses_images(
+    stage: str, tmp_path: Path
+) -> None:
+    with code_zip(stage) as code:
+        code.extractall(tmp_path)
+    letters = [[x.customer_id, x.doc_type, x.text, x.dated.isoformat()] for x in LETTERS]
+    found = json.loads(run_unpacked(tmp_path, RENDER_PROBE, json.dumps(letters)))
+    # Here, ReportLab has the real Pillow (its Image class); there, the zip's stub alone.
+    with_pillow = [hashlib.sha256(letter_pdf(letter)).hexdigest() for letter in LETTERS]
+    assert isinstance(sys.modules["PIL.Image"].Image, type)
+    assert found["pdfs"] == with_pillow
+    assert (found["PIL"], found["loaded"]) == (
+        str(tmp_path / "PIL" / "__init__.py"),
+        ["PIL", "PIL.Image"],
+    )
+    assert found["image"].startswith("NoPillowError: ")
+    assert "docgen's Lambda package has no Pillow (PIL is a stub)" in found["image"]

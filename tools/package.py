@@ -7,8 +7,9 @@ table and bucket names from ``.chalice/config.json``. So one merge template serv
 stage (prod's differences are ``IsProd`` conditions), the names have one source, and the
 packaged template deploys with no ``--parameter-overrides``.
 
-Then it adds compiled bytecode to ``deployment.zip``: Lambda's code directory is read-only,
-so without ``.pyc`` files every module is compiled again on every cold start.
+Then it finishes ``deployment.zip``: Pillow, which ReportLab imports but docgen never uses,
+gives way to a stub (``tools/pil_stub``), and every module gets its compiled bytecode, since
+Lambda's code directory is read-only and would otherwise compile them on every cold start.
 
 No AWS credentials are read or needed, and packaging itself is offline: Chalice's pip runs
 with no index, from ``build/wheelhouse/``. Filling the wheelhouse (``--wheelhouse``, which
@@ -21,6 +22,8 @@ import argparse
 import json
 import os
 import py_compile
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +45,9 @@ LAMBDA_WHEELS = [
     f"--python-version={sys.version_info.major}.{sys.version_info.minor}",
 ]
 """Chalice deploys for the Python that runs it; these are the wheels that Lambda runtime loads."""
+PIL_STUB = PROJECT_DIR / "tools" / "pil_stub"
+PILLOW = re.compile(r"(PIL|pillow\.libs|pillow-[^/]+\.dist-info)/")
+"""Pillow's entries in the zip: its package, its bundled C libraries, its metadata."""
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_MODE = 0o100644 << 16
 """Every entry's date and mode, as Chalice writes them: the same files make the same zip."""
@@ -144,13 +150,15 @@ def write_zip(zip_path: Path, root: Path) -> None:
     partial.replace(zip_path)  # never rewrites Chalice's cached zip, which this may link to
 
 
-def add_bytecode(zip_path: Path, runtime: str) -> None:
-    """Rewrite the Chalice zip with the bytecode of every module in it, for ``runtime``."""
+def finish_code_zip(zip_path: Path, runtime: str) -> None:
+    """Rewrite the Chalice zip with the PIL stub for Pillow and bytecode for ``runtime``."""
     check_runtime(runtime)
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         with zipfile.ZipFile(zip_path) as code:
-            code.extractall(root)
+            code.extractall(root, [name for name in code.namelist() if not PILLOW.match(name)])
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(PIL_STUB, root, ignore=ignore, dirs_exist_ok=True)
         compile_tree(root)
         write_zip(zip_path, root)
 
@@ -171,7 +179,7 @@ def package(stage: str, build_dir: Path = BUILD_DIR) -> Path:
     set_stage(template, stage)
     template_path.write_text(json.dumps(template, indent=2) + "\n")
     runtime = template["Resources"]["APIHandler"]["Properties"]["Runtime"]
-    add_bytecode(outdir / "deployment.zip", runtime)
+    finish_code_zip(outdir / "deployment.zip", runtime)
     return template_path
 
 
