@@ -5,26 +5,42 @@ Packaging takes seconds and runs pip in a subprocess, so these tests do not pack
 or stale template fails here with the command to run.
 """
 
+import copy
+import hashlib
+import importlib.util
 import json
 import re
+import subprocess
+import sys
 import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from samtranslator.translator.transform import transform as sam_translate
 
 import app as app_module
+from chalicelib.domain.layout.pdf import letter_pdf
+from chalicelib.domain.letters import Letter
 from tools.package import (
     BUILD_DIR,
     DEPLOYABLE_STAGES,
     MERGE_TEMPLATE,
+    PIL_STUB,
     WHEELHOUSE,
+    ZIP_DATE,
+    ZIP_MODE,
+    WrongPython,
+    check_runtime,
+    finish_code_zip,
     package,
     packaging_environment,
     stage_names,
 )
-from tools.stack import PROJECT_DIR, create_bucket, stage_environment
+from tools.stack import PROJECT_DIR, SAMPLE_LETTER, create_bucket, stage_environment
 from tools.teardown import empty_bucket
 from tools.teardown import main as teardown
 
@@ -44,6 +60,7 @@ def load(stage: str) -> Template:
         PROJECT_DIR / "app.py",
         PROJECT_DIR / ".chalice" / "config.json",
         PROJECT_DIR / ".chalice" / f"policy-{stage}.json",
+        *PIL_STUB.rglob("*.py"),
     ]
     newer = [
         str(p.relative_to(PROJECT_DIR)) for p in inputs if p.stat().st_mtime > path.stat().st_mtime
@@ -51,6 +68,12 @@ def load(stage: str) -> Template:
     if newer:
         pytest.fail(f"{path.relative_to(PROJECT_DIR)} is older than {', '.join(newer)}: {remedy}")
     return json.loads(path.read_text())
+
+
+def code_zip(stage: str) -> zipfile.ZipFile:
+    """The stage's deployment.zip, made in the same run as its template (``load`` checks)."""
+    load(stage)
+    return zipfile.ZipFile(BUILD_DIR / stage / "deployment.zip")
 
 
 @pytest.fixture(scope="module", params=DEPLOYABLE_STAGES)
@@ -269,6 +292,104 @@ def test_stage_throttles_public_routes_too(template: Template) -> None:
     assert setting["ThrottlingBurstLimit"] > 0
 
 
+# API Gateway's own answers: (status, Code) of each, None keeping API Gateway's status.
+GATEWAY_RESPONSES = {
+    "INVALID_API_KEY": ("403", "ForbiddenError"),  # no key or a wrong one
+    "ACCESS_DENIED": ("403", "ForbiddenError"),
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "NotFoundError"),  # no such route or method
+    "RESOURCE_NOT_FOUND": ("404", "NotFoundError"),
+    "THROTTLED": ("429", "TooManyRequestsError"),
+    "QUOTA_EXCEEDED": ("429", "TooManyRequestsError"),
+    "BAD_REQUEST_BODY": ("400", "BadRequestError"),
+    "BAD_REQUEST_PARAMETERS": ("400", "BadRequestError"),
+    "REQUEST_TOO_LARGE": ("413", "PayloadTooLargeError"),
+    "UNSUPPORTED_MEDIA_TYPE": ("415", "UnsupportedMediaType"),
+    "INTEGRATION_FAILURE": ("502", "BadGatewayError"),
+    "INTEGRATION_TIMEOUT": ("504", "GatewayTimeoutError"),
+    # A status here would replace that of every other 4XX or 5XX type.
+    "DEFAULT_4XX": (None, "BadRequestError"),
+    "DEFAULT_5XX": (None, "InternalServerError"),
+}
+GATEWAY_HEADERS = {"Content-Type": "'application/json'", "X-Request-Id": "context.requestId"}
+SAFE_VARIABLES = {"$context.error.responseType"}
+"""An enum name, safe inside a JSON string; ``$context.error.message`` may hold quotes."""
+
+
+def gateway_responses(template: Template) -> Template:
+    return properties(template, "RestAPI")["GatewayResponses"]
+
+
+def gateway_body(response: Template) -> Template:
+    """A gateway response's JSON body: sent as written, $context variables filled in (no VTL)."""
+    return json.loads(response["ResponseTemplates"]["application/json"])
+
+
+def sam_transform(template: Template) -> Template:
+    """What CloudFormation's AWS::Serverless transform makes of ``template``, offline.
+
+    ``CodeUri`` becomes the S3 location ``aws cloudformation package`` uploads the zip to.
+    """
+
+    class NoManagedPolicies:
+        """SAM reads managed policies from IAM only for a function's Policies; Chalice
+        gives the function a Role instead."""
+
+        @staticmethod
+        def load() -> dict[str, str]:
+            return {}
+
+    fragment = copy.deepcopy(template)
+    fragment["Resources"]["APIHandler"]["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
+    return sam_translate(fragment, {}, NoManagedPolicies())
+
+
+def test_api_gateway_answers_in_the_contracts_error_shape(template: Template) -> None:
+    responses = gateway_responses(template)
+    assert set(responses) == set(GATEWAY_RESPONSES)
+    for kind, (status, code) in GATEWAY_RESPONSES.items():
+        response = responses[kind]
+        assert response.get("StatusCode") == status, kind
+        assert response["ResponseParameters"] == {"Headers": GATEWAY_HEADERS}, kind
+        [(content_type, body)] = response["ResponseTemplates"].items()
+        assert content_type == "application/json", kind
+        answer = gateway_body(response)
+        assert set(answer) == {"Code", "Message"}, kind
+        assert answer["Code"] == code, kind
+        assert isinstance(answer["Message"], str) and answer["Message"], kind
+        assert set(re.findall(r"\$[\w.]+", body)) <= SAFE_VARIABLES, kind
+
+
+def test_an_unknown_route_is_a_404_that_says_so(template: Template) -> None:
+    for kind in ("MISSING_AUTHENTICATION_TOKEN", "RESOURCE_NOT_FOUND"):
+        message = gateway_body(gateway_responses(template)[kind])["Message"]
+        assert message.startswith("no such route or method"), kind
+
+
+def test_gateway_responses_are_in_the_api_definition_and_redeploy_it(template: Template) -> None:
+    # Inside the swagger body, API Gateway's import sets them with the routes, and SAM names
+    # the Deployment after a hash of that body: a changed response is a new deployment.
+    # (A separate AWS::ApiGateway::GatewayResponse would be lost when the body is re-imported,
+    # and the Deployment, named only by the transform, could not depend on it.)
+    resources = sam_transform(template)["Resources"]
+    definition = resources["RestAPI"]["Properties"]["Body"]
+    deployed = definition["x-amazon-apigateway-gateway-responses"]
+    assert set(deployed) == set(GATEWAY_RESPONSES)
+    for kind, response in gateway_responses(template).items():
+        assert deployed[kind]["responseParameters"] == {
+            f"gatewayresponse.header.{name}": value for name, value in GATEWAY_HEADERS.items()
+        }
+        assert deployed[kind]["responseTemplates"] == response["ResponseTemplates"]
+        assert deployed[kind].get("statusCode") == response.get("StatusCode")
+    deployment = resources["RestAPIapiStage"]["Properties"]["DeploymentId"]["Ref"]
+    assert resources[deployment]["Type"] == "AWS::ApiGateway::Deployment"
+
+    changed = copy.deepcopy(template)
+    throttled = gateway_responses(changed)["THROTTLED"]["ResponseTemplates"]
+    throttled["application/json"] = throttled["application/json"].replace("slow", "Slow")
+    redeployed = sam_transform(changed)["Resources"]["RestAPIapiStage"]
+    assert redeployed["Properties"]["DeploymentId"]["Ref"] not in (deployment, None)
+
+
 # --- the table and the bucket ----------------------------------------------------------
 
 
@@ -382,16 +503,165 @@ def test_teardown_of_a_bucket_already_gone_does_nothing(capsys: pytest.CaptureFi
     assert capsys.readouterr().out == "docgen-dev-documents does not exist; nothing to empty\n"
 
 
-def test_the_code_zip_carries_the_font_and_a_pillow_lambda_can_load(
+# --- the code zip's bytecode -----------------------------------------------------------
+
+
+def pyc_name(source: str, runtime: str) -> str:
+    """Where ``runtime`` (``python3.11``) looks for the bytecode of ``source``."""
+    folder, _, file = source.rpartition("/")
+    tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
+    return f"{folder}/__pycache__/{file[:-3]}.{tag}.pyc".lstrip("/")
+
+
+def test_every_module_in_the_code_zip_has_unchecked_bytecode_for_the_runtime(
     stage: str, template: Template
 ) -> None:
-    with zipfile.ZipFile(BUILD_DIR / stage / "deployment.zip") as code:
-        names = set(code.namelist())
-        [wheel] = [n for n in names if re.fullmatch(r"pillow-[\d.]+\.dist-info/WHEEL", n)]
-        tags = code.read(wheel).decode().splitlines()
-    # ReportLab imports PIL as it loads; a wheel built here would need this machine's libraries.
-    assert "Tag: cp311-cp311-manylinux2014_x86_64" in tags  # glibc 2.17; Lambda has 2.26
+    runtime = properties(template, "APIHandler")["Runtime"]
+    assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"  # the magic
+    with code_zip(stage) as code:
+        names = code.namelist()
+        sources = [name for name in names if name.endswith(".py")]
+        assert {"app.py", "chalicelib/domain/layout/pdf.py", "jinja2/__init__.py"} <= set(sources)
+        assert {pyc_name(source, runtime) for source in sources} == {
+            name for name in names if name.endswith(".pyc")
+        }
+        for source in sources:
+            header = code.read(pyc_name(source, runtime))[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, source
+            assert int.from_bytes(header[4:8], "little") == 0b01, source  # hash, unchecked
+            assert header[8:] == importlib.util.source_hash(code.read(source)), source
+        entries = code.infolist()
+    assert names == sorted(names)
+    assert {(entry.date_time, entry.external_attr) for entry in entries} == {(ZIP_DATE, ZIP_MODE)}
+
+
+def run_unpacked(folder: Path, probe: str, *args: str) -> str:
+    """What ``probe`` prints in a new interpreter that sees only ``folder`` (an unpacked code
+    zip) and the standard library (``-S``) and writes no bytecode (``-B``), as on Lambda."""
+    command = [sys.executable, "-S", "-B", "-c", probe, *args]
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_import_reads_the_bytecode_not_the_source(stage: str, tmp_path: Path) -> None:
+    with code_zip(stage) as code:
+        code.extractall(tmp_path)
+    module = tmp_path / "typing_extensions.py"
+    module.write_text(module.read_text() + "\nraise SystemExit('compiled from source')\n")
+    probe = "import typing_extensions; print(typing_extensions.__file__)"
+    assert run_unpacked(tmp_path, probe) == f"{module}\n"
+
+
+def test_the_zip_is_the_same_wherever_and_whenever_it_is_built(tmp_path: Path) -> None:
+    files = {"app.py": "import pkg.mod\n", "pkg/__init__.py": "", "pkg/mod.py": "X = 1\n"}
+    files["pkg/data.txt"] = "not Python"
+    pillow = ["PIL/__init__.py", "PIL/_imaging.cpython-311-x86_64-linux-gnu.so"]
+    pillow += ["pillow.libs/libjpeg-1a2b3c.so.62", "pillow-12.2.0.dist-info/WHEEL"]
+    files.update(dict.fromkeys(pillow, "Pillow"))
+    zips = []
+    for build in ("one", "two"):
+        zip_path = tmp_path / build / "deployment.zip"
+        zip_path.parent.mkdir()
+        with zipfile.ZipFile(zip_path, "w") as code:
+            for name, text in reversed(files.items()):  # unsorted, dated now
+                code.writestr(name, text)
+        finish_code_zip(zip_path, "python3.11")
+        zips.append(zip_path.read_bytes())
+    assert zips[0] == zips[1]
+    with zipfile.ZipFile(tmp_path / "one" / "deployment.zip") as code:
+        assert code.namelist() == [
+            "PIL/Image.py",
+            "PIL/__init__.py",
+            "PIL/__pycache__/Image.cpython-311.pyc",
+            "PIL/__pycache__/__init__.cpython-311.pyc",
+            "__pycache__/app.cpython-311.pyc",
+            "app.py",
+            "pkg/__init__.py",
+            "pkg/__pycache__/__init__.cpython-311.pyc",
+            "pkg/__pycache__/mod.cpython-311.pyc",
+            "pkg/data.txt",
+            "pkg/mod.py",
+        ]
+        assert code.read("pkg/data.txt") == b"not Python"
+        assert code.read("PIL/__init__.py") == (PIL_STUB / "PIL" / "__init__.py").read_bytes()
+
+
+def test_no_bytecode_for_another_python() -> None:
+    check_runtime("python3.11")
+    with pytest.raises(WrongPython, match=r"runs python3\.12; compile .* not python3\.11"):
+        check_runtime("python3.12")
+
+
+# --- the PIL stub in place of Pillow ---------------------------------------------------
+
+LETTERS = [
+    Letter("TestCustomer", "Welcome", SAMPLE_LETTER, datetime(2026, 11, 23, 21, tzinfo=UTC)),
+    Letter(
+        "ZoeLukasz",
+        "Membership",
+        "Dear Zoë Łukasz Ωμέγα Дмитрий;\n\n" + "\n".join(f"Line {n} of many." for n in range(90)),
+        datetime(2026, 11, 24, 8, 30, tzinfo=UTC),
+    ),
+]
+RENDER_PROBE = """
+import hashlib, json, sys
+from datetime import datetime
+from io import BytesIO
+from chalicelib.domain.layout.pdf import letter_pdf
+from chalicelib.domain.letters import Letter
+from reportlab.lib.utils import ImageReader
+import PIL
+
+pdfs = [
+    hashlib.sha256(letter_pdf(Letter(c, d, t, datetime.fromisoformat(w)))).hexdigest()
+    for c, d, t, w in json.loads(sys.argv[1])
+]
+try:
+    ImageReader(BytesIO(b"\\x89PNG\\r\\n\\x1a\\n"))
+    image = "read"
+except Exception as error:
+    image = type(error).__name__ + ": " + str(error)
+loaded = sorted(name for name in sys.modules if name.partition(".")[0] == "PIL")
+print(json.dumps({"pdfs": pdfs, "PIL": PIL.__file__, "loaded": loaded, "image": image}))
+"""
+
+
+def test_the_code_zip_has_the_font_and_the_pil_stub_not_pillow(
+    stage: str, template: Template
+) -> None:
+    runtime = properties(template, "APIHandler")["Runtime"]
+    stub = {path.relative_to(PIL_STUB).as_posix(): path for path in PIL_STUB.rglob("*.py")}
+    assert set(stub) == {"PIL/__init__.py", "PIL/Image.py"}
+    with code_zip(stage) as code:
+        names = code.namelist()
+        for name, path in stub.items():
+            assert code.read(name) == path.read_bytes(), name
     assert {
         "chalicelib/domain/layout/fonts/DejaVuSerif.ttf",
         "chalicelib/domain/layout/fonts/LICENSE",
-    } <= names
+    } <= set(names)
+    assert {name for name in names if name.startswith("PIL/")} == {
+        *stub,
+        *(pyc_name(name, runtime) for name in stub),
+    }
+    assert not [name for name in names if name.lower().startswith("pillow")]
+
+
+def test_reportlab_draws_the_same_letters_with_the_stub_and_refuses_images(
+    stage: str, tmp_path: Path
+) -> None:
+    with code_zip(stage) as code:
+        code.extractall(tmp_path)
+    letters = [[x.customer_id, x.doc_type, x.text, x.dated.isoformat()] for x in LETTERS]
+    found = json.loads(run_unpacked(tmp_path, RENDER_PROBE, json.dumps(letters)))
+    # Here, ReportLab has the real Pillow (its Image class); there, the zip's stub alone.
+    with_pillow = [hashlib.sha256(letter_pdf(letter)).hexdigest() for letter in LETTERS]
+    assert isinstance(sys.modules["PIL.Image"].Image, type)
+    assert found["pdfs"] == with_pillow
+    assert (found["PIL"], found["loaded"]) == (
+        str(tmp_path / "PIL" / "__init__.py"),
+        ["PIL", "PIL.Image"],
+    )
+    assert found["image"].startswith("NoPillowError: ")
+    assert "docgen's Lambda package has no Pillow (PIL is a stub)" in found["image"]

@@ -7,6 +7,10 @@ table and bucket names from ``.chalice/config.json``. So one merge template serv
 stage (prod's differences are ``IsProd`` conditions), the names have one source, and the
 packaged template deploys with no ``--parameter-overrides``.
 
+Then it finishes ``deployment.zip``: Pillow, which ReportLab imports but docgen never uses,
+gives way to a stub (``tools/pil_stub``), and every module gets its compiled bytecode, since
+Lambda's code directory is read-only and would otherwise compile them on every cold start.
+
 No AWS credentials are read or needed, and packaging itself is offline: Chalice's pip runs
 with no index, from ``build/wheelhouse/``. Filling the wheelhouse (``--wheelhouse``, which
 ``make`` runs when requirements.txt changes, like any install) is the one step that needs
@@ -17,8 +21,13 @@ Lambda loads.
 import argparse
 import json
 import os
+import py_compile
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +45,12 @@ LAMBDA_WHEELS = [
     f"--python-version={sys.version_info.major}.{sys.version_info.minor}",
 ]
 """Chalice deploys for the Python that runs it; these are the wheels that Lambda runtime loads."""
+PIL_STUB = PROJECT_DIR / "tools" / "pil_stub"
+PILLOW = re.compile(r"(PIL|pillow\.libs|pillow-[^/]+\.dist-info)/")
+"""Pillow's entries in the zip: its package, its bundled C libraries, its metadata."""
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+ZIP_MODE = 0o100644 << 16
+"""Every entry's date and mode, as Chalice writes them: the same files make the same zip."""
 
 # Settings that would let Chalice find real credentials. Packaging never signs a request,
 # so it gets none of them: proof that `make package` needs no AWS account.
@@ -92,6 +107,62 @@ def packaging_environment(base: dict[str, str]) -> dict[str, str]:
     return env
 
 
+class WrongPython(Exception):
+    """The function's runtime is not the Python that packages it."""
+
+
+def check_runtime(runtime: str) -> None:
+    """Refuse bytecode for another Python: Lambda would ignore it and compile every time."""
+    local = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if runtime != local:
+        raise WrongPython(
+            f"the function runs {runtime}; compile its bytecode with that, not {local}"
+        )
+
+
+def compile_tree(root: Path) -> None:
+    """A ``__pycache__/<name>.cpython-3XY.pyc`` beside every ``.py`` under ``root``.
+
+    Unchecked hash pycs: a timestamp pyc would hang on the mtimes Lambda gives the unzipped
+    files, and a checked one reads and hashes its source at every import; on Lambda no
+    source changes under its pyc. Names in the bytecode are relative to ``root`` (the
+    import puts in the real path), so the zip does not depend on where it was built.
+    """
+    for source in sorted(root.rglob("*.py")):
+        name = source.relative_to(root).as_posix()
+        py_compile.compile(
+            str(source),
+            dfile=name,
+            doraise=True,
+            optimize=0,  # Lambda runs python without -O
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+
+
+def write_zip(zip_path: Path, root: Path) -> None:
+    """Zip every file under ``root`` into ``zip_path`` in name order, dated and moded alike."""
+    partial = zip_path.with_suffix(".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as code:
+        for name in sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()):
+            entry = zipfile.ZipInfo(name, ZIP_DATE)
+            entry.external_attr = ZIP_MODE
+            code.writestr(entry, (root / name).read_bytes(), zipfile.ZIP_DEFLATED)
+    partial.replace(zip_path)  # never rewrites Chalice's cached zip, which this may link to
+
+
+def finish_code_zip(zip_path: Path, runtime: str) -> None:
+    """Rewrite the Chalice zip with the PIL stub for Pillow and bytecode for ``runtime``."""
+    check_runtime(runtime)
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        with zipfile.ZipFile(zip_path) as code:
+            code.extractall(root, [name for name in code.namelist() if not PILLOW.match(name)])
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(PIL_STUB, root, ignore=ignore, dirs_exist_ok=True)
+        compile_tree(root)
+        write_zip(zip_path, root)
+
+
 def package(stage: str, build_dir: Path = BUILD_DIR) -> Path:
     """Package ``stage`` into ``build_dir/<stage>/``; return the path of its ``sam.json``."""
     if stage not in DEPLOYABLE_STAGES:
@@ -107,6 +178,8 @@ def package(stage: str, build_dir: Path = BUILD_DIR) -> Path:
     template = json.loads(template_path.read_text())
     set_stage(template, stage)
     template_path.write_text(json.dumps(template, indent=2) + "\n")
+    runtime = template["Resources"]["APIHandler"]["Properties"]["Runtime"]
+    finish_code_zip(outdir / "deployment.zip", runtime)
     return template_path
 
 
@@ -132,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{WHEELHOUSE.relative_to(PROJECT_DIR)} filled? (make wheelhouse)",
                 file=sys.stderr,
             )
+            return 1
+        except WrongPython as error:
+            print(f"cannot package {stage}: {error}", file=sys.stderr)
             return 1
         print(f"{stage}: {path.relative_to(PROJECT_DIR)}")
     return 0
