@@ -7,7 +7,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 from contextlib import redirect_stdout
@@ -15,7 +14,8 @@ from importlib.metadata import version
 
 from bench import fakeaws, measure, pdf, render
 from bench.handlers import TARGETS, load
-from bench.report import Row, markdown_table, ratio_row, text_table
+from bench.measure import ColdRuns
+from bench.report import SPREAD, Row, exit_code, markdown_table, ratio_row, samples_row, text_table
 
 WARM_RUNS = 60
 WARMUP_RUNS = 5
@@ -37,31 +37,39 @@ def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
     """What was measured, on what: the lines a reader needs to trust the table."""
     bytecode = "compiled on every import" if sys.dont_write_bytecode else "cached"
     versions = ", ".join(f"{name} {version(name)}" for name in ("chalice", "boto3", "moto"))
+    delay = f"{fakeaws.TRAFFIC.delay * 1000:.0f} ms"
     return [
         f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; simulated delay "
-        f"{fakeaws.TRAFFIC.delay * 1000:.0f} ms per HTTP send.",
+        f"{platform.python_version()}; simulated delay {delay} per HTTP send.",
         f"AWS: moto's in-process mock_aws behind a botocore before-send sleep; {versions}.",
         f"Calls: docgen {', '.join(calls['docgen'])}; baseline {', '.join(calls['baseline'])}.",
-        f"Warm: {args.warm} letters each after {WARMUP_RUNS} warm-up, interleaved. Cold: median "
-        f"of {args.cold} fresh interpreters each (1 more discarded), moto already imported, "
-        f"bytecode {bytecode}.",
-        "docgen's figures include its logging and metrics (one Powertools JSON line and one EMF "
-        "line per letter, written to /dev/null as Lambda would write them to CloudWatch).",
+        f"Times are medians; [a-b] beside one is its {SPREAD} over the letters or interpreters "
+        "(none for a single run): a ratio whose ranges overlap is within noise.",
+        f"Warm: {args.warm} letters each after {WARMUP_RUNS} warm-up, interleaved. Cold: "
+        f"{args.cold} fresh interpreters each per row (1 more discarded), moto already "
+        f"imported, bytecode {bytecode}.",
         "moto imports boto3 before the clock starts, so the cold figures leave out the ~15 ms "
         "import of boto3 that the baseline pays on Lambda and docgen (botocore only) does not.",
+        "docgen's figures include its logging and metrics (one Powertools JSON line and one EMF "
+        "line per letter, written to /dev/null as Lambda would write them to CloudWatch).",
     ]
 
 
 def build_rows(
     calls: dict[str, list[str]],
     warm: dict[str, list[float]],
-    cold_import: dict[str, float],
-    cold_letter: dict[str, float],
+    cold: dict[str, dict[str, ColdRuns]],
 ) -> list[Row]:
+    """The goal rows: AWS calls, warm letters and every cold arm, docgen against the baseline.
+
+    ``cold`` maps an arm (``import``, ``letter``) to its runs.
+    """
     docgen_calls, baseline_calls = len(calls["docgen"]), len(calls["baseline"])
-    median = {name: statistics.median(samples) for name, samples in warm.items()}
-    p95 = {name: measure.p95(samples) for name, samples in warm.items()}
+
+    def cold_row(metric: str, arm: str, max_ratio: float | None) -> Row:
+        docgen, baseline = cold[arm]["docgen"], cold[arm]["baseline"]
+        return samples_row(metric, docgen.seconds, baseline.seconds, max_ratio)
+
     return [
         Row(
             "AWS calls per letter",
@@ -71,28 +79,36 @@ def build_rows(
             f"docgen = {DOCGEN_CALLS}",
             docgen_calls == DOCGEN_CALLS,
         ),
-        ratio_row("warm letter, median", median["docgen"], median["baseline"], 0.70),
-        ratio_row("warm letter, p95", p95["docgen"], p95["baseline"], None),
-        ratio_row("cold import", cold_import["docgen"], cold_import["baseline"], 0.20),
-        ratio_row("cold first letter", cold_letter["docgen"], cold_letter["baseline"], 0.70),
+        samples_row("warm letter, median", warm["docgen"], warm["baseline"], 0.70),
+        ratio_row(
+            "warm letter, p95", measure.p95(warm["docgen"]), measure.p95(warm["baseline"]), None
+        ),
+        cold_row("cold import", "import", 0.20),
+        cold_row("cold first letter", "letter", 0.70),
     ]
 
 
-def format_rows(by_format: dict[str, list[float]], cold_pdf: float, cold_txt: float) -> list[Row]:
+def format_rows(
+    by_format: dict[str, list[float]], cold_pdf: ColdRuns, cold_txt: ColdRuns
+) -> list[Row]:
     """HTML and PDF against docgen's own txt, warm and cold."""
-    txt = statistics.median(by_format["txt"])
     rows = [
-        ratio_row(
+        samples_row(
             f"warm letter as {fmt}, median (baseline: docgen txt)",
-            statistics.median(by_format[fmt]),
-            txt,
+            by_format[fmt],
+            by_format["txt"],
             None,
         )
         for fmt in FORMATS
         if fmt != "txt"
     ]
     rows.append(
-        ratio_row("cold first letter as pdf (baseline: docgen txt)", cold_pdf, cold_txt, None)
+        samples_row(
+            "cold first letter as pdf (baseline: docgen txt)",
+            cold_pdf.seconds,
+            cold_txt.seconds,
+            None,
+        )
     )
     return rows
 
@@ -144,7 +160,7 @@ def main() -> int:
     print()
     bullet = "- " if args.markdown else ""
     print("\n".join(bullet + line for line in notes(args, calls)))
-    return 0 if all(row.passed is not False for row in rows) else 1
+    return exit_code(rows)
 
 
 def measure_all(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[str]]]:
@@ -160,27 +176,25 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[str
     progress(f"warm latency: {args.warm} letters each")
     warm = measure.warm_latency(handlers, args.warm, WARMUP_RUNS)
     progress(f"cold import: {args.cold + 1} fresh interpreters each")
-    at_import: dict[str, set[str]] = {}
-    cold_import = measure.cold_medians(list(TARGETS), "import", args.cold, at_import)
+    cold = {"import": measure.cold_samples(list(TARGETS), "import", args.cold)}
     progress(f"cold first letter: {args.cold + 1} fresh interpreters each")
-    at_letter: dict[str, set[str]] = {}
-    cold_letter = measure.cold_medians(list(TARGETS), "letter", args.cold, at_letter)
+    cold["letter"] = measure.cold_samples(list(TARGETS), "letter", args.cold)
     progress(f"cold first PDF letter: {args.cold + 1} fresh interpreters")
-    cold_pdf = measure.cold_medians(["docgen"], "pdf", args.cold)["docgen"]
+    cold_pdf = measure.cold_samples(["docgen"], "pdf", args.cold)["docgen"]
     progress(f"formats: {args.warm} docgen letters each as {', '.join(FORMATS)}")
     by_format = measure.format_latency(handlers["docgen"], list(FORMATS), args.warm, WARMUP_RUNS)
 
     progress("render time: typical and large templates against naive Jinja2")
-    rows = build_rows(calls, warm, cold_import, cold_letter)
-    rows += loaded_rows(at_import["docgen"], at_letter["docgen"])
-    rows += format_rows(by_format, cold_pdf, cold_letter["docgen"])
+    rows = build_rows(calls, warm, cold)
+    rows += loaded_rows(cold["import"]["docgen"].loaded, cold["letter"]["docgen"].loaded)
+    rows += format_rows(by_format, cold_pdf, cold["letter"]["docgen"])
     rows += [
-        ratio_row(f"{metric} (baseline: naive Jinja2)", ours, naive, None)
+        samples_row(f"{metric} (baseline: naive Jinja2)", ours, naive, None)
         for metric, (ours, naive) in render.render_times().items()
     ]
     progress("PDF layout: a long letter against naive ReportLab platypus")
     rows += [
-        ratio_row(metric, ours, naive, None) for metric, (ours, naive) in pdf.pdf_times().items()
+        samples_row(metric, ours, naive, None) for metric, (ours, naive) in pdf.pdf_times().items()
     ]
     progress("import throughput: tools.importer and a PutItem loop against moto's server")
     rows.append(import_row())

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +104,24 @@ def format_latency(
     )
 
 
-def median_seconds(work: Callable[[], object], runs: int) -> float:
-    """The median wall time of ``runs`` calls of ``work``."""
+def timings(work: Callable[[], object], runs: int) -> list[float]:
+    """The wall time of each of ``runs`` calls of ``work``."""
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
         work()
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return samples
+
+
+@dataclass
+class ColdRuns:
+    """What the fresh interpreters of one target measured, run by run."""
+
+    seconds: list[float] = field(default_factory=list)
+    """From just before the handler's import to its answer (or the import's end), in the child."""
+    loaded: set[str] = field(default_factory=set)
+    """The heavy libraries any run imported."""
 
 
 def cold_run(target: str, phase: str) -> dict:
@@ -132,22 +143,18 @@ def cold_run(target: str, phase: str) -> dict:
     return result
 
 
-def cold_medians(
-    targets: list[str], phase: str, runs: int, loaded: dict[str, set[str]] | None = None
-) -> dict[str, float]:
-    """Median seconds over ``runs`` fresh interpreters per target, after one discarded run.
+def cold_samples(targets: list[str], phase: str, runs: int) -> dict[str, ColdRuns]:
+    """``runs`` fresh interpreters per target, after one discarded run.
 
     The discarded run writes the bytecode caches (unless PYTHONDONTWRITEBYTECODE
     is set, as on Lambda, whose code directory is read-only); the targets
     alternate so that anything else going on at the time falls on both.
-    ``loaded`` collects, per target, the heavy libraries any run imported.
     """
-    samples: dict[str, list[float]] = {target: [] for target in targets}
+    samples = {target: ColdRuns() for target in targets}
     for i in range(runs + 1):
         for target in targets if i % 2 else reversed(targets):
             result = cold_run(target, phase)
-            if loaded is not None:
-                loaded.setdefault(target, set()).update(result["loaded"])
+            samples[target].loaded.update(result["loaded"])
             if i:
-                samples[target].append(result["seconds"])
-    return {target: statistics.median(values) for target, values in samples.items()}
+                samples[target].seconds.append(result["seconds"])
+    return samples
