@@ -1,7 +1,8 @@
 """The measurements: calls and bytes of one letter, warm latency, cold starts.
 
 Warm runs happen in this process; every cold run gets a fresh interpreter
-(``bench.cold``), as a new Lambda container would.
+(``bench.cold``), as a new Lambda container would, against the in-process
+mock or, over loopback HTTP, moto's server.
 """
 
 import json
@@ -15,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import fakeaws
-from bench.handlers import DOCUMENT_KEY, Handler, lambda_context, proxy_event
-from tools.stack import SAMPLE_LETTER
+from bench import emulator, fakeaws
+from bench.handlers import DOCUMENT_KEY, TARGETS, Handler, lambda_context, proxy_event
+from tools.stack import SAMPLE_LETTER, create_stack, emulator_clients, emulator_environment
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COLD_TIMEOUT_SECONDS = 60
@@ -124,37 +125,77 @@ class ColdRuns:
     """The heavy libraries any run imported."""
 
 
-def cold_run(target: str, phase: str) -> dict:
-    """One ``bench.cold`` run in a fresh interpreter with the same venv and environment."""
+def cold_run(target: str, phase: str, arm: str, env: dict[str, str]) -> dict:
+    """One ``bench.cold`` run of ``arm`` in a fresh interpreter with the same venv."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.cold", target, phase],
+        [sys.executable, "-m", "bench.cold", target, phase, arm],
         cwd=PROJECT_DIR,
-        env=fakeaws.clean_env(dict(os.environ)),
+        env=env,
         capture_output=True,
         text=True,
         timeout=COLD_TIMEOUT_SECONDS,
         check=False,
     )
     if done.returncode != 0:
-        raise SystemExit(f"bench: cold {phase} of {target} failed:\n{done.stderr}")
+        raise SystemExit(f"bench: cold {phase} of {target} ({arm}) failed:\n{done.stderr}")
     result = json.loads(done.stdout)
     if phase != "import" and result["status"] != 201:
-        raise SystemExit(f"bench: cold letter of {target} answered {result['status']}")
+        raise SystemExit(f"bench: cold letter of {target} ({arm}) answered {result['status']}")
     return result
 
 
-def cold_samples(targets: list[str], phase: str, runs: int) -> dict[str, ColdRuns]:
+def cold_samples(
+    targets: list[str],
+    phase: str,
+    runs: int,
+    arm: str = "mock",
+    env: dict[str, str] | None = None,
+    check: Callable[[str], None] | None = None,
+) -> dict[str, ColdRuns]:
     """``runs`` fresh interpreters per target, after one discarded run.
 
     The discarded run writes the bytecode caches (unless PYTHONDONTWRITEBYTECODE
     is set, as on Lambda, whose code directory is read-only); the targets
     alternate so that anything else going on at the time falls on both.
+    ``env`` defaults to this one's, cleaned for the in-process mock; ``check``
+    is called with the target after every run, to verify what it did.
     """
+    child_env = fakeaws.clean_env(dict(os.environ)) if env is None else env
     samples = {target: ColdRuns() for target in targets}
     for i in range(runs + 1):
         for target in targets if i % 2 else reversed(targets):
-            result = cold_run(target, phase)
+            result = cold_run(target, phase, arm, child_env)
+            if check is not None:
+                check(target)
             samples[target].loaded.update(result["loaded"])
             if i:
                 samples[target].seconds.append(result["seconds"])
     return samples
+
+
+def _check_written(arm: str, target: str, body: bytes | None) -> None:
+    if body != SAMPLE_LETTER.encode():
+        raise SystemExit(
+            f"bench: cold letter of {target} ({arm}) wrote {body!r}, "
+            f"expected {SAMPLE_LETTER.encode()!r}"
+        )
+
+
+def loopback_letters(runs: int) -> dict[str, ColdRuns]:
+    """Cold first letters over loopback HTTP to moto's server, without the simulated delay.
+
+    Each run's letter must be in the server's bucket, which is emptied after
+    every check, so each run is shown to have written its own.
+    """
+    region = fakeaws.stage_env()["AWS_DEFAULT_REGION"]
+    with emulator.moto_server(emulator_environment(os.environ, region)) as endpoint:
+        dynamodb, s3 = emulator_clients(endpoint, region)
+        _, bucket = create_stack(dynamodb, s3, "dev")
+
+        def check(target: str) -> None:
+            body = s3.get_object(Bucket=bucket, Key=DOCUMENT_KEY)["Body"].read()
+            s3.delete_object(Bucket=bucket, Key=DOCUMENT_KEY)
+            _check_written("loopback", target, body)
+
+        env = fakeaws.http_env(dict(os.environ), endpoint)
+        return cold_samples(list(TARGETS), "letter", runs, "loopback", env, check)
