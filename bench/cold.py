@@ -7,7 +7,9 @@ first request. What is ready before it depends on the arm:
 - ``mock``: moto (and so boto3 and botocore) imported, the mocked table and
   bucket seeded in this process, the simulated delay on every send;
 - ``loopback``: boto3 imported, as moto would have it, and AWS reached over
-  HTTP at ``AWS_ENDPOINT_URL`` (moto's server), so only the transport differs.
+  HTTP at ``AWS_ENDPOINT_URL`` (moto's server), so only the transport differs;
+- ``bare``: nothing at all (no boto3, no botocore), AWS reached over HTTP at
+  ``AWS_ENDPOINT_URL`` (the bench's canned server): what a Lambda pays.
 
 Prints JSON on stdout, with the heavy libraries the run loaded.
 """
@@ -23,8 +25,9 @@ from bench import fakeaws
 from bench.handlers import TARGETS, lambda_context, load, proxy_event
 
 PHASES = ("import", "letter", "pdf")
-ARMS = ("mock", "loopback")
+ARMS = ("mock", "loopback", "bare")
 HEAVY_MODULES = ("jinja2", "reportlab", "aws_lambda_powertools")
+AWS_LIBRARIES = ("moto", "boto3", "botocore")
 
 
 def prepare(arm: str) -> None:
@@ -32,8 +35,10 @@ def prepare(arm: str) -> None:
     if arm == "mock":
         fakeaws.install()
         fakeaws.start_mock()
-    else:
+    elif arm == "loopback":
         importlib.import_module("boto3")
+    elif preloaded := [name for name in AWS_LIBRARIES if name in sys.modules]:
+        raise RuntimeError(f"{', '.join(preloaded)} imported before the clock of a bare run")
 
 
 def run(target: str, phase: str, arm: str) -> dict:

@@ -2,7 +2,7 @@
 
 Warm runs happen in this process; every cold run gets a fresh interpreter
 (``bench.cold``), as a new Lambda container would, against the in-process
-mock or, over loopback HTTP, moto's server.
+mock or, over loopback HTTP, moto's server or the canned server.
 """
 
 import json
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import emulator, fakeaws
+from bench import canned, emulator, fakeaws
 from bench.handlers import DOCUMENT_KEY, TARGETS, Handler, lambda_context, proxy_event
 from tools.stack import SAMPLE_LETTER, create_stack, emulator_clients, emulator_environment
 
@@ -121,12 +121,15 @@ class ColdRuns:
 
     seconds: list[float] = field(default_factory=list)
     """From just before the handler's import to its answer (or the import's end), in the child."""
+    wall: list[float] = field(default_factory=list)
+    """The whole child process, from spawn to exit, timed by this process."""
     loaded: set[str] = field(default_factory=set)
     """The heavy libraries any run imported."""
 
 
-def cold_run(target: str, phase: str, arm: str, env: dict[str, str]) -> dict:
-    """One ``bench.cold`` run of ``arm`` in a fresh interpreter with the same venv."""
+def cold_run(target: str, phase: str, arm: str, env: dict[str, str]) -> tuple[dict, float]:
+    """One ``bench.cold`` run in a fresh interpreter; its answer and its wall time."""
+    start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bench.cold", target, phase, arm],
         cwd=PROJECT_DIR,
@@ -136,12 +139,13 @@ def cold_run(target: str, phase: str, arm: str, env: dict[str, str]) -> dict:
         timeout=COLD_TIMEOUT_SECONDS,
         check=False,
     )
+    wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"bench: cold {phase} of {target} ({arm}) failed:\n{done.stderr}")
     result = json.loads(done.stdout)
     if phase != "import" and result["status"] != 201:
         raise SystemExit(f"bench: cold letter of {target} ({arm}) answered {result['status']}")
-    return result
+    return result, wall
 
 
 def cold_samples(
@@ -164,12 +168,13 @@ def cold_samples(
     samples = {target: ColdRuns() for target in targets}
     for i in range(runs + 1):
         for target in targets if i % 2 else reversed(targets):
-            result = cold_run(target, phase, arm, child_env)
+            result, wall = cold_run(target, phase, arm, child_env)
             if check is not None:
                 check(target)
             samples[target].loaded.update(result["loaded"])
             if i:
                 samples[target].seconds.append(result["seconds"])
+                samples[target].wall.append(wall)
     return samples
 
 
@@ -199,3 +204,22 @@ def loopback_letters(runs: int) -> dict[str, ColdRuns]:
 
         env = fakeaws.http_env(dict(os.environ), endpoint)
         return cold_samples(list(TARGETS), "letter", runs, "loopback", env, check)
+
+
+def bare_letters(runs: int, calls: dict[str, list[str]]) -> dict[str, ColdRuns]:
+    """True cold first letters: nothing pre-imported, AWS canned at the HTTP layer.
+
+    The canned server waits the simulated delay before each answer. Each run
+    must make the calls its handler made in the in-process check (``calls``)
+    and write the sample's letter.
+    """
+    with canned.serving(fakeaws.TRAFFIC.delay) as server:
+
+        def check(target: str) -> None:
+            made = server.take_operations()
+            if made != calls[target]:
+                raise SystemExit(f"bench: true cold {target} made {made}, not {calls[target]}")
+            _check_written("bare", target, server.objects.pop(DOCUMENT_KEY, None))
+
+        env = fakeaws.http_env(dict(os.environ), server.endpoint)
+        return cold_samples(list(TARGETS), "letter", runs, "bare", env, check)
