@@ -9,6 +9,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from contextlib import redirect_stdout
 from importlib.metadata import version
 
@@ -28,9 +29,15 @@ FORMATS = ("txt", "html", "pdf")
 """docgen's ``?format=`` values: its public contract, so named here rather than imported."""
 
 
+STARTED = time.monotonic()
+
+
 def progress(message: str) -> None:
-    """Progress goes to stderr, so stdout is only the report (pasteable as is)."""
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+    """Progress goes to stderr, so stdout is only the report (pasteable as is).
+
+    Each line says how long the run has taken so far, to show where the minutes go.
+    """
+    print(f"bench: [{time.monotonic() - STARTED:4.0f} s] {message}", file=sys.stderr, flush=True)
 
 
 def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
@@ -170,6 +177,7 @@ def main() -> int:
     # docgen logs a JSON line per request to stdout, as on Lambda; stdout is for the table.
     with open(os.devnull, "w") as logs, redirect_stdout(logs):
         rows, calls = measure_all(args)
+    progress("done")
     print(markdown_table(rows) if args.markdown else text_table(rows))
     print()
     bullet = "- " if args.markdown else ""
