@@ -67,6 +67,14 @@ def clean_env(base: dict[str, str]) -> dict[str, str]:
     return {**kept, **stage_env()}
 
 
+def http_env(base: dict[str, str], endpoint_url: str) -> dict[str, str]:
+    """:func:`clean_env` for a child whose AWS calls go over HTTP to ``endpoint_url`` alone."""
+    from tools.stack import emulator_environment
+
+    env = emulator_environment(clean_env(base), stage_env()["AWS_DEFAULT_REGION"])
+    return {**env, "AWS_ENDPOINT_URL": endpoint_url}
+
+
 def install(delay: float = DELAY_SECONDS) -> None:
     """Set the environment and hook the delay and the counters into every future client."""
     if "moto" in sys.modules:

@@ -9,41 +9,18 @@ in-process mock and simulated delay of the other measurements.
 
 import io
 import json
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+from bench.emulator import moto_server
 from chalicelib.domain.model import to_item
 from chalicelib.domain.records import Customer
 from tools.importer import import_file, typed
-from tools.stack import PROJECT_DIR, create_table, emulator_clients
+from tools.stack import create_table, emulator_clients
 
 ROWS = 2000
-HOST = "127.0.0.1"
 REGION = "us-east-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_answering(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("bench: moto's server exited before answering")
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("bench: moto's server did not answer in 30 s")
 
 
 def _customers() -> list[Customer]:
@@ -87,20 +64,8 @@ def measure(endpoint: str) -> dict[str, float]:
 
 
 def main() -> None:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
-        cwd=PROJECT_DIR,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        endpoint = f"http://{HOST}:{port}"
-        _wait_until_answering(f"{endpoint}/moto-api/", server)
+    with moto_server() as endpoint:
         print(json.dumps(measure(endpoint)))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

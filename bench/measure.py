@@ -1,7 +1,8 @@
 """The measurements: calls and bytes of one letter, warm latency, cold starts.
 
 Warm runs happen in this process; every cold run gets a fresh interpreter
-(``bench.cold``), as a new Lambda container would.
+(``bench.cold``), as a new Lambda container would, against the in-process
+mock or, over loopback HTTP, moto's server or the canned server.
 """
 
 import json
@@ -11,12 +12,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import fakeaws
-from bench.handlers import DOCUMENT_KEY, Handler, lambda_context, proxy_event
-from tools.stack import SAMPLE_LETTER
+from bench import canned, emulator, fakeaws
+from bench.handlers import DOCUMENT_KEY, TARGETS, Handler, lambda_context, proxy_event
+from tools.stack import SAMPLE_LETTER, create_stack, emulator_clients, emulator_environment
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COLD_TIMEOUT_SECONDS = 60
@@ -103,51 +105,121 @@ def format_latency(
     )
 
 
-def median_seconds(work: Callable[[], object], runs: int) -> float:
-    """The median wall time of ``runs`` calls of ``work``."""
+def timings(work: Callable[[], object], runs: int) -> list[float]:
+    """The wall time of each of ``runs`` calls of ``work``."""
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
         work()
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return samples
 
 
-def cold_run(target: str, phase: str) -> dict:
-    """One ``bench.cold`` run in a fresh interpreter with the same venv and environment."""
+@dataclass
+class ColdRuns:
+    """What the fresh interpreters of one target measured, run by run."""
+
+    seconds: list[float] = field(default_factory=list)
+    """From just before the handler's import to its answer (or the import's end), in the child."""
+    wall: list[float] = field(default_factory=list)
+    """The whole child process, from spawn to exit, timed by this process."""
+    loaded: set[str] = field(default_factory=set)
+    """The heavy libraries any run imported."""
+
+
+def cold_run(target: str, phase: str, arm: str, env: dict[str, str]) -> tuple[dict, float]:
+    """One ``bench.cold`` run in a fresh interpreter; its answer and its wall time."""
+    start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "bench.cold", target, phase],
+        [sys.executable, "-m", "bench.cold", target, phase, arm],
         cwd=PROJECT_DIR,
-        env=fakeaws.clean_env(dict(os.environ)),
+        env=env,
         capture_output=True,
         text=True,
         timeout=COLD_TIMEOUT_SECONDS,
         check=False,
     )
+    wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"bench: cold {phase} of {target} failed:\n{done.stderr}")
+        raise SystemExit(f"bench: cold {phase} of {target} ({arm}) failed:\n{done.stderr}")
     result = json.loads(done.stdout)
     if phase != "import" and result["status"] != 201:
-        raise SystemExit(f"bench: cold letter of {target} answered {result['status']}")
-    return result
+        raise SystemExit(f"bench: cold letter of {target} ({arm}) answered {result['status']}")
+    return result, wall
 
 
-def cold_medians(
-    targets: list[str], phase: str, runs: int, loaded: dict[str, set[str]] | None = None
-) -> dict[str, float]:
-    """Median seconds over ``runs`` fresh interpreters per target, after one discarded run.
+def cold_samples(
+    targets: list[str],
+    phase: str,
+    runs: int,
+    arm: str = "mock",
+    env: dict[str, str] | None = None,
+    check: Callable[[str], None] | None = None,
+) -> dict[str, ColdRuns]:
+    """``runs`` fresh interpreters per target, after one discarded run.
 
     The discarded run writes the bytecode caches (unless PYTHONDONTWRITEBYTECODE
     is set, as on Lambda, whose code directory is read-only); the targets
     alternate so that anything else going on at the time falls on both.
-    ``loaded`` collects, per target, the heavy libraries any run imported.
+    ``env`` defaults to this one's, cleaned for the in-process mock; ``check``
+    is called with the target after every run, to verify what it did.
     """
-    samples: dict[str, list[float]] = {target: [] for target in targets}
+    child_env = fakeaws.clean_env(dict(os.environ)) if env is None else env
+    samples = {target: ColdRuns() for target in targets}
     for i in range(runs + 1):
         for target in targets if i % 2 else reversed(targets):
-            result = cold_run(target, phase)
-            if loaded is not None:
-                loaded.setdefault(target, set()).update(result["loaded"])
+            result, wall = cold_run(target, phase, arm, child_env)
+            if check is not None:
+                check(target)
+            samples[target].loaded.update(result["loaded"])
             if i:
-                samples[target].append(result["seconds"])
-    return {target: statistics.median(values) for target, values in samples.items()}
+                samples[target].seconds.append(result["seconds"])
+                samples[target].wall.append(wall)
+    return samples
+
+
+def _check_written(arm: str, target: str, body: bytes | None) -> None:
+    if body != SAMPLE_LETTER.encode():
+        raise SystemExit(
+            f"bench: cold letter of {target} ({arm}) wrote {body!r}, "
+            f"expected {SAMPLE_LETTER.encode()!r}"
+        )
+
+
+def loopback_letters(runs: int) -> dict[str, ColdRuns]:
+    """Cold first letters over loopback HTTP to moto's server, without the simulated delay.
+
+    Each run's letter must be in the server's bucket, which is emptied after
+    every check, so each run is shown to have written its own.
+    """
+    region = fakeaws.stage_env()["AWS_DEFAULT_REGION"]
+    with emulator.moto_server(emulator_environment(os.environ, region)) as endpoint:
+        dynamodb, s3 = emulator_clients(endpoint, region)
+        _, bucket = create_stack(dynamodb, s3, "dev")
+
+        def check(target: str) -> None:
+            body = s3.get_object(Bucket=bucket, Key=DOCUMENT_KEY)["Body"].read()
+            s3.delete_object(Bucket=bucket, Key=DOCUMENT_KEY)
+            _check_written("loopback", target, body)
+
+        env = fakeaws.http_env(dict(os.environ), endpoint)
+        return cold_samples(list(TARGETS), "letter", runs, "loopback", env, check)
+
+
+def bare_letters(runs: int, calls: dict[str, list[str]]) -> dict[str, ColdRuns]:
+    """True cold first letters: nothing pre-imported, AWS canned at the HTTP layer.
+
+    The canned server waits the simulated delay before each answer. Each run
+    must make the calls its handler made in the in-process check (``calls``)
+    and write the sample's letter.
+    """
+    with canned.serving(fakeaws.TRAFFIC.delay) as server:
+
+        def check(target: str) -> None:
+            made = server.take_operations()
+            if made != calls[target]:
+                raise SystemExit(f"bench: true cold {target} made {made}, not {calls[target]}")
+            _check_written("bare", target, server.objects.pop(DOCUMENT_KEY, None))
+
+        env = fakeaws.http_env(dict(os.environ), server.endpoint)
+        return cold_samples(list(TARGETS), "letter", runs, "bare", env, check)

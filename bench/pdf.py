@@ -10,7 +10,7 @@ import io
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from bench.measure import median_seconds
+from bench.measure import timings
 from chalicelib.domain.layout.pdf import FONT, letter_pdf, load_font
 from chalicelib.domain.letters import Letter
 
@@ -41,13 +41,13 @@ def naive_pdf(letter: Letter) -> bytes:
     return output.getvalue()
 
 
-def pdf_times() -> dict[str, tuple[float, float]]:
-    """``metric -> (docgen seconds, naive seconds)`` for the long letter, warm."""
+def pdf_times() -> dict[str, tuple[list[float], list[float]]]:
+    """``metric -> (docgen seconds, naive seconds)`` per run, for the long letter, warm."""
     letter_pdf(LONG_LETTER), naive_pdf(LONG_LETTER)  # load the font and ReportLab first
     metric = f"PDF layout of a {LINES}-line letter, warm (baseline: naive platypus)"
     return {
         metric: (
-            median_seconds(lambda: letter_pdf(LONG_LETTER), RUNS),
-            median_seconds(lambda: naive_pdf(LONG_LETTER), RUNS),
+            timings(lambda: letter_pdf(LONG_LETTER), RUNS),
+            timings(lambda: naive_pdf(LONG_LETTER), RUNS),
         )
     }

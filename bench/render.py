@@ -7,7 +7,7 @@ and its output accounting, and saves the compile on a warm container.
 
 from collections.abc import Callable
 
-from bench.measure import median_seconds
+from bench.measure import timings
 from chalicelib.domain.letters import render_letter
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rendering import _compile
@@ -52,18 +52,18 @@ def _naive(template: Template) -> Callable[[], str]:
     return render
 
 
-def render_times() -> dict[str, tuple[float, float]]:
-    """``metric -> (docgen seconds, naive seconds)``, after checking both give the same letter."""
+def render_times() -> dict[str, tuple[list[float], list[float]]]:
+    """``metric -> (docgen seconds, naive seconds)`` per run; both must give the same letter."""
     results = {}
     for label, template in (("typical", TYPICAL), ("large", LARGE)):
         ours, naive = (lambda t=template: render_letter(CUSTOMER, t)), _naive(template)
         if ours() != naive():
             raise SystemExit(f"bench: docgen and naive Jinja2 disagree on the {label} template")
         _compile.cache_clear()
-        first = median_seconds(ours, 1)
+        first = timings(ours, 1)
         results[f"render {label} template ({len(template.text) // 1024 or 1} KiB), warm"] = (
-            median_seconds(ours, RUNS),
-            median_seconds(naive, RUNS),
+            timings(ours, RUNS),
+            timings(naive, RUNS),
         )
-        results[f"render {label} template, first (compiles)"] = (first, median_seconds(naive, 5))
+        results[f"render {label} template, first (compiles)"] = (first, timings(naive, 5))
     return results
