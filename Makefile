@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Two installs, each with its stamp: what running needs (make run, import, export) and, on
+# top of it, the test, lint and benchmark tools, which a first `make run` need not wait for.
+RUN_INSTALLED := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
 STAGE ?= dev
 # CI gates (checkov, bandit) in a venv of their own: their dependencies clash with .venv's pins.
@@ -17,8 +20,8 @@ TEMPLATES := $(foreach stage,$(DEPLOYABLE_STAGES),build/$(stage)/sam.json)
 # The stack name is fixed per stage so that make destroy and the docs can name it.
 STACK = docgen-$(STAGE)
 
-.PHONY: help install lint format test run bench load constraints clean import export \
-	package gates deploy destroy constraints-gates wheelhouse
+.PHONY: help install install-run lint format test run bench load constraints clean import \
+	export package gates deploy destroy constraints-gates wheelhouse
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:8000 against a local AWS emulator"
@@ -36,10 +39,18 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt | $(PY)
+$(RUN_INSTALLED): requirements.txt requirements-run.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check \
+		-r requirements-run.txt -c constraints.txt
+	@touch $@
+
+# requirements-dev.txt includes requirements-run.txt, so this install stamps both.
+$(INSTALLED): requirements.txt requirements-run.txt requirements-dev.txt constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check \
 		-r requirements-dev.txt -c constraints.txt
-	@touch $@
+	@touch $(RUN_INSTALLED) $@
+
+install-run: $(RUN_INSTALLED)
 
 install: $(INSTALLED)
 
@@ -54,7 +65,7 @@ format: install
 test: lint gates
 	$(VENV)/bin/pytest
 
-run: install
+run: install-run
 	$(PY) -m tools.run_local
 
 # Every figure against the naive baseline in one run; MARKDOWN=1 prints the README's table.
@@ -68,11 +79,11 @@ load: install
 	$(PY) -m tools.load $(if $(MARKDOWN),--markdown)
 
 import export: STAGE = local
-import: install
+import: install-run
 	$(if $(FILE),,$(error FILE is required: make import FILE=samples/customers-and-templates.jsonl))
 	$(PY) -m tools.importer import "$(FILE)" --stage $(STAGE)
 
-export: install
+export: install-run
 	$(if $(FILE),,$(error FILE is required: make export FILE=customers.jsonl [KIND=customers]))
 	$(PY) -m tools.importer export "$(FILE)" --stage $(STAGE) --kind $(or $(KIND),all)
 
