@@ -20,7 +20,8 @@ import requests
 from pytest_socket import socket_allow_hosts
 
 from tools import local_stack, run_local
-from tools.local_stack import HOST, PROJECT_DIR, Layout, Process, StartupError, free_ports
+from tools.local_stack import HOST, Layout, Process, StartupError, free_ports
+from tools.stack import PROJECT_DIR
 
 pytestmark = pytest.mark.enable_socket
 

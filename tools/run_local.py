@@ -13,17 +13,8 @@ import sys
 from types import FrameType
 from urllib.parse import urlsplit
 
-from tools.local_stack import (
-    HOST,
-    PROJECT_DIR,
-    SAMPLES,
-    STAGE,
-    Layout,
-    Servers,
-    StartupError,
-    serving,
-)
-from tools.stack import stage_environment
+from tools.local_stack import HOST, SAMPLES, STAGE, Layout, Servers, StartupError, serving
+from tools.stack import PROJECT_DIR, stage_environment
 
 DEFAULT_API_PORT = 8000
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
