@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from tools.local_stack import Servers, StartupError, serving
+from tools.local_stack import Servers, StartupError, isolated, serving
 
 HTTP_TIMEOUT_SECONDS = 30.0
 TEMPLATE = "LoadLetter"
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args(argv)
     try:
-        with tempfile.TemporaryDirectory() as workdir, serving(Path(workdir)) as servers:
+        with tempfile.TemporaryDirectory() as workdir, serving(isolated(Path(workdir))) as servers:
             ids = arrange(servers, args.clients)
             progress(f"{args.clients} clients, {args.operations} operations or {args.seconds} s")
             started = time.monotonic()

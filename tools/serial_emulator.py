@@ -9,6 +9,7 @@ still interleaves requests, so races in docgen's own code still show.
 """
 
 import argparse
+import logging
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -24,6 +25,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.serial_emulator")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    # Its per-request lines look just like chalice local's, beside them in make run's terminal;
+    # warnings and errors (a traceback, a port taken) still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(HOST, args.port, app, threaded=False, request_handler=MotoRequestHandler)
 

@@ -1,6 +1,6 @@
 """Real HTTP: moto's server and ``chalice local`` as subprocesses on free 127.0.0.1 ports.
 
-``tools/local_stack.py`` starts them (``make load`` uses it too); this file
+``tools/local_stack.py`` starts them, as for ``make run`` and ``make load``; this file
 marks the tests and turns a failed start into a clear test failure.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pytest_socket import socket_allow_hosts
 
-from tools.local_stack import HOST, Servers, StartupError, serving
+from tools.local_stack import HOST, Servers, StartupError, isolated, serving
 
 E2E_DIR = Path(__file__).resolve().parent
 HTTP_TIMEOUT_SECONDS = 10.0
@@ -45,7 +45,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """The emulator, seeded as ``make run`` seeds it, and the API in front of it."""
     loopback_only()  # set up before the first test's autouse fixture runs
     try:
-        with serving(tmp_path_factory.mktemp("e2e")) as started:
+        with serving(isolated(tmp_path_factory.mktemp("e2e"))) as started:
             yield started
     except StartupError as error:
         pytest.fail(str(error), pytrace=False)

@@ -1,0 +1,180 @@
+"""The one way servers are started: ``make run``, the end-to-end tests and ``make load``.
+
+The servers themselves are exercised over HTTP in tests/e2e; here, what
+differs between the callers (ports, project, output), the messages a
+developer reads, and that stopping a server leaves nothing behind.
+"""
+
+import json
+import os
+import re
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from pytest_socket import socket_allow_hosts
+
+from tools import local_stack, run_local
+from tools.local_stack import HOST, Layout, Process, StartupError, free_ports
+from tools.stack import PROJECT_DIR
+
+pytestmark = pytest.mark.enable_socket
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only() -> None:
+    """These tests bind ports and start processes, but never connect beyond 127.0.0.1."""
+    socket_allow_hosts([HOST])
+
+
+@pytest.fixture
+def make_run_ports(monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
+    """Free ports for make run's emulator (as the local stage names it) and API (as PORT)."""
+    emulator, api = free_ports(2)
+    local = {
+        **run_local.stage_environment("local"),
+        "AWS_ENDPOINT_URL": f"http://{HOST}:{emulator}",
+    }
+    monkeypatch.setattr(run_local, "stage_environment", lambda stage: local)
+    monkeypatch.setenv("PORT", str(api))
+    return emulator, api
+
+
+@pytest.fixture
+def held() -> Iterator[socket.socket]:
+    """A port something else is listening on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        sock.listen()
+        yield sock
+
+
+def started_by(layout: Layout, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """What ``serving(layout)`` starts: (name, command, cwd, log) each, with nothing started."""
+    started: list[tuple[Any, ...]] = []
+
+    class Recorded:
+        def __init__(
+            self, name: str, command: list[str], cwd: Path, env: dict[str, str], log: Path | None
+        ) -> None:
+            started.append((name, command, cwd, log))
+
+        def wait_until_answering(self, http: Any, url: str) -> None:
+            pass
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(local_stack, "Process", Recorded)
+    monkeypatch.setattr(local_stack, "create_stack", lambda dynamodb, s3, stage: ("t", "b"))
+    monkeypatch.setattr(local_stack, "import_file", lambda *args, **kwargs: None)
+    with local_stack.serving(layout):
+        pass
+    return started
+
+
+def test_make_run_starts_the_servers_the_tests_start(
+    make_run_ports: tuple[int, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_run = run_local.layout()
+    isolated = local_stack.isolated(tmp_path)
+
+    assert (make_run.emulator_port, make_run.api_port) == make_run_ports
+    assert (make_run.project, make_run.logs) == (PROJECT_DIR, None)
+    assert (isolated.project.parent, isolated.logs) == (tmp_path, tmp_path)
+    config = json.loads((isolated.project / ".chalice" / "config.json").read_text())
+    endpoint = config["stages"]["local"]["environment_variables"]["AWS_ENDPOINT_URL"]
+    assert endpoint == isolated.emulator_url
+
+    ran, tested = started_by(make_run, monkeypatch), started_by(isolated, monkeypatch)
+
+    def with_ports(layout: Layout, started: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        ports = {str(layout.emulator_port): "EMULATOR", str(layout.api_port): "API"}
+        return [(name, [ports.get(arg, arg) for arg in command]) for name, command, *_ in started]
+
+    assert with_ports(make_run, ran) == with_ports(isolated, tested)
+    assert ran[0][1] == [
+        *(sys.executable, "-m", "tools.serial_emulator", "--port", str(make_run.emulator_port))
+    ]
+    assert [cwd for *_, cwd, _ in ran] == [PROJECT_DIR, PROJECT_DIR]
+    assert [cwd for *_, cwd, _ in tested] == [PROJECT_DIR, isolated.project]
+    assert [log for *_, log in ran] == [None, None]  # make run's terminal
+    assert [log for *_, log in tested] == [tmp_path / "moto.log", tmp_path / "chalice.log"]
+
+
+def test_a_busy_api_port_is_named_with_a_way_out(
+    make_run_ports: tuple[int, int], held: socket.socket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = held.getsockname()[1]
+    monkeypatch.setenv("PORT", str(port))
+
+    with pytest.raises(StartupError) as refused:
+        run_local.layout()
+
+    assert str(refused.value) == (
+        f"{HOST}:{port} (the API) is already in use (Address already in use). "
+        "Stop what holds it, or choose another with PORT=8001."
+    )
+
+
+def test_a_busy_emulator_port_points_at_another_make_run(
+    held: socket.socket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = held.getsockname()[1]
+    local = {"AWS_ENDPOINT_URL": f"http://{HOST}:{port}/"}
+    monkeypatch.setattr(run_local, "stage_environment", lambda stage: local)
+    monkeypatch.setenv("PORT", str(free_ports(1)[0]))
+
+    with pytest.raises(StartupError, match=r"\(the emulator\) is already in use .* `make run`"):
+        run_local.layout()
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://localhost:5001", "https://127.0.0.1:5001", "http://0.0.0.0:5001"]
+)
+def test_the_emulator_must_listen_on_loopback_only(endpoint: str) -> None:
+    with pytest.raises(StartupError, match=re.escape("must be http://127.0.0.1:<port>")):
+        run_local.emulator_port(endpoint)
+
+
+def test_a_server_that_dies_at_start_shows_its_output(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", "import sys; sys.exit('port taken')"]
+    process = Process("the server", command, tmp_path, dict(os.environ), tmp_path / "log")
+
+    with pytest.raises(StartupError) as failed, requests.Session() as http:
+        process.wait_until_answering(http, f"http://{HOST}:1/")
+
+    assert str(failed.value) == (
+        f"the server exited with code 1 before answering http://{HOST}:1/; "
+        "its output:\nport taken\n"
+    )
+
+
+def test_stopping_a_server_ends_what_it_started(tmp_path: Path) -> None:
+    """The group goes, not just its leader: a worker left behind would hold the port."""
+    child = tmp_path / "child.pid"
+    script = (
+        "import subprocess, sys, time; "
+        "worker = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(child)!r}, 'w').write(str(worker.pid)); time.sleep(60)"
+    )
+    process = Process("a server", [sys.executable, "-c", script], tmp_path, dict(os.environ), None)
+    deadline = time.monotonic() + 10
+    while not child.exists() or not child.read_text():
+        assert time.monotonic() < deadline, "the server did not start its worker"
+        time.sleep(0.05)
+    worker = int(child.read_text())
+
+    started = time.monotonic()
+    process.stop()
+
+    assert time.monotonic() - started < local_stack.STOP_TIMEOUT_SECONDS  # SIGTERM sufficed
+    assert process.popen.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.popen.pid, 0)  # no process is left in the group, the worker included
+    assert not Path(f"/proc/{worker}").exists()
