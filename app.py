@@ -60,21 +60,34 @@ def _no_content() -> Response:
 
 @app.route("/health")
 def health() -> dict:
-    """Liveness; makes no AWS call."""
+    """Liveness; makes no AWS call.
+
+    Public: no API key needed.
+    """
     return {"status": "ok"}
 
 
 @app.route("/openapi.json")
 def openapi() -> dict:
-    """This document: the OpenAPI 3 description of every route."""
-    from chalicelib.api.openapi import SPEC  # built when first asked for, not on a cold start
+    """This document: the OpenAPI 3.1 description of every route.
 
-    return SPEC
+    Built from the app's own route table, these docstrings and the models.
+    """
+    from chalicelib.api.openapi import document  # built when first asked for, not on a cold start
+
+    return document(app)
 
 
 @app.route("/customers/{customerId}/documents/{docType}", methods=["POST"], api_key_required=True)
 def generate_document(customerId: str, docType: str) -> Response:
-    """Render the customer's letter from the template and store it in S3."""
+    """Render the customer's letter from the template and store it in S3.
+
+    Reads the customer and the template in one consistent BatchGetItem, renders
+    `<greeting>\n<text>` (Jinja2, sandboxed), lays it out in the asked format and writes it
+    with one PutObject (SSE) at `<customerId>/<docType>.<format>`, replacing any earlier one.
+    The `url` is a presigned GET, signed locally, valid for the stage's
+    `DOCUMENT_URL_TTL_SECONDS`.
+    """
     request = app.current_request
     document = letters.generate(customerId, docType, document_format(request))
     location = f"{request.context['path']}?format={document.format}"
@@ -83,33 +96,50 @@ def generate_document(customerId: str, docType: str) -> Response:
 
 @app.route("/customers/{customerId}/documents/{docType}", methods=["GET"], api_key_required=True)
 def get_document(customerId: str, docType: str) -> dict:
-    """A stored document's description, with a fresh presigned download link."""
+    """A stored document's description, with a fresh presigned download link.
+
+    One HeadObject; the link is signed locally. Download with the link: documents are not
+    streamed through API Gateway.
+    """
     document_fmt = document_format(app.current_request)
     return to_json(letters.describe(customerId, docType, document_fmt))
 
 
 @app.route("/customers/{customerId}/documents/{docType}", methods=["DELETE"], api_key_required=True)
 def delete_document(customerId: str, docType: str) -> Response:
-    """Delete a stored document; on a versioned bucket its history stays."""
+    """Delete a stored document; on a versioned bucket its history stays.
+
+    A HeadObject (for the 404), then a DeleteObject.
+    """
     letters.delete_document(customerId, docType, document_format(app.current_request))
     return _no_content()
 
 
 @app.route("/customers/{customerId}/documents", methods=["GET"], api_key_required=True)
 def list_documents(customerId: str) -> dict:
-    """The customer's stored documents, a page at a time, by key."""
+    """The customer's stored documents, a page at a time, by key.
+
+    One ListObjectsV2 under `<customerId>/`.
+    """
     return _page(letters.list_documents(customerId, page_request(app.current_request)), to_json)
 
 
 @app.route("/customers", methods=["GET"], api_key_required=True)
 def list_customers() -> dict:
-    """List customers, a page at a time, in no particular order."""
+    """List customers, a page at a time, in no particular order.
+
+    A page may be short, even empty, with a `next` token: follow it to the end.
+    """
     return _page(customers.list(page_request(app.current_request)))
 
 
 @app.route("/customers/{customerId}", methods=["PUT"], content_types=JSON, api_key_required=True)
 def put_customer(customerId: str) -> Response:
-    """Create or replace a customer."""
+    """Create or replace a customer.
+
+    The version goes up by one on every write; with `If-Match`, only if the stored
+    version is the one given.
+    """
     request = app.current_request
     body = read_json(request, CUSTOMER_BODY)
     customer, created = customers.put(customerId, body, if_match(request))
@@ -118,26 +148,39 @@ def put_customer(customerId: str) -> Response:
 
 @app.route("/customers/{customerId}", methods=["GET"], api_key_required=True)
 def get_customer(customerId: str) -> Response:
-    """Read a customer."""
+    """Read a customer.
+
+    Its version is the `ETag`; give it back as `If-Match` to replace or delete safely.
+    """
     return _resource(customers.get(customerId))
 
 
 @app.route("/customers/{customerId}", methods=["DELETE"], api_key_required=True)
 def delete_customer(customerId: str) -> Response:
-    """Delete a customer; their documents stay."""
+    """Delete a customer; their documents stay.
+
+    With `If-Match`, only if the stored version is the one given.
+    """
     customers.delete(customerId, if_match(app.current_request))
     return _no_content()
 
 
 @app.route("/templates", methods=["GET"], api_key_required=True)
 def list_templates() -> dict:
-    """List templates, a page at a time, in no particular order."""
+    """List templates, a page at a time, in no particular order.
+
+    A page may be short, even empty, with a `next` token: follow it to the end.
+    """
     return _page(templates.list(page_request(app.current_request)))
 
 
 @app.route("/templates/{docType}", methods=["PUT"], content_types=JSON, api_key_required=True)
 def put_template(docType: str) -> Response:
-    """Create or replace a template; a syntax error is a 400 that gives the line."""
+    """Create or replace a template.
+
+    The text and the greeting are checked for syntax when stored: an error is a 400 that
+    gives the line. The version goes up by one on every write.
+    """
     request = app.current_request
     body = read_json(request, TEMPLATE_BODY)
     template, created = templates.put(docType, body, if_match(request))
@@ -146,13 +189,19 @@ def put_template(docType: str) -> Response:
 
 @app.route("/templates/{docType}", methods=["GET"], api_key_required=True)
 def get_template(docType: str) -> Response:
-    """Read a template."""
+    """Read a template.
+
+    Its version is the `ETag`; give it back as `If-Match` to replace or delete safely.
+    """
     return _resource(templates.get(docType))
 
 
 @app.route("/templates/{docType}", methods=["DELETE"], api_key_required=True)
 def delete_template(docType: str) -> Response:
-    """Delete a template; documents made from it stay."""
+    """Delete a template; documents made from it stay.
+
+    With `If-Match`, only if the stored version is the one given.
+    """
     templates.delete(docType, if_match(app.current_request))
     return _no_content()
 
@@ -161,7 +210,11 @@ def delete_template(docType: str) -> Response:
     "/templates/{docType}/preview", methods=["POST"], content_types=JSON, api_key_required=True
 )
 def preview_template(docType: str) -> dict:
-    """Render the letter generation would write, without writing it."""
+    """Render the letter generation would write, without writing it.
+
+    For a stored customer (`customerId`: the same read and render as generating) or an
+    inline one (`customer`, whose `customerId` renders as the empty string).
+    """
     body = read_json(app.current_request, PREVIEW_BODY)
     if "customerId" in body:
         return {"text": letters.preview(docType, body["customerId"])}

@@ -61,3 +61,84 @@ def test_health(client: Client) -> None:
 
     assert response.status_code == 200
     assert json.loads(response.body) == {"status": "ok"}
+
+
+def operations(document: dict) -> dict[str, dict]:
+    return {
+        operation["operationId"]: operation
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+
+
+def test_every_operation_is_tagged_and_described_from_its_docstring(client: Client) -> None:
+    document = spec(client)
+    tags = {tag["name"] for tag in document["tags"]}
+    for path, methods in app_module.app.routes.items():
+        for method, entry in methods.items():
+            operation = document["paths"][path][method.lower()]
+            first_line = entry.view_function.__doc__.strip().splitlines()[0]
+            assert operation["summary"] == first_line
+            assert operation["description"]
+            assert set(operation["tags"]) <= tags
+    assert len(operations(document)) == sum(len(m) for m in app_module.app.routes.values())
+
+
+def test_servers_are_the_local_url_and_the_deployed_stage(client: Client) -> None:
+    urls = [server["url"] for server in spec(client)["servers"]]
+    assert urls == [
+        "http://127.0.0.1:8000",
+        "https://{restApiId}.execute-api.{region}.amazonaws.com/api",
+    ]
+
+
+def test_schemas_are_the_models_own(client: Client) -> None:
+    from chalicelib.domain.documents import StoredDocument
+    from chalicelib.domain.model import resource_schema
+    from chalicelib.domain.records import Customer
+    from chalicelib.domain.schemas import CUSTOMER_BODY
+
+    schemas = spec(client)["components"]["schemas"]
+    assert schemas["Customer"] == json.loads(json.dumps(resource_schema(Customer)))
+    assert schemas["CustomerBody"] == json.loads(json.dumps(CUSTOMER_BODY))
+    assert schemas["Document"] == json.loads(json.dumps(resource_schema(StoredDocument)))
+
+
+def test_links_lead_from_a_customer_and_a_template_to_a_document(client: Client) -> None:
+    by_id = operations(spec(client))
+
+    def links(operation_id: str, status: str) -> dict:
+        return by_id[operation_id]["responses"][status]["links"]
+
+    customer = links("putCustomer", "201")
+    assert customer["getCustomer"]["parameters"] == {"customerId": "$response.body#/customerId"}
+    assert customer["putCustomer"]["parameters"]["header.If-Match"] == "$response.header.ETag"
+    assert customer["generateDocument"]["parameters"] == {
+        "customerId": "$response.body#/customerId"
+    }
+    template = links("putTemplate", "200")
+    assert set(template) == {
+        "getTemplate",
+        "putTemplate",
+        "deleteTemplate",
+        "generateDocument",
+        "previewTemplate",
+    }
+    assert set(links("generateDocument", "201")) == {"getDocument", "deleteDocument"}
+    for operation in by_id.values():
+        for answer in operation["responses"].values():
+            for link in answer.get("links", {}).values():
+                assert link["operationId"] in by_id
+
+
+def test_shared_error_answers_are_components(client: Client) -> None:
+    document = spec(client)
+    responses = document["components"]["responses"]
+    for operation in operations(document).values():
+        for status, answer in operation["responses"].items():
+            if status >= "400":
+                name = answer["$ref"].rsplit("/", 1)[-1]
+                assert responses[name]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }

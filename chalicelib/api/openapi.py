@@ -1,190 +1,78 @@
-"""The OpenAPI 3 description of every route in ``app.py``.
+"""The OpenAPI 3.1 document, built from the app itself.
 
-A test compares its paths and methods with the app's route table, so a
-route cannot be added without being described here.
+Paths, methods and which operations need a key come from ``app.routes``; each
+operation's summary (first line) and description (the rest) from its view's docstring;
+every schema from the models (``chalicelib.domain``); the limits from
+``chalicelib.domain.rules``. What a route table cannot say (the body it reads, the query
+parameters, what it answers and where a client goes next) is the one ``Operation`` per
+view below. A route without one is an error, so none can go undocumented.
 """
 
+import inspect
+import re
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from chalice import Chalice
+
 from chalicelib.api.requests import MAX_TOKEN_CHARS
+from chalicelib.domain import rules
 from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS, ListedDocument, StoredDocument
 from chalicelib.domain.model import resource_schema
 from chalicelib.domain.records import Customer, Template
-from chalicelib.domain.rules import (
-    DEFAULT_PAGE_SIZE,
-    IDENTIFIER_PATTERN,
-    MAX_BODY_BYTES,
-    MAX_PAGE_SIZE,
-)
-from chalicelib.domain.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
+from chalicelib.domain.schemas import BODIES
 
-_REQUEST_ID = {
-    "description": "API Gateway's request id, or one made up for this request.",
-    "schema": {"type": "string"},
-}
+VERSION = "1.0.0"
+SERVERS = [
+    {"url": "http://127.0.0.1:8000", "description": "`make run`: chalice local and the emulator"},
+    {
+        "url": "https://{restApiId}.execute-api.{region}.amazonaws.com/api",
+        "description": "A deployed stage (`make deploy`); the stack's outputs give the URL.",
+        "variables": {
+            "restApiId": {"default": "abcdef1234", "description": "The stage's REST API id."},
+            "region": {"default": "us-east-1"},
+        },
+    },
+]
+TAGS = [
+    {"name": "Documents", "description": "Letters generated, stored in S3, described, deleted."},
+    {"name": "Customers", "description": "Who letters are written to."},
+    {"name": "Templates", "description": "What letters say: Jinja2 text, rendered sandboxed."},
+    {"name": "Service", "description": "Liveness and this document."},
+]
 
+# Parameters ------------------------------------------------------------------------
 
-# The original sample's customer and template (tools/stack.py seeds them for `make run`), as
-# examples: readers can try them, and the contract test's examples phase reaches the success
-# paths with them rather than only the 404s that random identifiers get.
 _SAMPLE_IDENTIFIERS = {"customerId": "TestCustomer", "docType": "Welcome"}
+"""The original sample's items (``make run`` seeds them): readers can try them, and a
+contract fuzzer reaches the success paths rather than only the 404s."""
+_PATH_PARAMETERS = {
+    "customerId": "The customer (item `C#<customerId>`).",
+    "docType": "The template (item `D#<docType>`).",
+}
+_IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
 
 
-def _identifier(name: str, what: str) -> dict[str, Any]:
+def _path_parameter(name: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "path",
         "required": True,
-        "description": what,
-        "schema": {"type": "string", "pattern": IDENTIFIER_PATTERN},
+        "description": _PATH_PARAMETERS[name],
+        "schema": _IDENTIFIER,
         "example": _SAMPLE_IDENTIFIERS[name],
     }
 
 
-def _error(description: str, extra_headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "description": description,
-        "headers": {"X-Request-Id": _REQUEST_ID, **(extra_headers or {})},
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
-def _ok(description: str, schema: dict[str, Any], extra_headers: dict[str, Any] | None = None):
-    return _error(description, extra_headers) | {
-        "content": {"application/json": {"schema": schema}}
-    }
-
-
-_SERVER_ERRORS = {
-    "500": {"$ref": "#/components/responses/InternalServerError"},
-}
-_AWS_ERRORS = _SERVER_ERRORS | {"503": {"$ref": "#/components/responses/ServiceUnavailable"}}
-
-DOCUMENT_SCHEMA = resource_schema(StoredDocument)
-
-_FORMAT_QUERY = {
+FORMAT_QUERY = {
     "name": "format",
     "in": "query",
     "required": False,
-    "description": "`txt`: the letter as UTF-8 text. `html`: one printable page with an inline "
-    "stylesheet, every character of the letter escaped. `pdf`: A4, DejaVu Serif embedded "
-    "(Latin, Greek, Cyrillic), paragraphs kept, Page X of Y, title and subject metadata.",
+    "description": " ".join(f"`{f.name}`: {f.description}." for f in FORMATS.values()),
     "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
 }
-SPEC: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "docgen",
-        "version": "1.0.0",
-        "description": "Generates letters from customers and templates stored in "
-        "DynamoDB and writes them to S3.",
-    },
-    "paths": {
-        "/health": {
-            "get": {
-                "operationId": "health",
-                "summary": "Liveness; makes no AWS call.",
-                "responses": {
-                    "200": _ok(
-                        "The function is up.",
-                        {
-                            "type": "object",
-                            "required": ["status"],
-                            "properties": {"status": {"const": "ok"}},
-                        },
-                    ),
-                    **_SERVER_ERRORS,
-                },
-            }
-        },
-        "/openapi.json": {
-            "get": {
-                "operationId": "openapi",
-                "summary": "This document.",
-                "responses": {
-                    "200": _ok("The OpenAPI 3 description of every route.", {"type": "object"}),
-                    **_SERVER_ERRORS,
-                },
-            }
-        },
-        "/customers/{customerId}/documents/{docType}": {
-            "parameters": [
-                _identifier("customerId", "The customer (item `C#<customerId>`)."),
-                _identifier("docType", "The template (item `D#<docType>`)."),
-            ],
-            "post": {
-                "operationId": "generateDocument",
-                "summary": "Render the customer's letter from the template and store it in S3.",
-                "description": "Reads the customer and the template in one consistent "
-                "BatchGetItem, renders `<greeting>\\n<text>` (Jinja2, sandboxed), lays it out "
-                "in the asked format and writes it with one PutObject (SSE) at "
-                "`<customerId>/<docType>.<format>`, replacing any earlier one. The `url` is a "
-                "presigned GET, signed locally, valid for the stage's "
-                "`DOCUMENT_URL_TTL_SECONDS`. Nothing is written on any error.",
-                "parameters": [_FORMAT_QUERY],
-                "responses": {
-                    "201": _ok(
-                        "Stored.",
-                        {"$ref": "#/components/schemas/Document"},
-                        {
-                            "Location": {
-                                "description": "The stored document.",
-                                "schema": {"type": "string"},
-                            }
-                        },
-                    ),
-                    "400": {"$ref": "#/components/responses/BadRequest"},
-                    "404": _error(
-                        "The customer or the template does not exist; the message says which."
-                    ),
-                    "422": _error(
-                        "The template cannot be rendered for this customer (undefined "
-                        "variable, forbidden access, syntax error, output over 1 MiB); "
-                        "the message says what. Nothing was written."
-                    ),
-                    **_AWS_ERRORS,
-                },
-            },
-        },
-    },
-    "components": {
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "required": ["Code", "Message"],
-                "properties": {
-                    "Code": {"type": "string", "examples": ["NotFoundError"]},
-                    "Message": {"type": "string"},
-                },
-            },
-            "Document": DOCUMENT_SCHEMA,
-        },
-        "responses": {
-            "BadRequest": _error(
-                "A bad identifier or query parameter; nothing was read or written."
-            ),
-            "ServiceUnavailable": _error(
-                "DynamoDB or S3 was throttled or unreachable after retries.",
-                {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
-            ),
-            "InternalServerError": _error("Something unexpected; the message is generic."),
-        },
-    },
-}
-
-
-# Customers and templates -------------------------------------------------------
-
-_ETAG = {"description": 'The version, as a strong ETag: `"3"`.', "schema": {"type": "string"}}
-_IF_MATCH = {
-    "name": "If-Match",
-    "in": "header",
-    "required": False,
-    "description": 'Only if the stored version is this ETag (`"3"`), or exists at all (`*`). '
-    'Items written the original sample\'s way are version `"0"`.',
-    "schema": {"type": "string", "pattern": '^(\\*|"[0-9]{1,15}")$'},
-}
-_PAGING = [
+PAGING = (
     {
         "name": "limit",
         "in": "query",
@@ -192,8 +80,8 @@ _PAGING = [
         "schema": {
             "type": "integer",
             "minimum": 1,
-            "maximum": MAX_PAGE_SIZE,
-            "default": DEFAULT_PAGE_SIZE,
+            "maximum": rules.MAX_PAGE_SIZE,
+            "default": rules.DEFAULT_PAGE_SIZE,
         },
     },
     {
@@ -210,14 +98,245 @@ _PAGING = [
             "pattern": "^[A-Za-z0-9_-]+$",
         },
     },
-]
-_BODY_ERRORS = {
-    "400": {"$ref": "#/components/responses/BadRequest"},
-    "413": _error(f"The body is over {MAX_BODY_BYTES} bytes."),
-    "415": _error("The body is not `application/json`."),
+)
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'Only if the stored version is this ETag (`"3"`), or exists at all (`*`). '
+    'Items written the original sample\'s way are version `"0"`.',
+    "schema": {"type": "string", "pattern": '^(\\*|"[0-9]{1,15}")$'},
 }
-_PRECONDITION = {"412": _error("`If-Match` does not hold; the message gives the stored version.")}
 
+# Responses -------------------------------------------------------------------------
+
+_REQUEST_ID = {
+    "description": "API Gateway's request id, or one made up for this request.",
+    "schema": {"type": "string"},
+}
+_ETAG = {"description": 'The version, as a strong ETag: `"3"`.', "schema": {"type": "string"}}
+_LOCATION = {"description": "The stored document, with its format.", "schema": {"type": "string"}}
+_ERROR_RESPONSES: dict[str, tuple[str, str]] = {
+    "400": ("BadRequest", "A bad identifier, query parameter or body; nothing was written."),
+    "403": ("Forbidden", "API Gateway: no API key, or not a key of this API."),
+    "404": ("NotFound", "What the path names does not exist; the message says which."),
+    "412": ("PreconditionFailed", "`If-Match` does not hold; the message gives the version."),
+    "413": ("PayloadTooLarge", f"The body is over {rules.MAX_BODY_BYTES} bytes."),
+    "415": (
+        "UnsupportedMediaType",
+        "The body is not `application/json` in UTF-8 (another charset, or a Content-Encoding).",
+    ),
+    "422": (
+        "UnprocessableEntity",
+        "The template cannot be rendered for this customer (undefined variable printed, "
+        "forbidden access, output over 1 MiB, too slow); the message says what. "
+        "Nothing was written.",
+    ),
+    "429": ("TooManyRequests", "API Gateway: the usage plan's throttle or quota."),
+    "500": ("InternalServerError", "Something unexpected; the message is generic."),
+    "503": ("ServiceUnavailable", "DynamoDB or S3 was throttled or unreachable after retries."),
+}
+
+
+def _answer(description: str, schema: dict[str, Any] | None, **headers: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "headers": {"X-Request-Id": _REQUEST_ID, **headers},
+    }
+    if schema is not None:
+        answer["content"] = {"application/json": {"schema": schema}}
+    return answer
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _page_of(schema_name: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("schemas", schema_name)},
+            "next": {"type": ["string", "null"], "description": "Null on the last page."},
+        },
+    }
+
+
+def _link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
+
+
+def _resource_links(resource: str, id_name: str) -> dict[str, Any]:
+    """From a stored customer or template to reading, replacing and deleting it."""
+    found = f"$response.body#/{id_name}"
+    etag = "$response.header.ETag"
+    return {
+        f"get{resource}": _link(f"get{resource}", "Read it back.", **{id_name: found}),
+        f"put{resource}": _link(
+            f"put{resource}",
+            "Replace it only if nobody changed it since.",
+            **{id_name: found, "header.If-Match": etag},
+        ),
+        f"delete{resource}": _link(
+            f"delete{resource}",
+            "Delete this version.",
+            **{id_name: found, "header.If-Match": etag},
+        ),
+    }
+
+
+_DOCUMENT_LINKS = {
+    "getDocument": _link(
+        "getDocument",
+        "Describe it again, with a fresh link.",
+        customerId="$response.body#/customerId",
+        docType="$response.body#/docType",
+        format="$response.body#/format",
+    ),
+    "deleteDocument": _link(
+        "deleteDocument",
+        "Delete it.",
+        customerId="$response.body#/customerId",
+        docType="$response.body#/docType",
+        format="$response.body#/format",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one view reads and answers, beyond what the route table and docstring say."""
+
+    tag: str
+    answers: dict[str, dict[str, Any]]
+    """Its success answers by status."""
+    body: str | None = None
+    """The request body: a schema in ``chalicelib.domain.schemas.BODIES``."""
+    query: tuple[dict[str, Any], ...] = ()
+    conditional: bool = False
+    """Honours ``If-Match``, so may answer 412."""
+    renders: bool = False
+    """Renders a letter, so may answer 422."""
+    aws: bool = True
+    """Calls DynamoDB or S3, so may answer 503."""
+    links: dict[str, Any] = field(default_factory=dict)
+    """Where a client goes next from its success answers."""
+
+
+def _stored(resource: str, id_name: str, body: str, also: dict[str, Any]) -> Operation:
+    links = _resource_links(resource, id_name) | also
+    ref = _ref("schemas", resource)
+    return Operation(
+        tag=f"{resource}s",
+        answers={
+            "200": _answer("Replaced.", ref, ETag=_ETAG) | {"links": links},
+            "201": _answer("Created.", ref, ETag=_ETAG) | {"links": links},
+        },
+        body=body,
+        conditional=True,
+    )
+
+
+def _read(resource: str) -> Operation:
+    return Operation(
+        f"{resource}s", {"200": _answer(f"The {resource.lower()}.", _ref("schemas", resource))}
+    )
+
+
+def _deleted(tag: str, **options: Any) -> Operation:
+    return Operation(
+        tag,
+        {"204": {"description": "Deleted.", "headers": {"X-Request-Id": _REQUEST_ID}}},
+        **options,
+    )
+
+
+def _listed(tag: str, summary: str) -> Operation:
+    return Operation(
+        tag,
+        {"200": _answer("A page; `next` is null on the last page.", _page_of(summary))},
+        query=PAGING,
+    )
+
+
+_GENERATE_FROM = {
+    "generateDocument": _link(
+        "generateDocument", "Generate a letter with it.", customerId="$response.body#/customerId"
+    )
+}
+OPERATIONS: dict[str, Operation] = {
+    "health": Operation(
+        "Service",
+        {
+            "200": _answer(
+                "The function is up.",
+                {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": {"const": "ok"}},
+                },
+            )
+        },
+        aws=False,
+    ),
+    "openapi": Operation(
+        "Service", {"200": _answer("The OpenAPI 3 document.", {"type": "object"})}, aws=False
+    ),
+    "generate_document": Operation(
+        "Documents",
+        {
+            "201": _answer("Stored.", _ref("schemas", "Document"), Location=_LOCATION)
+            | {"links": _DOCUMENT_LINKS}
+        },
+        query=(FORMAT_QUERY,),
+        renders=True,
+    ),
+    "get_document": Operation(
+        "Documents",
+        {"200": _answer("The document.", _ref("schemas", "Document"))},
+        query=(FORMAT_QUERY,),
+    ),
+    "delete_document": _deleted("Documents", query=(FORMAT_QUERY,)),
+    "list_documents": _listed("Documents", "StoredObject"),
+    "list_customers": _listed("Customers", "CustomerSummary"),
+    "put_customer": _stored("Customer", "customerId", "CustomerBody", _GENERATE_FROM),
+    "get_customer": _read("Customer"),
+    "delete_customer": _deleted("Customers", conditional=True),
+    "list_templates": _listed("Templates", "TemplateSummary"),
+    "put_template": _stored(
+        "Template",
+        "docType",
+        "TemplateBody",
+        {
+            "generateDocument": _link(
+                "generateDocument", "Generate a letter from it.", docType="$response.body#/docType"
+            ),
+            "previewTemplate": _link(
+                "previewTemplate",
+                "See a letter before generating it.",
+                docType="$response.body#/docType",
+            ),
+        },
+    ),
+    "get_template": _read("Template"),
+    "delete_template": _deleted("Templates", conditional=True),
+    "preview_template": Operation(
+        "Templates",
+        {
+            "200": _answer(
+                "The letter.",
+                {
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {"text": {"type": "string"}},
+                },
+            )
+        },
+        body="PreviewBody",
+        renders=True,
+    ),
+}
 
 _BODY_EXAMPLES: dict[str, dict[str, Any]] = {
     "CustomerBody": {"name": "Ann Smith", "attributes": {"plan": "Gold", "seats": 3, "vip": True}},
@@ -230,221 +349,115 @@ _BODY_EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-def _json_body(schema_name: str) -> dict[str, Any]:
+def _operation_id(view_name: str) -> str:
+    head, *rest = view_name.split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+def _operation(path: str, entry: Any) -> dict[str, Any]:
+    name = entry.view_name
+    spec = OPERATIONS[name]  # a KeyError here: a new route to describe above
+    summary, _, description = inspect.getdoc(entry.view_function).partition("\n")
+    statuses = ["400", "500"]
+    statuses += ["404"] * ("{" in path)
+    statuses += ["412"] * spec.conditional
+    statuses += ["413", "415"] * (spec.body is not None)
+    statuses += ["422"] * spec.renders
+    statuses += ["503"] * spec.aws
+    statuses += ["403", "429"] * bool(entry.api_key_required)
+    operation: dict[str, Any] = {
+        "operationId": _operation_id(name),
+        "tags": [spec.tag],
+        "summary": summary.strip(),
+        "description": description.strip() or summary.strip(),
+        "parameters": [*spec.query, *([IF_MATCH] if spec.conditional else [])],
+        "responses": spec.answers
+        | {status: _ref("responses", _ERROR_RESPONSES[status][0]) for status in sorted(statuses)},
+    }
+    if spec.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": _ref("schemas", spec.body),
+                    "example": _BODY_EXAMPLES[spec.body],
+                }
+            },
+        }
+    if not entry.api_key_required:
+        operation["security"] = []
+    if not operation["parameters"]:
+        del operation["parameters"]
+    return operation
+
+
+def _components() -> dict[str, Any]:
+    error = _ref("schemas", "Error")
+    responses = {
+        name: _answer(description, error) for name, description in _ERROR_RESPONSES.values()
+    }
+    responses["ServiceUnavailable"]["headers"]["Retry-After"] = {
+        "description": "Seconds to wait.",
+        "schema": {"type": "integer"},
+    }
     return {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {"$ref": f"#/components/schemas/{schema_name}"},
-                "example": _BODY_EXAMPLES[schema_name],
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["Code", "Message"],
+                "properties": {
+                    "Code": {"type": "string", "examples": ["NotFoundError"]},
+                    "Message": {"type": "string", "description": "What went wrong, for a person."},
+                },
+            },
+            "Document": resource_schema(StoredDocument),
+            "StoredObject": resource_schema(ListedDocument),
+            "Customer": resource_schema(Customer),
+            "CustomerSummary": resource_schema(Customer, summary=True),
+            "Template": resource_schema(Template),
+            "TemplateSummary": resource_schema(Template, summary=True),
+            **BODIES,
+        },
+        "responses": responses,
+        "securitySchemes": {
+            "ApiKey": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "x-api-key",
+                "description": "The key of the stage's usage plan (API Gateway checks it; "
+                "chalice local does not).",
             }
         },
     }
 
 
-def _resource_paths(
-    collection: str, id_name: str, label: str, resource: str, body: str, summary: str
-) -> dict[str, Any]:
-    item_path = f"{collection}/{{{id_name}}}"
-    ref = {"$ref": f"#/components/schemas/{resource}"}
-    not_found = {"404": _error(f"The {label} does not exist.")}
+_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+@cache
+def document(app: Chalice) -> dict[str, Any]:
+    """The OpenAPI document of ``app``: built when first asked for, then kept."""
+    paths: dict[str, Any] = {}
+    for path, methods in sorted(app.routes.items()):
+        item: dict[str, Any] = {}
+        names = _PARAMETER.findall(path)
+        if names:
+            item["parameters"] = [_path_parameter(name) for name in names]
+        for method, entry in sorted(methods.items()):
+            item[method.lower()] = _operation(path, entry)
+        paths[path] = item
     return {
-        collection: {
-            "get": {
-                "operationId": f"list{resource}s",
-                "summary": f"List {label}s, a page at a time, in no particular order.",
-                "parameters": _PAGING,
-                "responses": {
-                    "200": _ok(
-                        f"A page of {label}s; `next` is null on the last page.",
-                        {
-                            "type": "object",
-                            "required": ["items", "next"],
-                            "properties": {
-                                "items": {
-                                    "type": "array",
-                                    "items": {"$ref": f"#/components/schemas/{summary}"},
-                                },
-                                "next": {"type": ["string", "null"]},
-                            },
-                        },
-                    ),
-                    "400": {"$ref": "#/components/responses/BadRequest"},
-                    **_AWS_ERRORS,
-                },
-            }
+        "openapi": "3.1.0",
+        "info": {
+            "title": "docgen",
+            "version": VERSION,
+            "description": "Generates letters from customers and templates stored in "
+            'DynamoDB and writes them to S3. Errors are `{"Code", "Message"}`; every '
+            "answer carries `X-Request-Id`.",
         },
-        item_path: {
-            "parameters": [_identifier(id_name, f"The {label}.")],
-            "put": {
-                "operationId": f"put{resource}",
-                "summary": f"Create or replace a {label}.",
-                "parameters": [_IF_MATCH],
-                "requestBody": _json_body(body),
-                "responses": {
-                    "200": _ok("Replaced.", ref, {"ETag": _ETAG}),
-                    "201": _ok("Created.", ref, {"ETag": _ETAG}),
-                    **_BODY_ERRORS,
-                    **_PRECONDITION,
-                    **_AWS_ERRORS,
-                },
-            },
-            "get": {
-                "operationId": f"get{resource}",
-                "summary": f"Read a {label}.",
-                "responses": {
-                    "200": _ok(f"The {label}.", ref, {"ETag": _ETAG}),
-                    "400": {"$ref": "#/components/responses/BadRequest"},
-                    **not_found,
-                    **_AWS_ERRORS,
-                },
-            },
-            "delete": {
-                "operationId": f"delete{resource}",
-                "summary": f"Delete a {label}.",
-                "parameters": [_IF_MATCH],
-                "responses": {
-                    "204": {"description": "Deleted.", "headers": {"X-Request-Id": _REQUEST_ID}},
-                    "400": {"$ref": "#/components/responses/BadRequest"},
-                    **not_found,
-                    **_PRECONDITION,
-                    **_AWS_ERRORS,
-                },
-            },
-        },
+        "servers": SERVERS,
+        "tags": TAGS,
+        "security": [{"ApiKey": []}],
+        "paths": paths,
+        "components": _components(),
     }
-
-
-SPEC["paths"] |= _resource_paths(
-    "/customers", "customerId", "customer", "Customer", "CustomerBody", "CustomerSummary"
-)
-SPEC["paths"] |= _resource_paths(
-    "/templates", "docType", "template", "Template", "TemplateBody", "TemplateSummary"
-)
-SPEC["paths"]["/templates/{docType}/preview"] = {
-    "parameters": [_identifier("docType", "The template.")],
-    "post": {
-        "operationId": "previewTemplate",
-        "summary": "Render the letter generation would write, without writing it.",
-        "requestBody": _json_body("PreviewBody"),
-        "responses": {
-            "200": _ok(
-                "The letter.",
-                {
-                    "type": "object",
-                    "required": ["text"],
-                    "properties": {"text": {"type": "string"}},
-                },
-            ),
-            **_BODY_ERRORS,
-            "404": _error("The customer or the template does not exist."),
-            "422": _error("The template cannot be rendered for this customer."),
-            **_AWS_ERRORS,
-        },
-    },
-}
-SPEC["components"]["schemas"] |= {
-    "CustomerBody": CUSTOMER_BODY,
-    "TemplateBody": TEMPLATE_BODY,
-    "PreviewBody": PREVIEW_BODY,
-    "Customer": resource_schema(Customer),
-    "CustomerSummary": resource_schema(Customer, summary=True),
-    "Template": resource_schema(Template),
-    "TemplateSummary": resource_schema(Template, summary=True),
-}
-
-
-# Stored documents --------------------------------------------------------------
-
-_DOCUMENT_PATH = SPEC["paths"]["/customers/{customerId}/documents/{docType}"]
-_DOCUMENT_PATH["get"] = {
-    "operationId": "getDocument",
-    "summary": "A stored document's description, with a fresh presigned download link.",
-    "description": "One HeadObject; the link is signed locally. Download with the link: "
-    "documents are not streamed through API Gateway.",
-    "parameters": [_FORMAT_QUERY],
-    "responses": {
-        "200": _ok("The document.", {"$ref": "#/components/schemas/Document"}),
-        "400": {"$ref": "#/components/responses/BadRequest"},
-        "404": _error("No such document was ever generated (or it was deleted)."),
-        **_AWS_ERRORS,
-    },
-}
-_DOCUMENT_PATH["delete"] = {
-    "operationId": "deleteDocument",
-    "summary": "Delete a stored document; on a versioned bucket its history stays.",
-    "parameters": [_FORMAT_QUERY],
-    "responses": {
-        "204": {"description": "Deleted.", "headers": {"X-Request-Id": _REQUEST_ID}},
-        "400": {"$ref": "#/components/responses/BadRequest"},
-        "404": _error("There is no such document."),
-        **_AWS_ERRORS,
-    },
-}
-SPEC["paths"]["/customers/{customerId}/documents"] = {
-    "parameters": [_identifier("customerId", "The customer.")],
-    "get": {
-        "operationId": "listDocuments",
-        "summary": "The customer's stored documents, a page at a time, by key.",
-        "parameters": _PAGING,
-        "responses": {
-            "200": _ok(
-                "A page of documents; `next` is null on the last page.",
-                {
-                    "type": "object",
-                    "required": ["items", "next"],
-                    "properties": {
-                        "items": {
-                            "type": "array",
-                            "items": {"$ref": "#/components/schemas/StoredObject"},
-                        },
-                        "next": {"type": ["string", "null"]},
-                    },
-                },
-            ),
-            "400": {"$ref": "#/components/responses/BadRequest"},
-            **_AWS_ERRORS,
-        },
-    },
-}
-SPEC["components"]["schemas"]["StoredObject"] = resource_schema(ListedDocument)
-
-# API keys ----------------------------------------------------------------------
-
-_PUBLIC = ("/health", "/openapi.json")
-"""The operations app.py serves without a key; every other one needs ``x-api-key``."""
-_GATEWAY_ERROR = {
-    "type": "object",
-    "required": ["message"],
-    "properties": {"message": {"type": "string"}},
-}
-SPEC["security"] = [{"ApiKey": []}]
-SPEC["components"]["securitySchemes"] = {
-    "ApiKey": {
-        "type": "apiKey",
-        "in": "header",
-        "name": "x-api-key",
-        "description": "The key of the stage's usage plan (API Gateway checks it; "
-        "chalice local does not).",
-    }
-}
-SPEC["components"]["responses"] |= {
-    "Forbidden": _ok("API Gateway: no API key, or not a key of this API.", _GATEWAY_ERROR),
-    "TooManyRequests": _ok("API Gateway: the usage plan's throttle or quota.", _GATEWAY_ERROR),
-}
-
-
-def _mark_key_requirements(paths: dict[str, Any]) -> None:
-    """Public operations need no key; the others may get API Gateway's own 403 and 429."""
-    for path, item in paths.items():
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            if path in _PUBLIC:
-                operation["security"] = []
-            else:
-                operation["responses"]["403"] = {"$ref": "#/components/responses/Forbidden"}
-                operation["responses"]["429"] = {"$ref": "#/components/responses/TooManyRequests"}
-
-
-_mark_key_requirements(SPEC["paths"])
