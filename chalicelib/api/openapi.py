@@ -3,22 +3,28 @@
 Paths, methods and which operations need a key come from ``app.routes``; each
 operation's summary (first line) and description (the rest) from its view's docstring;
 every schema from the models (``chalicelib.domain``); the limits from
-``chalicelib.domain.rules``. What a route table cannot say (the body it reads, the query
-parameters, what it answers and where a client goes next) is the one ``Operation`` per
-view below. A route without one is an error, so none can go undocumented.
+``chalicelib.domain.rules``. What a route table cannot say (the body a view reads, its
+query parameters, its answers and where a client goes next) is its ``Operation`` in
+``chalicelib.api.operations``; a route without one fails the build.
 """
 
 import inspect
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from chalice import Chalice
 
-from chalicelib.api.requests import MAX_TOKEN_CHARS
-from chalicelib.domain import rules
-from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS, ListedDocument, StoredDocument
+from chalicelib.api.operations import (
+    BODY_EXAMPLES,
+    ERROR_RESPONSES,
+    IF_MATCH,
+    OPERATIONS,
+    answer,
+    path_parameter,
+    ref,
+)
+from chalicelib.domain.documents import ListedDocument, StoredDocument
 from chalicelib.domain.model import resource_schema
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.schemas import BODIES
@@ -41,312 +47,6 @@ TAGS = [
     {"name": "Templates", "description": "What letters say: Jinja2 text, rendered sandboxed."},
     {"name": "Service", "description": "Liveness and this document."},
 ]
-
-# Parameters ------------------------------------------------------------------------
-
-_SAMPLE_IDENTIFIERS = {"customerId": "TestCustomer", "docType": "Welcome"}
-"""The original sample's items (``make run`` seeds them): readers can try them, and a
-contract fuzzer reaches the success paths rather than only the 404s."""
-_PATH_PARAMETERS = {
-    "customerId": "The customer (item `C#<customerId>`).",
-    "docType": "The template (item `D#<docType>`).",
-}
-_IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
-
-
-def _path_parameter(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": _PATH_PARAMETERS[name],
-        "schema": _IDENTIFIER,
-        "example": _SAMPLE_IDENTIFIERS[name],
-    }
-
-
-FORMAT_QUERY = {
-    "name": "format",
-    "in": "query",
-    "required": False,
-    "description": " ".join(f"`{f.name}`: {f.description}." for f in FORMATS.values()),
-    "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
-}
-PAGING = (
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "schema": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": rules.MAX_PAGE_SIZE,
-            "default": rules.DEFAULT_PAGE_SIZE,
-        },
-    },
-    {
-        "name": "next",
-        "in": "query",
-        "required": False,
-        "description": "The `next` token of the previous page, as given; any other value is a 400.",
-        # Tokens are unpadded URL-safe base64: an empty, over-long or other-alphabet value
-        # is never one.
-        "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": MAX_TOKEN_CHARS,
-            "pattern": "^[A-Za-z0-9_-]+$",
-        },
-    },
-)
-IF_MATCH = {
-    "name": "If-Match",
-    "in": "header",
-    "required": False,
-    "description": 'Only if the stored version is this ETag (`"3"`), or exists at all (`*`). '
-    'Items written the original sample\'s way are version `"0"`.',
-    "schema": {"type": "string", "pattern": '^(\\*|"[0-9]{1,15}")$'},
-}
-
-# Responses -------------------------------------------------------------------------
-
-_REQUEST_ID = {
-    "description": "API Gateway's request id, or one made up for this request.",
-    "schema": {"type": "string"},
-}
-_ETAG = {"description": 'The version, as a strong ETag: `"3"`.', "schema": {"type": "string"}}
-_LOCATION = {"description": "The stored document, with its format.", "schema": {"type": "string"}}
-_ERROR_RESPONSES: dict[str, tuple[str, str]] = {
-    "400": ("BadRequest", "A bad identifier, query parameter or body; nothing was written."),
-    "403": ("Forbidden", "API Gateway: no API key, or not a key of this API."),
-    "404": ("NotFound", "What the path names does not exist; the message says which."),
-    "412": ("PreconditionFailed", "`If-Match` does not hold; the message gives the version."),
-    "413": ("PayloadTooLarge", f"The body is over {rules.MAX_BODY_BYTES} bytes."),
-    "415": (
-        "UnsupportedMediaType",
-        "The body is not `application/json` in UTF-8 (another charset, or a Content-Encoding).",
-    ),
-    "422": (
-        "UnprocessableEntity",
-        "The template cannot be rendered for this customer (undefined variable printed, "
-        "forbidden access, output over 1 MiB, too slow); the message says what. "
-        "Nothing was written.",
-    ),
-    "429": ("TooManyRequests", "API Gateway: the usage plan's throttle or quota."),
-    "500": ("InternalServerError", "Something unexpected; the message is generic."),
-    "503": ("ServiceUnavailable", "DynamoDB or S3 was throttled or unreachable after retries."),
-}
-
-
-def _answer(description: str, schema: dict[str, Any] | None, **headers: Any) -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "description": description,
-        "headers": {"X-Request-Id": _REQUEST_ID, **headers},
-    }
-    if schema is not None:
-        answer["content"] = {"application/json": {"schema": schema}}
-    return answer
-
-
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _page_of(schema_name: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["items", "next"],
-        "properties": {
-            "items": {"type": "array", "items": _ref("schemas", schema_name)},
-            "next": {"type": ["string", "null"], "description": "Null on the last page."},
-        },
-    }
-
-
-def _link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
-    return {"operationId": operation_id, "description": description, "parameters": parameters}
-
-
-def _resource_links(resource: str, id_name: str) -> dict[str, Any]:
-    """From a stored customer or template to reading, replacing and deleting it."""
-    found = f"$response.body#/{id_name}"
-    etag = "$response.header.ETag"
-    return {
-        f"get{resource}": _link(f"get{resource}", "Read it back.", **{id_name: found}),
-        f"put{resource}": _link(
-            f"put{resource}",
-            "Replace it only if nobody changed it since.",
-            **{id_name: found, "header.If-Match": etag},
-        ),
-        f"delete{resource}": _link(
-            f"delete{resource}",
-            "Delete this version.",
-            **{id_name: found, "header.If-Match": etag},
-        ),
-    }
-
-
-_DOCUMENT_LINKS = {
-    "getDocument": _link(
-        "getDocument",
-        "Describe it again, with a fresh link.",
-        customerId="$response.body#/customerId",
-        docType="$response.body#/docType",
-        format="$response.body#/format",
-    ),
-    "deleteDocument": _link(
-        "deleteDocument",
-        "Delete it.",
-        customerId="$response.body#/customerId",
-        docType="$response.body#/docType",
-        format="$response.body#/format",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What one view reads and answers, beyond what the route table and docstring say."""
-
-    tag: str
-    answers: dict[str, dict[str, Any]]
-    """Its success answers by status."""
-    body: str | None = None
-    """The request body: a schema in ``chalicelib.domain.schemas.BODIES``."""
-    query: tuple[dict[str, Any], ...] = ()
-    conditional: bool = False
-    """Honours ``If-Match``, so may answer 412."""
-    renders: bool = False
-    """Renders a letter, so may answer 422."""
-    aws: bool = True
-    """Calls DynamoDB or S3, so may answer 503."""
-    links: dict[str, Any] = field(default_factory=dict)
-    """Where a client goes next from its success answers."""
-
-
-def _stored(resource: str, id_name: str, body: str, also: dict[str, Any]) -> Operation:
-    links = _resource_links(resource, id_name) | also
-    ref = _ref("schemas", resource)
-    return Operation(
-        tag=f"{resource}s",
-        answers={
-            "200": _answer("Replaced.", ref, ETag=_ETAG) | {"links": links},
-            "201": _answer("Created.", ref, ETag=_ETAG) | {"links": links},
-        },
-        body=body,
-        conditional=True,
-    )
-
-
-def _read(resource: str) -> Operation:
-    return Operation(
-        f"{resource}s", {"200": _answer(f"The {resource.lower()}.", _ref("schemas", resource))}
-    )
-
-
-def _deleted(tag: str, **options: Any) -> Operation:
-    return Operation(
-        tag,
-        {"204": {"description": "Deleted.", "headers": {"X-Request-Id": _REQUEST_ID}}},
-        **options,
-    )
-
-
-def _listed(tag: str, summary: str) -> Operation:
-    return Operation(
-        tag,
-        {"200": _answer("A page; `next` is null on the last page.", _page_of(summary))},
-        query=PAGING,
-    )
-
-
-_GENERATE_FROM = {
-    "generateDocument": _link(
-        "generateDocument", "Generate a letter with it.", customerId="$response.body#/customerId"
-    )
-}
-OPERATIONS: dict[str, Operation] = {
-    "health": Operation(
-        "Service",
-        {
-            "200": _answer(
-                "The function is up.",
-                {
-                    "type": "object",
-                    "required": ["status"],
-                    "properties": {"status": {"const": "ok"}},
-                },
-            )
-        },
-        aws=False,
-    ),
-    "openapi": Operation(
-        "Service", {"200": _answer("The OpenAPI 3 document.", {"type": "object"})}, aws=False
-    ),
-    "generate_document": Operation(
-        "Documents",
-        {
-            "201": _answer("Stored.", _ref("schemas", "Document"), Location=_LOCATION)
-            | {"links": _DOCUMENT_LINKS}
-        },
-        query=(FORMAT_QUERY,),
-        renders=True,
-    ),
-    "get_document": Operation(
-        "Documents",
-        {"200": _answer("The document.", _ref("schemas", "Document"))},
-        query=(FORMAT_QUERY,),
-    ),
-    "delete_document": _deleted("Documents", query=(FORMAT_QUERY,)),
-    "list_documents": _listed("Documents", "StoredObject"),
-    "list_customers": _listed("Customers", "CustomerSummary"),
-    "put_customer": _stored("Customer", "customerId", "CustomerBody", _GENERATE_FROM),
-    "get_customer": _read("Customer"),
-    "delete_customer": _deleted("Customers", conditional=True),
-    "list_templates": _listed("Templates", "TemplateSummary"),
-    "put_template": _stored(
-        "Template",
-        "docType",
-        "TemplateBody",
-        {
-            "generateDocument": _link(
-                "generateDocument", "Generate a letter from it.", docType="$response.body#/docType"
-            ),
-            "previewTemplate": _link(
-                "previewTemplate",
-                "See a letter before generating it.",
-                docType="$response.body#/docType",
-            ),
-        },
-    ),
-    "get_template": _read("Template"),
-    "delete_template": _deleted("Templates", conditional=True),
-    "preview_template": Operation(
-        "Templates",
-        {
-            "200": _answer(
-                "The letter.",
-                {
-                    "type": "object",
-                    "required": ["text"],
-                    "properties": {"text": {"type": "string"}},
-                },
-            )
-        },
-        body="PreviewBody",
-        renders=True,
-    ),
-}
-
-_BODY_EXAMPLES: dict[str, dict[str, Any]] = {
-    "CustomerBody": {"name": "Ann Smith", "attributes": {"plan": "Gold", "seats": 3, "vip": True}},
-    "TemplateBody": {
-        "text": "Your {{ attributes.plan }} plan renews soon.\n",
-        "greeting": "Hello {{ name }},",
-        "description": "Plan renewal",
-    },
-    "PreviewBody": {"customer": {"name": "Zoë", "attributes": {"plan": "Free"}}},
-}
 
 
 def _operation_id(view_name: str) -> str:
@@ -372,15 +72,15 @@ def _operation(path: str, entry: Any) -> dict[str, Any]:
         "description": description.strip() or summary.strip(),
         "parameters": [*spec.query, *([IF_MATCH] if spec.conditional else [])],
         "responses": spec.answers
-        | {status: _ref("responses", _ERROR_RESPONSES[status][0]) for status in sorted(statuses)},
+        | {status: ref("responses", ERROR_RESPONSES[status][0]) for status in sorted(statuses)},
     }
     if spec.body is not None:
         operation["requestBody"] = {
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": _ref("schemas", spec.body),
-                    "example": _BODY_EXAMPLES[spec.body],
+                    "schema": ref("schemas", spec.body),
+                    "example": BODY_EXAMPLES[spec.body],
                 }
             },
         }
@@ -392,10 +92,8 @@ def _operation(path: str, entry: Any) -> dict[str, Any]:
 
 
 def _components() -> dict[str, Any]:
-    error = _ref("schemas", "Error")
-    responses = {
-        name: _answer(description, error) for name, description in _ERROR_RESPONSES.values()
-    }
+    error = ref("schemas", "Error")
+    responses = {name: answer(description, error) for name, description in ERROR_RESPONSES.values()}
     responses["ServiceUnavailable"]["headers"]["Retry-After"] = {
         "description": "Seconds to wait.",
         "schema": {"type": "integer"},
@@ -442,7 +140,7 @@ def document(app: Chalice) -> dict[str, Any]:
         item: dict[str, Any] = {}
         names = _PARAMETER.findall(path)
         if names:
-            item["parameters"] = [_path_parameter(name) for name in names]
+            item["parameters"] = [path_parameter(name) for name in names]
         for method, entry in sorted(methods.items()):
             item[method.lower()] = _operation(path, entry)
         paths[path] = item

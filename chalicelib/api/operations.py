@@ -1,0 +1,315 @@
+"""What each view reads and answers, beyond what Chalice's route table says: the one
+``Operation`` per view that ``chalicelib.api.openapi`` builds the document from."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.api.requests import MAX_TOKEN_CHARS
+from chalicelib.domain import rules
+from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS
+
+# Parameters ------------------------------------------------------------------------
+
+_SAMPLE_IDENTIFIERS = {"customerId": "TestCustomer", "docType": "Welcome"}
+"""The original sample's items (``make run`` seeds them): readers can try them, and a
+contract fuzzer reaches the success paths rather than only the 404s."""
+_PATH_PARAMETERS = {
+    "customerId": "The customer (item `C#<customerId>`).",
+    "docType": "The template (item `D#<docType>`).",
+}
+_IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
+
+
+def path_parameter(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": _PATH_PARAMETERS[name],
+        "schema": _IDENTIFIER,
+        "example": _SAMPLE_IDENTIFIERS[name],
+    }
+
+
+FORMAT_QUERY = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": " ".join(f"`{f.name}`: {f.description}." for f in FORMATS.values()),
+    "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
+}
+PAGING = (
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": rules.MAX_PAGE_SIZE,
+            "default": rules.DEFAULT_PAGE_SIZE,
+        },
+    },
+    {
+        "name": "next",
+        "in": "query",
+        "required": False,
+        "description": "The `next` token of the previous page, as given; any other value is a 400.",
+        # Tokens are unpadded URL-safe base64: an empty, over-long or other-alphabet value
+        # is never one.
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_TOKEN_CHARS,
+            "pattern": "^[A-Za-z0-9_-]+$",
+        },
+    },
+)
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'Only if the stored version is this ETag (`"3"`), or exists at all (`*`). '
+    'Items written the original sample\'s way are version `"0"`.',
+    "schema": {"type": "string", "pattern": '^(\\*|"[0-9]{1,15}")$'},
+}
+
+# Responses -------------------------------------------------------------------------
+
+REQUEST_ID = {
+    "description": "API Gateway's request id, or one made up for this request.",
+    "schema": {"type": "string"},
+}
+_ETAG = {"description": 'The version, as a strong ETag: `"3"`.', "schema": {"type": "string"}}
+_LOCATION = {"description": "The stored document, with its format.", "schema": {"type": "string"}}
+ERROR_RESPONSES: dict[str, tuple[str, str]] = {
+    "400": ("BadRequest", "A bad identifier, query parameter or body; nothing was written."),
+    "403": ("Forbidden", "API Gateway: no API key, or not a key of this API."),
+    "404": ("NotFound", "What the path names does not exist; the message says which."),
+    "412": ("PreconditionFailed", "`If-Match` does not hold; the message gives the version."),
+    "413": ("PayloadTooLarge", f"The body is over {rules.MAX_BODY_BYTES} bytes."),
+    "415": (
+        "UnsupportedMediaType",
+        "The body is not `application/json` in UTF-8 (another charset, or a Content-Encoding).",
+    ),
+    "422": (
+        "UnprocessableEntity",
+        "The template cannot be rendered for this customer (undefined variable printed, "
+        "forbidden access, output over 1 MiB, too slow); the message says what. "
+        "Nothing was written.",
+    ),
+    "429": ("TooManyRequests", "API Gateway: the usage plan's throttle or quota."),
+    "500": ("InternalServerError", "Something unexpected; the message is generic."),
+    "503": ("ServiceUnavailable", "DynamoDB or S3 was throttled or unreachable after retries."),
+}
+
+
+def answer(description: str, schema: dict[str, Any] | None, **headers: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "headers": {"X-Request-Id": REQUEST_ID, **headers},
+    }
+    if schema is not None:
+        answer["content"] = {"application/json": {"schema": schema}}
+    return answer
+
+
+def ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _page_of(schema_name: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next"],
+        "properties": {
+            "items": {"type": "array", "items": ref("schemas", schema_name)},
+            "next": {"type": ["string", "null"], "description": "Null on the last page."},
+        },
+    }
+
+
+def _link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
+
+
+def _resource_links(resource: str, id_name: str) -> dict[str, Any]:
+    """From a stored customer or template to reading, replacing and deleting it."""
+    found = f"$response.body#/{id_name}"
+    etag = "$response.header.ETag"
+    return {
+        f"get{resource}": _link(f"get{resource}", "Read it back.", **{id_name: found}),
+        f"put{resource}": _link(
+            f"put{resource}",
+            "Replace it only if nobody changed it since.",
+            **{id_name: found, "header.If-Match": etag},
+        ),
+        f"delete{resource}": _link(
+            f"delete{resource}",
+            "Delete this version.",
+            **{id_name: found, "header.If-Match": etag},
+        ),
+    }
+
+
+_DOCUMENT_LINKS = {
+    "getDocument": _link(
+        "getDocument",
+        "Describe it again, with a fresh link.",
+        customerId="$response.body#/customerId",
+        docType="$response.body#/docType",
+        format="$response.body#/format",
+    ),
+    "deleteDocument": _link(
+        "deleteDocument",
+        "Delete it.",
+        customerId="$response.body#/customerId",
+        docType="$response.body#/docType",
+        format="$response.body#/format",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one view reads and answers, beyond what the route table and docstring say."""
+
+    tag: str
+    answers: dict[str, dict[str, Any]]
+    """Its success answers by status."""
+    body: str | None = None
+    """The request body: a schema in ``chalicelib.domain.schemas.BODIES``."""
+    query: tuple[dict[str, Any], ...] = ()
+    conditional: bool = False
+    """Honours ``If-Match``, so may answer 412."""
+    renders: bool = False
+    """Renders a letter, so may answer 422."""
+    aws: bool = True
+    """Calls DynamoDB or S3, so may answer 503."""
+    links: dict[str, Any] = field(default_factory=dict)
+    """Where a client goes next from its success answers."""
+
+
+def _stored(resource: str, id_name: str, body: str, also: dict[str, Any]) -> Operation:
+    links = _resource_links(resource, id_name) | also
+    schema = ref("schemas", resource)
+    return Operation(
+        tag=f"{resource}s",
+        answers={
+            "200": answer("Replaced.", schema, ETag=_ETAG) | {"links": links},
+            "201": answer("Created.", schema, ETag=_ETAG) | {"links": links},
+        },
+        body=body,
+        conditional=True,
+    )
+
+
+def _read(resource: str) -> Operation:
+    return Operation(
+        f"{resource}s", {"200": answer(f"The {resource.lower()}.", ref("schemas", resource))}
+    )
+
+
+def _deleted(tag: str, **options: Any) -> Operation:
+    return Operation(
+        tag,
+        {"204": {"description": "Deleted.", "headers": {"X-Request-Id": REQUEST_ID}}},
+        **options,
+    )
+
+
+def _listed(tag: str, summary: str) -> Operation:
+    return Operation(
+        tag,
+        {"200": answer("A page; `next` is null on the last page.", _page_of(summary))},
+        query=PAGING,
+    )
+
+
+_GENERATE_FROM = {
+    "generateDocument": _link(
+        "generateDocument", "Generate a letter with it.", customerId="$response.body#/customerId"
+    )
+}
+OPERATIONS: dict[str, Operation] = {
+    "health": Operation(
+        "Service",
+        {
+            "200": answer(
+                "The function is up.",
+                {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": {"const": "ok"}},
+                },
+            )
+        },
+        aws=False,
+    ),
+    "openapi": Operation(
+        "Service", {"200": answer("The OpenAPI 3 document.", {"type": "object"})}, aws=False
+    ),
+    "generate_document": Operation(
+        "Documents",
+        {
+            "201": answer("Stored.", ref("schemas", "Document"), Location=_LOCATION)
+            | {"links": _DOCUMENT_LINKS}
+        },
+        query=(FORMAT_QUERY,),
+        renders=True,
+    ),
+    "get_document": Operation(
+        "Documents",
+        {"200": answer("The document.", ref("schemas", "Document"))},
+        query=(FORMAT_QUERY,),
+    ),
+    "delete_document": _deleted("Documents", query=(FORMAT_QUERY,)),
+    "list_documents": _listed("Documents", "StoredObject"),
+    "list_customers": _listed("Customers", "CustomerSummary"),
+    "put_customer": _stored("Customer", "customerId", "CustomerBody", _GENERATE_FROM),
+    "get_customer": _read("Customer"),
+    "delete_customer": _deleted("Customers", conditional=True),
+    "list_templates": _listed("Templates", "TemplateSummary"),
+    "put_template": _stored(
+        "Template",
+        "docType",
+        "TemplateBody",
+        {
+            "generateDocument": _link(
+                "generateDocument", "Generate a letter from it.", docType="$response.body#/docType"
+            ),
+            "previewTemplate": _link(
+                "previewTemplate",
+                "See a letter before generating it.",
+                docType="$response.body#/docType",
+            ),
+        },
+    ),
+    "get_template": _read("Template"),
+    "delete_template": _deleted("Templates", conditional=True),
+    "preview_template": Operation(
+        "Templates",
+        {
+            "200": answer(
+                "The letter.",
+                {
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {"text": {"type": "string"}},
+                },
+            )
+        },
+        body="PreviewBody",
+        renders=True,
+    ),
+}
+
+BODY_EXAMPLES: dict[str, dict[str, Any]] = {
+    "CustomerBody": {"name": "Ann Smith", "attributes": {"plan": "Gold", "seats": 3, "vip": True}},
+    "TemplateBody": {
+        "text": "Your {{ attributes.plan }} plan renews soon.\n",
+        "greeting": "Hello {{ name }},",
+        "description": "Plan renewal",
+    },
+    "PreviewBody": {"customer": {"name": "Zoë", "attributes": {"plan": "Free"}}},
+}
