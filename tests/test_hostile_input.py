@@ -25,11 +25,9 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
 from chalice.local import LambdaContext
 from moto import mock_aws
@@ -38,8 +36,20 @@ import app as app_module
 from chalicelib.adapters.observability import MAX_LOGGED_CHARS
 from chalicelib.api.requests import encode_token
 from chalicelib.services.letters import LetterService
-from tests.conftest import AWS, BUCKET, DEV, NOW, TABLE, app_repository, app_store, use_services
-from tools.stack import create_stack
+from tests.support import (
+    AWS,
+    BUCKET,
+    EVENTS,
+    IDENTIFIER_RULE,
+    NOW,
+    TABLE,
+    app_repository,
+    app_store,
+    dev_stage,
+    fake_aws_environment,
+    mocked_account,
+    use_services,
+)
 
 pytestmark = pytest.mark.usefixtures("dev_environment")
 
@@ -65,10 +75,6 @@ LAMBDA_MEMORY_BYTES = 512 * 1024 * 1024
 """The dev stage's ``lambda_memory_size``."""
 MAX_BODY_BYTES = 256 * 1024
 
-IDENTIFIER_RULE = (
-    "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
-    "starting with a letter or a digit"
-)
 FORMAT_RULE = "format must be one of: txt, html, pdf"
 LIMIT_RULE = "limit must be a whole number from 1 to 100"
 NEXT_RULE = "next must be a token from this list's previous page"
@@ -79,7 +85,6 @@ SURROGATE = (
 UNSAFE_IN_LOGS = frozenset({"Cc", "Cf", "Zl", "Zp"})
 """Unicode categories that break a line or hide or reorder text: escaped, never raw."""
 
-EVENTS = Path(__file__).parent / "events"
 BASE_EVENT = json.loads((EVENTS / "generate_welcome.json").read_text())
 
 
@@ -111,21 +116,10 @@ def account() -> Iterator[Account]:
     with) use keys of their own.
     """
     with pytest.MonkeyPatch.context() as env, mock_aws():
-        # As conftest's aws_environment, which is per test and so not yet set up here.
-        for name in (
-            "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_DYNAMODB",
-            "AWS_ENDPOINT_URL_S3",
-            "AWS_PROFILE",
-        ):
-            env.delenv(name, raising=False)
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        for name, value in DEV.items():
-            env.setenv(name, value)
-        aws = AWS(dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
-        create_stack(aws.dynamodb, aws.s3, "dev")
+        # conftest's per-test fixtures are not set up yet: the same setup, for the module.
+        fake_aws_environment(env)
+        dev_stage(env)
+        aws = mocked_account()
         aws.put_item(
             PK={"S": "C#ann"},
             data={"S": PERSONAL_NAME},

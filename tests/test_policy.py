@@ -1,6 +1,6 @@
 """The stage policies grant exactly what the app does: recorded from this whole test run.
 
-Every client the tests build the app's way (``tests.conftest.app_client``)
+Every client the tests build the app's way (``tests.support.app_resource``)
 records each operation it calls and each URL it presigns. ``conftest.py``
 runs this test last, so it sees the whole suite's record.
 """
@@ -9,10 +9,9 @@ import json
 
 import pytest
 
-from tests.conftest import CALLED_BY_THE_APP
+from tests.support import CALLED_BY_THE_APP, CONFIG
 from tools.stack import PROJECT_DIR
 
-CONFIG = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
 S3_ACTIONS = {
     "HeadObject": "s3:GetObject",
     "GetObject": "s3:GetObject",  # a presigned download link
