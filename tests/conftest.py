@@ -26,12 +26,6 @@ from tests.support import (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The policy test judges what every other test recorded, so it runs last."""
-    last = [item for item in items if item.path.name == "test_policy.py"]
-    items[:] = [item for item in items if item.path.name != "test_policy.py"] + last
-
-
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_aws_environment(monkeypatch)

@@ -36,6 +36,12 @@ STAMP = "2026-11-23T21:00:00Z"
 EVENTS = Path(__file__).parent / "events"
 """API Gateway proxy events, as the Lambda function receives them."""
 
+DOCUMENT = "/customers/{customerId}/documents/{docType}"
+DOCUMENTS = "/customers/{customerId}/documents"
+CUSTOMER = "/customers/{customerId}"
+TEMPLATE = "/templates/{docType}"
+PREVIEW = "/templates/{docType}/preview"
+"""The app's routes that take parameters, as API Gateway names their resources."""
 WELCOME = "/customers/TestCustomer/documents/Welcome"
 """The sample customer's sample letter, as ``make run`` seeds them."""
 JSON = {"Content-Type": "application/json"}
@@ -126,22 +132,10 @@ def record_calls(client: Any, aws: AWS) -> Any:
     return client
 
 
-CALLED_BY_THE_APP: set[tuple[str, str]] = set()
-"""(service, operation) of every request and presigned link the app's clients made in this
-run of the suite: what ``tests/test_policy.py`` holds the IAM policies to."""
-
-
 def app_resource(service_name: str, aws: AWS, **timeouts: float) -> Any:
-    """A resource as the app builds it, its client counted into ``aws`` and recorded for
-    the policy test. ``provide-client-params`` fires for API calls and presigned URLs alike.
-    """
+    """A resource as the app builds it, its client's calls counted into ``aws``."""
     built = aws_adapter.resource(service_name, **timeouts)
-    client = record_calls(built.meta.client, aws)
-
-    def on_params(event_name: str, **_: Any) -> None:
-        CALLED_BY_THE_APP.add((service_name, event_name.rsplit(".", 1)[-1]))
-
-    client.meta.events.register("provide-client-params", on_params)
+    record_calls(built.meta.client, aws)
     return built
 
 

@@ -39,10 +39,15 @@ from chalicelib.services.letters import LetterService
 from tests.support import (
     AWS,
     BUCKET,
+    CUSTOMER,
+    DOCUMENT,
+    DOCUMENTS,
     EVENTS,
     IDENTIFIER_RULE,
     NOW,
+    PREVIEW,
     TABLE,
+    TEMPLATE,
     app_repository,
     app_store,
     dev_stage,
@@ -53,11 +58,6 @@ from tests.support import (
 
 pytestmark = pytest.mark.usefixtures("dev_environment")
 
-GENERATE = "/customers/{customerId}/documents/{docType}"
-DOCUMENTS = "/customers/{customerId}/documents"
-CUSTOMER = "/customers/{customerId}"
-TEMPLATE = "/templates/{docType}"
-PREVIEW = "/templates/{docType}/preview"
 VALID = {"customerId": "ann", "docType": "Welcome"}
 """Both exist, so only the hostile part of a request can be what is wrong with it."""
 
@@ -417,12 +417,12 @@ def in_preview_body(value: str) -> tuple[dict[str, Any], str]:
 
 
 IDENTIFIER_SLOTS: dict[str, Slot] = {
-    "generate.customerId": in_path("POST", GENERATE, "customerId"),
-    "generate.docType": in_path("POST", GENERATE, "docType"),
-    "describe.customerId": in_path("GET", GENERATE, "customerId"),
-    "describe.docType": in_path("GET", GENERATE, "docType"),
-    "delete-document.customerId": in_path("DELETE", GENERATE, "customerId"),
-    "delete-document.docType": in_path("DELETE", GENERATE, "docType"),
+    "generate.customerId": in_path("POST", DOCUMENT, "customerId"),
+    "generate.docType": in_path("POST", DOCUMENT, "docType"),
+    "describe.customerId": in_path("GET", DOCUMENT, "customerId"),
+    "describe.docType": in_path("GET", DOCUMENT, "docType"),
+    "delete-document.customerId": in_path("DELETE", DOCUMENT, "customerId"),
+    "delete-document.docType": in_path("DELETE", DOCUMENT, "docType"),
     "list-documents.customerId": in_path("GET", DOCUMENTS, "customerId"),
     "put-customer": in_path("PUT", CUSTOMER, "customerId", {"name": PERSONAL_NAME}),
     "get-customer": in_path("GET", CUSTOMER, "customerId"),
@@ -471,7 +471,7 @@ FORMAT_ROUTES = {"generate": "POST", "describe": "GET", "delete-document": "DELE
 def test_hostile_format_is_400_before_any_aws_call(
     hostile: Account, capsys: pytest.CaptureFixture, method: str, value: str
 ) -> None:
-    request = event(method, GENERATE, dict(VALID), {"format": value})
+    request = event(method, DOCUMENT, dict(VALID), {"format": value})
     assert_refused(hostile, capsys, request, 400, "BadRequestError", FORMAT_RULE)
 
 
@@ -973,7 +973,7 @@ def test_template_aimed_at_the_sandbox_is_422_fast_and_writes_nothing(
     message = re.compile(re.escape(f"template {doc_type} cannot be rendered: ") + f"(?:{why})")
     inline = {"customer": {"name": PERSONAL_NAME, "attributes": {"iban": PERSONAL_IBAN}}}
 
-    generate = event("POST", GENERATE, {"customerId": "ann", "docType": doc_type})
+    generate = event("POST", DOCUMENT, {"customerId": "ann", "docType": doc_type})
     preview = event("POST", PREVIEW, {"docType": doc_type}, body=json.dumps(inline))
     code = "UnprocessableEntityError"
     assert_refused(hostile, capsys, generate, 422, code, message, ("BatchGetItem",))
@@ -1055,7 +1055,7 @@ def test_pdf_of_hostile_text_is_made_in_seconds_or_refused_cleanly(
     text, expected = HOSTILE_PDF_TEXT[case]
     doc_type = f"Pdf-{case}"
     put_template(hostile, capsys, doc_type, text, greeting="")
-    request = event("POST", GENERATE, {"customerId": "ann", "docType": doc_type}, {"format": "pdf"})
+    request = event("POST", DOCUMENT, {"customerId": "ann", "docType": doc_type}, {"format": "pdf"})
     before = stored(hostile.aws)
 
     outcome = send(hostile, capsys, request, PDF_SECONDS)
