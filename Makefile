@@ -131,8 +131,9 @@ wheelhouse: $(WHEELHOUSE)
 package: install $(WHEELHOUSE)
 	$(PY) -m tools.package $(STAGE)
 
-# Package both stages, then lint what would be deployed and the code. tests/test_package.py
-# reads the templates made here (its sockets are off, so it cannot run chalice package).
+# Package both stages, then lint what would be deployed and the code.
+# tests/unit/test_package.py reads the templates made here (its sockets are off, so it
+# cannot run chalice package).
 gates: install $(GATES_INSTALLED) $(WHEELHOUSE)
 	$(PY) -m tools.package $(DEPLOYABLE_STAGES)
 	$(VENV)/bin/cfn-lint $(TEMPLATES)
