@@ -51,6 +51,8 @@ IDENTIFIER_RULE = (
 )
 GENERIC_500 = {"Code": "InternalServerError", "Message": "An internal server error occurred."}
 """What a client is told of a bug or a misconfiguration: nothing of AWS's own words."""
+HTTP_TIMEOUT_SECONDS = 10.0
+"""How long an end-to-end request may wait for the local servers."""
 
 
 def body(response: Any) -> Any:
@@ -162,7 +164,3 @@ def fresh_python(code: str) -> str:
         [sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
     )
     return result.stdout.strip()
-
-
-HTTP_TIMEOUT_SECONDS = 10.0
-"""How long an end-to-end request may wait for the local servers."""
