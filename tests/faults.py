@@ -65,6 +65,10 @@ def dynamodb_error(code: str, status: int = 400) -> Fault:
     return answer
 
 
+THROTTLED = dynamodb_error("ProvisionedThroughputExceededException")
+"""DynamoDB's answer to a table over its capacity: retried with backoff."""
+
+
 def dynamodb_ok(body: dict) -> Fault:
     """A DynamoDB success answer with ``body`` (e.g. one with ``UnprocessedKeys``)."""
 

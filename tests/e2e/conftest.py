@@ -13,8 +13,6 @@ from pytest_socket import socket_allow_hosts
 from tools.local_stack import HOST, Servers, StartupError, isolated, serving
 
 E2E_DIR = Path(__file__).resolve().parent
-HTTP_TIMEOUT_SECONDS = 10.0
-__all__ = ["HTTP_TIMEOUT_SECONDS", "Servers"]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -26,8 +26,8 @@ from schemathesis.generation import GenerationMode
 
 from app import app
 from chalicelib.api.openapi import document
-from tests.e2e.conftest import HTTP_TIMEOUT_SECONDS, Servers
-from tools.local_stack import STAGE
+from tests.support import HTTP_TIMEOUT_SECONDS
+from tools.local_stack import STAGE, Servers
 from tools.stack import seed_sample, stage_environment
 
 SEED = 20261123

@@ -10,7 +10,8 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from tests.e2e.conftest import HTTP_TIMEOUT_SECONDS, Servers
+from tests.support import HTTP_TIMEOUT_SECONDS
+from tools.local_stack import Servers
 
 NAME = "Zoë Łukasz Ωμέγα Дмитрий"
 DOCUMENT = "/customers/zoe/documents/Welcome"

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from tests.e2e.conftest import HTTP_TIMEOUT_SECONDS, Servers
+from tests.support import HTTP_TIMEOUT_SECONDS
+from tools.local_stack import Servers
 from tools.stack import SAMPLE_LETTER, stage_environment
 
 LETTER = SAMPLE_LETTER.encode("utf-8")

@@ -5,7 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.e2e.conftest import HTTP_TIMEOUT_SECONDS, Servers
+from tests.support import HTTP_TIMEOUT_SECONDS
+from tools.local_stack import Servers
 
 WRITERS = 8
 

@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 from typing import Any
 
-from tests.conftest import AWS, BUCKET
+from tests.support import AWS, BUCKET
 from tools.load import (
     SHARED_CUSTOMER,
     TEMPLATE,

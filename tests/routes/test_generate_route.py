@@ -1,19 +1,12 @@
 """POST /customers/{customerId}/documents/{docType}: every status code, exact bodies."""
 
-import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from chalice.test import Client
 
-from tests.conftest import AWS, BUCKET
+from tests.support import AWS, BUCKET, GENERIC_500, IDENTIFIER_RULE, WELCOME, body
 from tools.stack import SAMPLE_LETTER
-
-WELCOME = "/customers/TestCustomer/documents/Welcome"
-
-
-def body(response) -> dict:
-    return json.loads(response.body)
 
 
 def expected_document(key: str, size: int, **overrides) -> dict:
@@ -161,12 +154,6 @@ def test_both_missing_names_the_customer_first(client: Client, aws: AWS) -> None
     assert body(response)["Message"] == "customer Nobody does not exist"
 
 
-IDENTIFIER_RULE = (
-    "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
-    "starting with a letter or a digit"
-)
-
-
 @pytest.mark.parametrize(
     "customer_id",
     [
@@ -231,10 +218,7 @@ def test_missing_table_is_a_generic_500(client: Client, aws: AWS) -> None:
     response = client.http.post(WELCOME)
 
     assert response.status_code == 500
-    assert body(response) == {
-        "Code": "InternalServerError",
-        "Message": "An internal server error occurred.",
-    }
+    assert body(response) == GENERIC_500
     assert aws.objects() == {}
 
 
@@ -244,10 +228,7 @@ def test_missing_bucket_is_a_generic_500(client: Client, aws: AWS) -> None:
     response = client.http.post(WELCOME)
 
     assert response.status_code == 500
-    assert body(response) == {
-        "Code": "InternalServerError",
-        "Message": "An internal server error occurred.",
-    }
+    assert body(response) == GENERIC_500
 
 
 def test_every_response_has_a_request_id(client: Client, aws: AWS) -> None:

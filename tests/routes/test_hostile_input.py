@@ -25,11 +25,9 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
 from chalice.local import LambdaContext
 from moto import mock_aws
@@ -38,16 +36,28 @@ import app as app_module
 from chalicelib.adapters.observability import MAX_LOGGED_CHARS
 from chalicelib.api.requests import encode_token
 from chalicelib.services.letters import LetterService
-from tests.conftest import AWS, BUCKET, DEV, NOW, TABLE, app_repository, app_store, use_services
-from tools.stack import create_stack
+from tests.support import (
+    AWS,
+    BUCKET,
+    CUSTOMER,
+    DOCUMENT,
+    DOCUMENTS,
+    EVENTS,
+    IDENTIFIER_RULE,
+    NOW,
+    PREVIEW,
+    TABLE,
+    TEMPLATE,
+    app_repository,
+    app_store,
+    dev_stage,
+    fake_aws_environment,
+    mocked_account,
+    use_services,
+)
 
 pytestmark = pytest.mark.usefixtures("dev_environment")
 
-GENERATE = "/customers/{customerId}/documents/{docType}"
-DOCUMENTS = "/customers/{customerId}/documents"
-CUSTOMER = "/customers/{customerId}"
-TEMPLATE = "/templates/{docType}"
-PREVIEW = "/templates/{docType}/preview"
 VALID = {"customerId": "ann", "docType": "Welcome"}
 """Both exist, so only the hostile part of a request can be what is wrong with it."""
 
@@ -65,10 +75,6 @@ LAMBDA_MEMORY_BYTES = 512 * 1024 * 1024
 """The dev stage's ``lambda_memory_size``."""
 MAX_BODY_BYTES = 256 * 1024
 
-IDENTIFIER_RULE = (
-    "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
-    "starting with a letter or a digit"
-)
 FORMAT_RULE = "format must be one of: txt, html, pdf"
 LIMIT_RULE = "limit must be a whole number from 1 to 100"
 NEXT_RULE = "next must be a token from this list's previous page"
@@ -79,7 +85,6 @@ SURROGATE = (
 UNSAFE_IN_LOGS = frozenset({"Cc", "Cf", "Zl", "Zp"})
 """Unicode categories that break a line or hide or reorder text: escaped, never raw."""
 
-EVENTS = Path(__file__).parent / "events"
 BASE_EVENT = json.loads((EVENTS / "generate_welcome.json").read_text())
 
 
@@ -111,21 +116,10 @@ def account() -> Iterator[Account]:
     with) use keys of their own.
     """
     with pytest.MonkeyPatch.context() as env, mock_aws():
-        # As conftest's aws_environment, which is per test and so not yet set up here.
-        for name in (
-            "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_DYNAMODB",
-            "AWS_ENDPOINT_URL_S3",
-            "AWS_PROFILE",
-        ):
-            env.delenv(name, raising=False)
-        env.setenv("AWS_ACCESS_KEY_ID", "testing")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        for name, value in DEV.items():
-            env.setenv(name, value)
-        aws = AWS(dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
-        create_stack(aws.dynamodb, aws.s3, "dev")
+        # conftest's per-test fixtures are not set up yet: the same setup, for the module.
+        fake_aws_environment(env)
+        dev_stage(env)
+        aws = mocked_account()
         aws.put_item(
             PK={"S": "C#ann"},
             data={"S": PERSONAL_NAME},
@@ -423,12 +417,12 @@ def in_preview_body(value: str) -> tuple[dict[str, Any], str]:
 
 
 IDENTIFIER_SLOTS: dict[str, Slot] = {
-    "generate.customerId": in_path("POST", GENERATE, "customerId"),
-    "generate.docType": in_path("POST", GENERATE, "docType"),
-    "describe.customerId": in_path("GET", GENERATE, "customerId"),
-    "describe.docType": in_path("GET", GENERATE, "docType"),
-    "delete-document.customerId": in_path("DELETE", GENERATE, "customerId"),
-    "delete-document.docType": in_path("DELETE", GENERATE, "docType"),
+    "generate.customerId": in_path("POST", DOCUMENT, "customerId"),
+    "generate.docType": in_path("POST", DOCUMENT, "docType"),
+    "describe.customerId": in_path("GET", DOCUMENT, "customerId"),
+    "describe.docType": in_path("GET", DOCUMENT, "docType"),
+    "delete-document.customerId": in_path("DELETE", DOCUMENT, "customerId"),
+    "delete-document.docType": in_path("DELETE", DOCUMENT, "docType"),
     "list-documents.customerId": in_path("GET", DOCUMENTS, "customerId"),
     "put-customer": in_path("PUT", CUSTOMER, "customerId", {"name": PERSONAL_NAME}),
     "get-customer": in_path("GET", CUSTOMER, "customerId"),
@@ -477,7 +471,7 @@ FORMAT_ROUTES = {"generate": "POST", "describe": "GET", "delete-document": "DELE
 def test_hostile_format_is_400_before_any_aws_call(
     hostile: Account, capsys: pytest.CaptureFixture, method: str, value: str
 ) -> None:
-    request = event(method, GENERATE, dict(VALID), {"format": value})
+    request = event(method, DOCUMENT, dict(VALID), {"format": value})
     assert_refused(hostile, capsys, request, 400, "BadRequestError", FORMAT_RULE)
 
 
@@ -979,7 +973,7 @@ def test_template_aimed_at_the_sandbox_is_422_fast_and_writes_nothing(
     message = re.compile(re.escape(f"template {doc_type} cannot be rendered: ") + f"(?:{why})")
     inline = {"customer": {"name": PERSONAL_NAME, "attributes": {"iban": PERSONAL_IBAN}}}
 
-    generate = event("POST", GENERATE, {"customerId": "ann", "docType": doc_type})
+    generate = event("POST", DOCUMENT, {"customerId": "ann", "docType": doc_type})
     preview = event("POST", PREVIEW, {"docType": doc_type}, body=json.dumps(inline))
     code = "UnprocessableEntityError"
     assert_refused(hostile, capsys, generate, 422, code, message, ("BatchGetItem",))
@@ -1061,7 +1055,7 @@ def test_pdf_of_hostile_text_is_made_in_seconds_or_refused_cleanly(
     text, expected = HOSTILE_PDF_TEXT[case]
     doc_type = f"Pdf-{case}"
     put_template(hostile, capsys, doc_type, text, greeting="")
-    request = event("POST", GENERATE, {"customerId": "ann", "docType": doc_type}, {"format": "pdf"})
+    request = event("POST", DOCUMENT, {"customerId": "ann", "docType": doc_type}, {"format": "pdf"})
     before = stored(hostile.aws)
 
     outcome = send(hostile, capsys, request, PDF_SECONDS)

@@ -1,7 +1,5 @@
 """The catalog service over the in-memory repository: versions, conflicts, pages."""
 
-from datetime import UTC, datetime
-
 import pytest
 
 from chalicelib.adapters.memory import InMemoryRepository
@@ -10,8 +8,7 @@ from chalicelib.domain.model import summary_json
 from chalicelib.domain.paging import PageRequest
 from chalicelib.domain.records import Customer, Template
 from chalicelib.services.catalog import CatalogService
-
-NOW = datetime(2026, 11, 23, 21, 0, 0, tzinfo=UTC)
+from tests.support import NOW
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from chalicelib.api import app as api_app
 from chalicelib.domain.documents import parse_format
 from chalicelib.domain.letters import Letter
 from chalicelib.services.letters import LetterService
-from tests.conftest import AWS, BUCKET, NOW, TABLE, app_repository, app_store, use_services
 from tests.faults import (
+    THROTTLED,
     Fault,
     VirtualClock,
     answer_lost,
@@ -38,18 +38,27 @@ from tests.faults import (
     read_timeout,
     s3_error,
 )
+from tests.support import (
+    AWS,
+    BUCKET,
+    GENERIC_500,
+    NOW,
+    TABLE,
+    WELCOME,
+    app_repository,
+    app_store,
+    unavailable,
+    use_services,
+)
 from tools.stack import SAMPLE_LETTER
 
-WELCOME = "/customers/TestCustomer/documents/Welcome"
 KEY = "TestCustomer/Welcome.txt"
 LETTER = SAMPLE_LETTER.encode()
 LAMBDA_TIMEOUT_SECONDS = 15.0
 """The dev and prod functions' timeout (``.chalice/config.json``)."""
 REAL_TIME_SLACK_SECONDS = 1.0
 """What moto and the app may add, in real time, to the waits a case plays out."""
-GENERIC_500 = {"Code": "InternalServerError", "Message": "An internal server error occurred."}
 
-THROTTLED = dynamodb_error("ProvisionedThroughputExceededException")
 DYNAMODB_500 = dynamodb_error("InternalServerError", 500)
 SLOW_DOWN = s3_error("SlowDown", 503)
 S3_500 = s3_error("InternalError", 500)
@@ -156,13 +165,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
     virtual = VirtualClock()
     virtual.install(monkeypatch)
     return virtual
-
-
-def unavailable(service_label: str) -> dict[str, str]:
-    return {
-        "Code": "ServiceUnavailableError",
-        "Message": f"{service_label} is unavailable right now; retry later",
-    }
 
 
 def timed_post(client: Client, monotonic: Callable[[], float]) -> Any:

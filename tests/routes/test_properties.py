@@ -11,9 +11,8 @@ from chalice.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import AWS
+from tests.support import AWS, JSON
 
-JSON_HEADERS = {"Content-Type": "application/json"}
 FAST = settings(
     max_examples=60,
     deadline=None,
@@ -55,7 +54,7 @@ def test_generate_never_5xx(client: Client, aws: AWS, customer_id: str, doc_type
 def test_customer_put_never_5xx(client: Client, aws: AWS, payload: object) -> None:
     before = aws.dynamodb.scan(TableName="docgen-dev")["Count"]
 
-    response = client.http.put("/customers/prop", headers=JSON_HEADERS, body=json.dumps(payload))
+    response = client.http.put("/customers/prop", headers=JSON, body=json.dumps(payload))
 
     assert response.status_code in (200, 201, 400), response.body
     if response.status_code == 400:
@@ -74,7 +73,7 @@ def test_customer_put_never_5xx(client: Client, aws: AWS, payload: object) -> No
 def test_valid_customers_round_trip(client: Client, aws: AWS, name: str, attributes: dict) -> None:
     payload = {"name": name, "attributes": attributes}
 
-    response = client.http.put("/customers/prop", headers=JSON_HEADERS, body=json.dumps(payload))
+    response = client.http.put("/customers/prop", headers=JSON, body=json.dumps(payload))
 
     if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in name):
         assert response.status_code == 400
@@ -89,11 +88,11 @@ def test_valid_customers_round_trip(client: Client, aws: AWS, name: str, attribu
 def test_templates_never_5xx(client: Client, aws: AWS, text: str, greeting: str | None) -> None:
     payload = {"text": text} | ({} if greeting is None else {"greeting": greeting})
 
-    stored = client.http.put("/templates/Prop", headers=JSON_HEADERS, body=json.dumps(payload))
+    stored = client.http.put("/templates/Prop", headers=JSON, body=json.dumps(payload))
     generated = client.http.post("/customers/TestCustomer/documents/Prop")
     preview = client.http.post(
         "/templates/Prop/preview",
-        headers=JSON_HEADERS,
+        headers=JSON,
         body=json.dumps({"customerId": "TestCustomer"}),
     )
 

@@ -1,17 +1,9 @@
 """Stored documents: describe with a fresh link, list by customer, delete."""
 
-import json
-
 import pytest
 from chalice.test import Client
 
-from tests.conftest import AWS, BUCKET
-
-WELCOME = "/customers/TestCustomer/documents/Welcome"
-
-
-def body(response) -> dict:
-    return json.loads(response.body)
+from tests.support import AWS, BUCKET, WELCOME, body
 
 
 def test_describe_a_generated_document_with_one_call(client: Client, aws: AWS) -> None:

@@ -13,10 +13,9 @@ from botocore.exceptions import ClientError
 
 from bench import canned
 from bench.report import exit_code, ms_spread, ratio_row
-from tools.stack import SAMPLE_ITEMS, emulator_clients, stage_environment
+from tests.support import BUCKET, TABLE
+from tools.stack import SAMPLE_ITEMS, emulator_clients
 
-DEV = stage_environment("dev")
-TABLE, BUCKET = DEV["DYNAMODB_TABLE_NAME"], DEV["S3_BUCKET_NAME"]
 CUSTOMER, TEMPLATE = SAMPLE_ITEMS
 
 

@@ -1,21 +1,15 @@
 """The HTTP edge's conventions: one value per query parameter, UTF-8 bodies, exact numbers."""
 
 import io
-import json
 from pathlib import Path
 
 import pytest
 from chalice.test import Client
 
-from tests.conftest import AWS, TABLE
+from tests.support import AWS, JSON, TABLE, body
 from tools.importer import import_file
 
-JSON = {"Content-Type": "application/json"}
 EXACT = "0.12345678901234567890123"
-
-
-def body(response) -> dict:
-    return json.loads(response.body)
 
 
 def test_a_query_parameter_given_twice_is_400_before_any_aws_call(client: Client, aws: AWS) -> None:

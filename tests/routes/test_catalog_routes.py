@@ -5,23 +5,12 @@ import json
 import pytest
 from chalice.test import Client
 
-from tests.conftest import AWS, TABLE
-
-JSON = {"Content-Type": "application/json"}
-STAMP = "2026-11-23T21:00:00Z"
+from tests.support import AWS, JSON, STAMP, TABLE, body, error
 
 
 def put(client: Client, path: str, body: object, **headers: str):
     raw = body if isinstance(body, str | bytes) else json.dumps(body)
     return client.http.put(path, headers=JSON | headers, body=raw)
-
-
-def body(response) -> dict:
-    return json.loads(response.body)
-
-
-def error(code: str, message: str) -> dict:
-    return {"Code": code, "Message": message}
 
 
 def stored(aws: AWS, key: str) -> dict | None:

@@ -1,15 +1,12 @@
 """API Gateway proxy events from tests/events fed straight into the Lambda entry point."""
 
 import json
-from pathlib import Path
 
 import pytest
 from chalice.local import LambdaContext
 
 import app as app_module
-from tests.conftest import AWS
-
-EVENTS = Path(__file__).parent / "events"
+from tests.support import AWS, EVENTS
 
 
 def invoke(name: str) -> tuple[dict, dict]:

@@ -1,7 +1,6 @@
 """Letters as txt, HTML and PDF: what is stored, what a reader sees, what it costs."""
 
 import io
-import json
 from html.parser import HTMLParser
 
 import pytest
@@ -10,16 +9,10 @@ from pypdf import PdfReader
 
 from chalicelib.domain.documents import FORMATS
 from chalicelib.services.letters import LetterService
-from tests.conftest import AWS, BUCKET
-from tests.fresh import fresh_python
+from tests.support import AWS, BUCKET, WELCOME, body, fresh_python
 
-WELCOME = "/customers/TestCustomer/documents/Welcome"
 NAME = "Zoë Łukasz Ωμέγα Дмитрий"
 A4_POINTS = (595.2756, 841.8898)
-
-
-def body(response) -> dict:
-    return json.loads(response.body)
 
 
 def stored(aws: AWS, key: str) -> bytes:

@@ -1,7 +1,5 @@
 """The service layer over its in-memory twins: no boto3, no moto, no HTTP."""
 
-from datetime import UTC, datetime
-
 import pytest
 
 from chalicelib.adapters.memory import InMemoryDocumentStore, InMemoryRepository
@@ -11,8 +9,7 @@ from chalicelib.domain.letters import render_letter
 from chalicelib.domain.model import to_json
 from chalicelib.domain.records import Customer, Template
 from chalicelib.services.letters import LetterService
-
-NOW = datetime(2026, 11, 23, 21, 0, 0, tzinfo=UTC)
+from tests.support import NOW
 
 
 @pytest.fixture

@@ -8,15 +8,19 @@ from chalice.test import Client
 
 from chalicelib.api import app as api_app
 from chalicelib.services.letters import LetterService
-from tests.conftest import AWS, app_repository, app_store, use_services
-from tests.faults import dynamodb_error, dynamodb_ok, inject, read_timeout, unreachable
+from tests.faults import THROTTLED, dynamodb_error, dynamodb_ok, inject, read_timeout, unreachable
+from tests.support import (
+    AWS,
+    GENERIC_500,
+    JSON,
+    WELCOME,
+    app_repository,
+    app_store,
+    unavailable,
+    use_services,
+)
 
-WELCOME = "/customers/TestCustomer/documents/Welcome"
-THROTTLED = dynamodb_error("ProvisionedThroughputExceededException")
-UNAVAILABLE = {
-    "Code": "ServiceUnavailableError",
-    "Message": "DynamoDB is unavailable right now; retry later",
-}
+UNAVAILABLE = unavailable("DynamoDB")
 
 
 @pytest.fixture
@@ -84,10 +88,7 @@ def test_s3_unreachable_is_a_503_and_writes_nothing(
     response = client.http.post(WELCOME)
 
     assert response.status_code == 503
-    assert json.loads(response.body) == {
-        "Code": "ServiceUnavailableError",
-        "Message": "S3 is unavailable right now; retry later",
-    }
+    assert json.loads(response.body) == unavailable("S3")
     assert aws.calls == ["BatchGetItem", "PutObject"]
     assert len(attempts) == 3
     assert aws.objects() == {}
@@ -201,9 +202,7 @@ def test_catalog_routes_answer_503_when_dynamodb_is_throttled(
 ) -> None:
     attempts = inject(dynamodb_client(service), operation, [THROTTLED] * 10)
 
-    response = client.http.request(
-        method, path, headers={"Content-Type": "application/json"}, body=b'{"name": "Ann"}'
-    )
+    response = client.http.request(method, path, headers=JSON, body=b'{"name": "Ann"}')
 
     assert response.status_code == 503
     assert json.loads(response.body) == UNAVAILABLE
@@ -217,7 +216,4 @@ def test_catalog_route_on_a_missing_table_is_a_generic_500(client: Client, aws: 
     response = client.http.get("/customers/TestCustomer")
 
     assert response.status_code == 500
-    assert json.loads(response.body) == {
-        "Code": "InternalServerError",
-        "Message": "An internal server error occurred.",
-    }
+    assert json.loads(response.body) == GENERIC_500

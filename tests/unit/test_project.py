@@ -1,16 +1,11 @@
 """Project-level promises: stages, the policy files, and what import time costs."""
 
-import json
-
-import boto3
 from moto import mock_aws
 
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.s3 import MAX_URL_TTL_SECONDS
-from tests.fresh import fresh_python
-from tools.stack import PROJECT_DIR, create_stack, stage_environment
-
-CONFIG = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+from tests.support import CONFIG, fresh_python, mocked_account
+from tools.stack import PROJECT_DIR, stage_environment
 
 
 def test_stages() -> None:
@@ -29,7 +24,7 @@ def test_local_stage_points_at_loopback_and_cannot_be_deployed() -> None:
 
 
 def test_deployed_stages_use_their_checked_in_policy() -> None:
-    """What the policies grant is checked against the calls the suite records: test_policy.py."""
+    """What the policies grant is checked against the calls the app makes: test_policy.py."""
     assert CONFIG["autogen_policy"] is False
     for name in ("dev", "prod"):
         assert (PROJECT_DIR / ".chalice" / CONFIG["stages"][name]["iam_policy_file"]).is_file()
@@ -47,7 +42,7 @@ def test_table_is_built_on_first_use_and_kept(dev_environment: None) -> None:
     repository = DynamoDBRepository()
     assert "table" not in vars(repository)
     with mock_aws():
-        create_stack(boto3.client("dynamodb"), boto3.client("s3"), "dev")
+        mocked_account()
         repository.get_customer_and_template("TestCustomer", "Welcome")
         first = vars(repository)["table"]
         repository.get_customer_and_template("TestCustomer", "Welcome")

@@ -7,9 +7,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.adapters.observability import SERVICE
-from tests.conftest import AWS, TABLE
-
-WELCOME = "/customers/TestCustomer/documents/Welcome"
+from tests.support import AWS, JSON, TABLE, WELCOME
 
 
 def lines(capsys: pytest.CaptureFixture) -> list[dict[str, Any]]:
@@ -77,7 +75,7 @@ def test_names_attributes_and_letter_text_never_reach_the_logs(
 ) -> None:
     client.http.put(
         "/customers/ann",
-        headers={"Content-Type": "application/json"},
+        headers=JSON,
         body=json.dumps(
             {"name": "Ann Secretname", "attributes": {"iban": "DE89370400440532013000"}}
         ),
@@ -85,7 +83,7 @@ def test_names_attributes_and_letter_text_never_reach_the_logs(
     client.http.post("/customers/ann/documents/Welcome?format=html")
     client.http.post(
         "/templates/Welcome/preview",
-        headers={"Content-Type": "application/json"},
+        headers=JSON,
         body=json.dumps({"customerId": "ann"}),
     )
     client.http.get("/customers/ann")

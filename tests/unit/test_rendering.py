@@ -10,7 +10,7 @@ from chalicelib.domain.letters import render_letter
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rendering import render
 from chalicelib.domain.rendering.budget import MAX_OUTPUT_BYTES, RenderBudget
-from tests.fresh import fresh_python
+from tests.support import fresh_python
 
 ANN = Customer("c-42", "Ann Smith", {"plan": "Gold", "balance": Decimal("12.50"), "vip": True})
 

@@ -1,0 +1,189 @@
+"""The stage policies grant exactly what the app does: every AWS call a route can make.
+
+This file drives the app itself through every route that reaches AWS, on each path
+that makes a different call (every format, a missing document, a failed condition),
+with the app's own adapters built as in production, and records the operation of
+every API call and presigned link their clients make. It needs no other test: run
+alone or in any order, it sees the same calls.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+import app as app_module
+from chalicelib.adapters import aws as aws_adapter
+from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.observability import count_letter
+from chalicelib.adapters.s3 import S3DocumentStore
+from chalicelib.services.letters import LetterService
+from tests.support import (
+    CONFIG,
+    CUSTOMER,
+    DOCUMENT,
+    DOCUMENTS,
+    JSON,
+    PREVIEW,
+    TEMPLATE,
+    dev_stage,
+    fake_aws_environment,
+    mocked_account,
+    use_services,
+)
+from tools.stack import PROJECT_DIR
+
+S3_ACTIONS = {
+    "HeadObject": "s3:GetObject",
+    "GetObject": "s3:GetObject",  # a presigned download link
+    "PutObject": "s3:PutObject",
+    "DeleteObject": "s3:DeleteObject",
+    "ListObjectsV2": "s3:ListBucket",
+}
+"""S3's operations and the IAM actions AWS authorizes them with; DynamoDB's share their names."""
+RUNTIME_PREFIXES = ("logs:", "xray:")
+"""What the Lambda runtime does for the function (its logs, prod's traces), not the code."""
+NO_AWS = {("/health", "GET"), ("/openapi.json", "GET")}
+"""The routes that make no AWS call."""
+
+SAMPLE = {"customerId": "TestCustomer", "docType": "Welcome"}
+ANN = {"customerId": "ann"}
+RENEWAL = {"docType": "Renewal"}
+STALE = {"If-Match": '"7"'}
+"""A version no item has: the conditional write is sent, and fails."""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One request: a route with its parameters filled in, and the status it must get."""
+
+    method: str
+    route: str
+    status: int
+    params: dict[str, str] = field(default_factory=dict)
+    query: str = ""
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+TOUR = [
+    *(Visit("POST", DOCUMENT, 201, SAMPLE, f"?format={fmt}") for fmt in ("txt", "html", "pdf")),
+    Visit("GET", DOCUMENT, 200, SAMPLE, "?format=pdf"),
+    Visit("GET", DOCUMENTS, 200, {"customerId": "TestCustomer"}, "?limit=2"),
+    Visit("DELETE", DOCUMENT, 204, SAMPLE, "?format=pdf"),
+    Visit("GET", DOCUMENT, 404, SAMPLE, "?format=pdf"),
+    Visit("PUT", CUSTOMER, 201, ANN, body={"name": "Ann"}),
+    Visit("PUT", CUSTOMER, 412, ANN, body={"name": "Ann B"}, headers=STALE),
+    Visit("GET", CUSTOMER, 200, ANN),
+    Visit("GET", "/customers", 200),
+    Visit("DELETE", CUSTOMER, 412, ANN, headers=STALE),
+    Visit("DELETE", CUSTOMER, 204, ANN),
+    Visit("PUT", TEMPLATE, 201, RENEWAL, body={"text": "Renewing, {{ name }}?\n"}),
+    Visit("GET", TEMPLATE, 200, RENEWAL),
+    Visit("GET", "/templates", 200),
+    Visit("POST", PREVIEW, 200, RENEWAL, body={"customerId": "TestCustomer"}),
+    Visit("POST", PREVIEW, 200, RENEWAL, body={"customer": {"name": "Zoë"}}),
+    Visit("DELETE", TEMPLATE, 204, RENEWAL),
+]
+
+
+Operations = set[tuple[str, str]]
+"""(service, operation) pairs, as botocore names them: ("dynamodb", "Scan")."""
+
+
+@dataclass
+class Recorded:
+    statuses: list[int]
+    """Each visit's status, in the tour's order."""
+    operations: Operations
+    """Of every API call and presigned link the app's clients made."""
+
+
+def take_the_tour() -> list[int]:
+    """Every visit through Chalice's test client on the dev stage."""
+    client = Client(app_module.app, stage_name="dev")
+    statuses = []
+    for visit in TOUR:
+        path = visit.route.format(**visit.params) + visit.query
+        if visit.body is None:
+            response = client.http.request(visit.method, path, headers=visit.headers)
+        else:
+            body = json.dumps(visit.body).encode()
+            response = client.http.request(visit.method, path, JSON | visit.headers, body)
+        statuses.append(response.status_code)
+    return statuses
+
+
+@pytest.fixture(scope="module")
+def recorded() -> Iterator[Recorded]:
+    """The tour on a mocked account, with the app's adapters as ``app.py`` builds them.
+
+    ``provide-client-params`` fires for API calls and presigned URLs alike; it is
+    registered on the app's one boto3 session, so every client the app builds from it
+    (and only those) reports, whichever resource it belongs to.
+    """
+    operations: Operations = set()
+
+    def on_params(event_name: str, **_: Any) -> None:
+        _, service, operation = event_name.split(".")
+        operations.add((service, operation))
+
+    events = aws_adapter.session().events
+    with pytest.MonkeyPatch.context() as env, mock_aws():
+        fake_aws_environment(env)
+        dev_stage(env)
+        mocked_account()
+        as_built = LetterService(DynamoDBRepository(), S3DocumentStore(), on_letter=count_letter)
+        use_services(env, as_built)
+        events.register("provide-client-params", on_params)
+        try:
+            statuses = take_the_tour()
+        finally:
+            events.unregister("provide-client-params", on_params)
+    yield Recorded(statuses, operations)
+
+
+def test_the_tour_visits_every_route_that_reaches_aws() -> None:
+    routes = app_module.app.routes
+    served = {(path, method) for path, methods in routes.items() for method in methods}
+
+    assert {(visit.route, visit.method) for visit in TOUR} == served - NO_AWS
+
+
+def test_every_visit_takes_the_path_it_is_there_for(recorded: Recorded) -> None:
+    assert recorded.statuses == [visit.status for visit in TOUR]
+
+
+def needed_grants(operations: Operations, table: str, bucket: str) -> set[tuple[str, str]]:
+    """(action, resource) for everything the app was seen to do."""
+    grants = set()
+    for service, operation in operations:
+        if service == "dynamodb":
+            grants.add((f"dynamodb:{operation}", f"arn:aws:dynamodb:*:*:table/{table}"))
+        else:
+            action = S3_ACTIONS[operation]  # a KeyError here: a new S3 call to map
+            on_bucket = action == "s3:ListBucket"
+            grants.add((action, f"arn:aws:s3:::{bucket}" + ("" if on_bucket else "/*")))
+    return grants
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_policy_grants_exactly_what_the_app_calls(recorded: Recorded, stage: str) -> None:
+    config = CONFIG["stages"][stage]
+    env = config["environment_variables"]
+    policy = json.loads((PROJECT_DIR / ".chalice" / config["iam_policy_file"]).read_text())
+    granted = {
+        (action, statement["Resource"])
+        for statement in policy["Statement"]
+        for action in statement["Action"]
+        if statement["Effect"] == "Allow" and not action.startswith(RUNTIME_PREFIXES)
+    }
+
+    needed = needed_grants(recorded.operations, env["DYNAMODB_TABLE_NAME"], env["S3_BUCKET_NAME"])
+
+    assert needed - granted == set(), "the app calls what the policy does not allow"
+    assert granted - needed == set(), "the policy allows what the app never calls"

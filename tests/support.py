@@ -1,0 +1,166 @@
+"""What the tests share, defined once: the dev stage's names, the fixed clock, request and
+answer helpers, the fake AWS environment, and the mocked account the app's calls are counted in.
+
+Fixtures (``conftest.py``) build on these; tests import them from here.
+"""
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+import app as app_module
+from chalicelib.adapters import aws as aws_adapter
+from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.s3 import S3DocumentStore
+from chalicelib.domain.records import Customer, Template
+from chalicelib.services.catalog import CatalogService
+from chalicelib.services.letters import LetterService
+from tools.stack import PROJECT_DIR, create_stack, stage_environment
+
+CONFIG = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+"""The project's Chalice configuration: stages, their settings and policy files."""
+DEV = stage_environment("dev")
+TABLE = DEV["DYNAMODB_TABLE_NAME"]
+BUCKET = DEV["S3_BUCKET_NAME"]
+NOW = datetime(2026, 11, 23, 21, 0, 0, tzinfo=UTC)
+"""The service's clock in tests, so bodies can be compared whole."""
+STAMP = "2026-11-23T21:00:00Z"
+"""``NOW`` as the API writes it."""
+EVENTS = Path(__file__).parent / "events"
+"""API Gateway proxy events, as the Lambda function receives them."""
+
+DOCUMENT = "/customers/{customerId}/documents/{docType}"
+DOCUMENTS = "/customers/{customerId}/documents"
+CUSTOMER = "/customers/{customerId}"
+TEMPLATE = "/templates/{docType}"
+PREVIEW = "/templates/{docType}/preview"
+"""The app's routes that take parameters, as API Gateway names their resources."""
+WELCOME = "/customers/TestCustomer/documents/Welcome"
+"""The sample customer's sample letter, as ``make run`` seeds them."""
+JSON = {"Content-Type": "application/json"}
+IDENTIFIER_RULE = (
+    "must be 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' or '-', "
+    "starting with a letter or a digit"
+)
+GENERIC_500 = {"Code": "InternalServerError", "Message": "An internal server error occurred."}
+"""What a client is told of a bug or a misconfiguration: nothing of AWS's own words."""
+HTTP_TIMEOUT_SECONDS = 10.0
+"""How long an end-to-end request may wait for the local servers."""
+
+
+def body(response: Any) -> Any:
+    """A test client response's JSON body."""
+    return json.loads(response.body)
+
+
+def error(code: str, message: str) -> dict[str, str]:
+    """An error answer's body, as Chalice writes it."""
+    return {"Code": code, "Message": message}
+
+
+def unavailable(service_label: str) -> dict[str, str]:
+    """The 503's body when ``service_label`` (DynamoDB or S3) fails for good."""
+    message = f"{service_label} is unavailable right now; retry later"
+    return error("ServiceUnavailableError", message)
+
+
+def fake_aws_environment(env: pytest.MonkeyPatch) -> None:
+    """Fake credentials and no endpoint override or profile, so nothing can reach real AWS.
+
+    One function for the per-test fixture and for module-scoped accounts set up before it.
+    """
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3"):
+        env.delenv(name, raising=False)
+    env.delenv("AWS_PROFILE", raising=False)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def dev_stage(env: pytest.MonkeyPatch) -> None:
+    """What the dev stage's Lambda function gets from .chalice/config.json."""
+    for name, value in DEV.items():
+        env.setenv(name, value)
+
+
+@dataclass
+class AWS:
+    """The mocked account: raw clients to arrange and inspect, and what the app called."""
+
+    dynamodb: Any
+    s3: Any
+    calls: list[str] = field(default_factory=list)
+    """Every API call the app's clients made, in order (retries not counted)."""
+    sends: list[str] = field(default_factory=list)
+    """Every HTTP attempt answered by moto or by a faked response, retries included
+    (an attempt failed by a raised fault is counted by ``tests.faults.inject``)."""
+
+    def objects(self) -> dict[str, bytes]:
+        listing = self.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+        return {
+            obj["Key"]: self.s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read()
+            for obj in listing
+        }
+
+    def put_item(self, **attributes: dict) -> None:
+        self.dynamodb.put_item(TableName=TABLE, Item=attributes)
+
+
+def mocked_account() -> AWS:
+    """The dev stage's table and bucket, created and seeded in moto's mock (already started)."""
+    account = AWS(dynamodb=boto3.client("dynamodb"), s3=boto3.client("s3"))
+    create_stack(account.dynamodb, account.s3, "dev")
+    return account
+
+
+def record_calls(client: Any, aws: AWS) -> Any:
+    """Count ``client``'s API calls and HTTP attempts into ``aws``."""
+
+    def on_call(event_name: str, **_: Any) -> None:
+        aws.calls.append(event_name.rsplit(".", 1)[-1])
+
+    def on_send(event_name: str, **_: Any) -> None:
+        aws.sends.append(event_name.rsplit(".", 1)[-1])
+
+    client.meta.events.register("before-call", on_call)
+    client.meta.events.register("before-send", on_send)
+    return client
+
+
+def app_resource(service_name: str, aws: AWS, **timeouts: float) -> Any:
+    """A resource as the app builds it, its client's calls counted into ``aws``."""
+    built = aws_adapter.resource(service_name, **timeouts)
+    record_calls(built.meta.client, aws)
+    return built
+
+
+def app_repository(aws: AWS, **timeouts: float) -> DynamoDBRepository:
+    return DynamoDBRepository(app_resource("dynamodb", aws, **timeouts).Table(TABLE))
+
+
+def app_store(aws: AWS, **timeouts: float) -> S3DocumentStore:
+    return S3DocumentStore(app_resource("s3", aws, **timeouts).Bucket(BUCKET))
+
+
+def use_services(monkeypatch: pytest.MonkeyPatch, service: LetterService) -> None:
+    """Serve the app's routes from ``service`` and its repository."""
+    monkeypatch.setattr(app_module, "letters", service)
+    for name, model in (("customers", Customer), ("templates", Template)):
+        catalog = CatalogService(model, service.repository, clock=service.clock)
+        monkeypatch.setattr(app_module, name, catalog)
+
+
+def fresh_python(code: str) -> str:
+    """What ``code`` prints, run by a new interpreter in the project directory: what an
+    import costs is only visible from a clean start."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
