@@ -761,6 +761,47 @@ def test_a_short_import_prints_nothing_but_a_long_one_shows_progress(
     assert short.getvalue() == ""
 
 
+def test_a_csv_file_may_leave_out_columns_and_order_them_as_it_likes(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "few.csv"
+    path.write_text(
+        "id,name,kind\n"
+        "ann,Ann,customer\n"
+        "Note,,template\n"  # a template without a text column: its text is empty
+        "bob,,customer\n",
+        encoding="utf-8",
+    )
+
+    summary = run(path)
+
+    assert summary.problems == [Problem(4, "name must be longer than or equal to 1 characters")]
+    assert counts(summary) == (3, 2, 0, 1, 0, 0)
+    assert without_version(stored(aws)) == SEEDED | {
+        "C#ann": {"PK": {"S": "C#ann"}, "data": {"S": "Ann"}},
+        "D#Note": {"PK": {"S": "D#Note"}, "data": {"S": ""}},
+    }
+
+
+@pytest.mark.parametrize(
+    "header", ["kind,customerId,name", "id,name", "kind,id,name,name", "kind,id,name,email"]
+)
+def test_a_csv_header_with_unknown_or_repeated_columns_or_no_kind_or_id_is_refused(
+    aws: AWS, run: Any, tmp_path: Path, header: str
+) -> None:
+    path = tmp_path / "wrong.csv"
+    path.write_text(header + "\ncustomer,a,A\n", encoding="utf-8")
+
+    with pytest.raises(FileError) as refused:
+        run(path)
+
+    assert str(refused.value) == (
+        f"{path}: the first line must be the header kind,id,name,text,greeting,description,"
+        "attributes (or kind, id and any of the others, in any order)"
+    )
+    assert stored(aws) == SEEDED
+
+
 # Files that cannot be used at all
 
 

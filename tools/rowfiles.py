@@ -9,9 +9,11 @@ their JSON names. JSON Lines (``.jsonl``) is the lossless format, one object a l
 
 CSV (``.csv``) has the header ``kind,id,name,text,greeting,description,attributes``:
 ``id`` is the customerId or the docType, then the models' text fields, then those
-written as JSON (``attributes``, a JSON object; empty: none). CSV cannot tell an
-empty cell from an empty string, so an empty ``greeting``, ``description`` or
-``attributes`` cell means "absent": a template without a greeting line (greeting
+written as JSON (``attributes``, a JSON object; empty: none). A file read may leave
+out columns (a missing cell is an empty one) and order them as it likes, as long as
+it has ``kind`` and ``id``: a file stays good when a model gains a field. CSV cannot
+tell an empty cell from an empty string, so an empty ``greeting``, ``description``
+or ``attributes`` cell means "absent": a template without a greeting line (greeting
 ``""``) needs JSON Lines, or in CSV a greeting that renders to nothing, such as
 ``{#-#}``. Empty ``name`` and ``text`` cells (required fields) are empty strings
 (the API refuses an empty name, and allows an empty text).
@@ -34,7 +36,7 @@ file survives export and import unchanged.
 import csv
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -136,8 +138,11 @@ def _jsonl_rows(file: TextIO) -> Iterator[Row | Rejected]:
 def _csv_rows(file: TextIO, path: Path) -> Iterator[Row | Rejected]:
     reader = csv.reader(file, strict=True)
     header = next(reader, None)
-    if header != CSV_HEADER:
-        raise FileError(f"{path}: the first line must be the header {','.join(CSV_HEADER)}")
+    if not _readable_header(header):
+        raise FileError(
+            f"{path}: the first line must be the header {','.join(CSV_HEADER)} "
+            "(or kind, id and any of the others, in any order)"
+        )
     while True:
         start = reader.line_num + 1  # a quoted cell may span lines: report where the row starts
         try:
@@ -148,15 +153,23 @@ def _csv_rows(file: TextIO, path: Path) -> Iterator[Row | Rejected]:
             yield Rejected(start, f"not valid CSV: {error}")
             continue
         if cells:  # a blank line
-            yield _checked(start, _csv_record, cells)
+            yield _checked(start, partial(_csv_record, header), cells)
+
+
+def _readable_header(header: list[str] | None) -> bool:
+    """Known columns, each once, ``kind`` and ``id`` among them."""
+    if header is None:
+        return False
+    columns = set(header)
+    return len(columns) == len(header) and {"kind", "id"} <= columns <= set(CSV_HEADER)
 
 
 def _jsonl_record(line: str) -> Record:
     return record_from_json(parse_json(line))
 
 
-def _csv_record(cells: list[str]) -> Record:
-    return record_from_json(record_from_cells(cells))
+def _csv_record(header: list[str], cells: list[str]) -> Record:
+    return record_from_json(record_from_cells(header, cells))
 
 
 def _checked(line: int, parse: Callable[[Any], Record], raw: Any) -> Row | Rejected:
@@ -176,15 +189,16 @@ def parse_json(text: str) -> Any:
         raise BadRow(str(error)) from None
 
 
-def record_from_cells(cells: list[str]) -> dict[str, Any]:
-    """A CSV row as the JSON Lines object it stands for, checked by the same code.
+def record_from_cells(header: list[str], cells: list[str]) -> dict[str, Any]:
+    """A CSV row under ``header`` as the JSON Lines object it stands for, to be checked
+    by the same code.
 
-    An empty cell is left out, unless its kind requires the field; a cell that does
-    not belong to the kind stays in, so the schema names it as unexpected.
+    An empty (or missing) cell is left out, unless its kind requires the field; a cell
+    that does not belong to the kind stays in, so the schema names it as unexpected.
     """
-    if len(cells) != len(CSV_HEADER):
-        raise BadRow(f"expected {len(CSV_HEADER)} cells, found {len(cells)}")
-    row = dict(zip(CSV_HEADER, map(from_cell, cells), strict=True))
+    if len(cells) != len(header):
+        raise BadRow(f"expected {len(header)} cells, found {len(cells)}")
+    row = dict.fromkeys(CSV_HEADER, "") | dict(zip(header, map(from_cell, cells), strict=True))
     kind = row["kind"]
     model = _model(kind)
     required = {s.json for _, s in writable(model) if s.required}
