@@ -71,6 +71,13 @@ def jsonl(tmp_path: Path, *rows: dict | str, name: str = "rows.jsonl") -> Path:
     return path
 
 
+def csv_file(tmp_path: Path, *lines: str, name: str = "rows.csv") -> Path:
+    """A CSV file of ``lines``, each ended with CR LF, as spreadsheets write them."""
+    path = tmp_path / name
+    path.write_text("".join(line + "\r\n" for line in lines), encoding="utf-8")
+    return path
+
+
 def customer(customer_id: str, name: str, **attributes: Any) -> dict:
     row = {"kind": "customer", "customerId": customer_id, "name": name}
     return row | ({"attributes": attributes} if attributes else {})
@@ -250,19 +257,18 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
 def test_csv_bad_rows_are_reported_by_the_line_they_start_on(
     aws: AWS, run: Any, tmp_path: Path
 ) -> None:
-    path = tmp_path / "rows.csv"
-    path.write_text(
-        "kind,id,name,text,greeting,description,attributes\n"
-        'template,Multi,,"line one\nline two\nline three",,,\n'
-        "customer,ok1,Okay,,,,\n"
-        "customer,short,Short\n"
-        "customer,withtext,Name,some text,,,\n"
-        "customer,badattrs,Name,,,,{plan: gold}\n"
-        'customer,list,Name,,,,"[1, 2]"\n'
-        "template,named,Someone,text,,,\n"
-        "\n"
-        "customer,,Nameless,,,,\n",
-        encoding="utf-8",
+    path = csv_file(
+        tmp_path,
+        "kind,id,name,text,greeting,description,attributes",
+        'template,Multi,,"line one\nline two\nline three",,,',
+        "customer,ok1,Okay,,,,",
+        "customer,short,Short",
+        "customer,withtext,Name,some text,,,",
+        "customer,badattrs,Name,,,,{plan: gold}",
+        'customer,list,Name,,,,"[1, 2]"',
+        "template,named,Someone,text,,,",
+        "",
+        "customer,,Nameless,,,,",
     )
 
     summary = run(path)
@@ -764,13 +770,13 @@ def test_a_short_import_prints_nothing_but_a_long_one_shows_progress(
 def test_a_csv_file_may_leave_out_columns_and_order_them_as_it_likes(
     aws: AWS, run: Any, tmp_path: Path
 ) -> None:
-    path = tmp_path / "few.csv"
-    path.write_text(
-        "id,name,kind\n"
-        "ann,Ann,customer\n"
-        "Note,,template\n"  # a template without a text column: its text is empty
-        "bob,,customer\n",
-        encoding="utf-8",
+    path = csv_file(
+        tmp_path,
+        "id,name,kind",
+        "ann,Ann,customer",
+        "Note,,template",  # a template without a text column: its text is empty
+        "bob,,customer",
+        name="few.csv",
     )
 
     summary = run(path)
@@ -789,8 +795,7 @@ def test_a_csv_file_may_leave_out_columns_and_order_them_as_it_likes(
 def test_a_csv_header_with_unknown_or_repeated_columns_or_no_kind_or_id_is_refused(
     aws: AWS, run: Any, tmp_path: Path, header: str
 ) -> None:
-    path = tmp_path / "wrong.csv"
-    path.write_text(header + "\ncustomer,a,A\n", encoding="utf-8")
+    path = csv_file(tmp_path, header, "customer,a,A", name="wrong.csv")
 
     with pytest.raises(FileError) as refused:
         run(path)
@@ -1002,11 +1007,11 @@ def test_every_sample_template_renders_for_every_sample_customer(
 def test_in_csv_a_greeting_that_renders_to_nothing_means_no_greeting_line(
     run: Any, tmp_path: Path, slept: list[float]
 ) -> None:
-    path = tmp_path / "no-greeting.csv"
-    path.write_text(
-        "kind,id,name,text,greeting,description,attributes\r\n"
-        "template,Plain,,Just the text.,{#-#},,\r\n",
-        encoding="utf-8",
+    path = csv_file(
+        tmp_path,
+        "kind,id,name,text,greeting,description,attributes",
+        "template,Plain,,Just the text.,{#-#},,",
+        name="no-greeting.csv",
     )
     run(path)
 
@@ -1067,14 +1072,14 @@ def test_csv_export_neutralises_formulas_and_imports_them_back_exactly(
 def test_a_leading_quote_is_data_unless_it_marks_a_formula_or_a_quote(
     aws: AWS, run: Any, tmp_path: Path
 ) -> None:
-    path = tmp_path / "quotes.csv"
-    path.write_text(
-        "kind,id,name,text,greeting,description,attributes\r\n"
-        "customer,plain,'Tis,,,,\r\n"
-        "customer,formula,'=1+1,,,,\r\n"
-        "customer,quote,''Tis,,,,\r\n"
-        "customer,bare,=1+1,,,,\r\n",
-        encoding="utf-8",
+    path = csv_file(
+        tmp_path,
+        "kind,id,name,text,greeting,description,attributes",
+        "customer,plain,'Tis,,,,",
+        "customer,formula,'=1+1,,,,",
+        "customer,quote,''Tis,,,,",
+        "customer,bare,=1+1,,,,",
+        name="quotes.csv",
     )
 
     assert counts(run(path)) == (4, 4, 0, 0, 0, 0)
