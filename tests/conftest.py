@@ -7,16 +7,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-# tests/unit/test_importer.py imports these four from here; every other test imports tests.support.
-from tests.support import (
-    AWS,
-    NOW,  # noqa: F401
-    TABLE,  # noqa: F401
-    dev_stage,
-    fake_aws_environment,
-    mocked_account,
-    record_calls,  # noqa: F401
-)
+from tests.support import AWS, dev_stage, fake_aws_environment, mocked_account
 
 
 @pytest.fixture(autouse=True)

@@ -8,21 +8,26 @@ The file's name says its format (``.jsonl`` or ``.csv``, see ``tools.rowfiles``)
 Every row is checked as the API checks a request body; a bad row is reported
 with its line number and skipped, and the good ones are still imported.
 
-Re-runnable: rows are written 25 at a time with ``BatchWriteItem``, after one
-``BatchGetItem`` of the same keys. A row whose stored content (name or text,
-attributes, greeting, description) is already identical is left alone, so a
-re-run writes nothing; any other row is written with ``version`` one above
-the stored one (an item without ``version``, as the sample seeds them, counts
-as 0) and ``updatedAt`` now. Attributes of an item that the importer does not
-own are kept. When a file gives one key twice, the later row wins.
+The file is streamed, twice: the first pass checks every row and keeps, for each
+key, only the line of its last good row (when a file gives one key twice, the
+later row wins); the second reads it again and imports those rows, 100 records
+of one kind at a time. So memory grows with the number of distinct keys, not
+with the file.
 
-Not atomic with concurrent API writers: the API's writes are conditional on
-``version`` and the importer's are not (``BatchWriteItem`` cannot be), so a
-write through the API between the importer's read and its write is lost
-without an error. Import while nothing else writes, or re-run to check.
+Everything goes through the repository (``chalicelib.domain.storage``), as the
+API's writes do: one ``get_many`` of a batch's records, then one ``put_many`` of
+those whose content (the fields a row sets) differs from what is stored. A row
+whose stored content is already identical is left alone, so a re-run writes
+nothing. Every other row is written with ``version`` one above the one read (an
+item without ``version``, as the sample seeds them, counts as 0) and
+``updatedAt`` now, on condition that the stored record is still at the version
+read. If an API write came in between, the row is a conflict: reported and not
+written, so one version number always names one content; a re-run imports it
+over the new version. Attributes of an item that the importer does not own are
+kept.
 
-Exit codes: 0 every row was good; 1 some rows were bad or could not be
-written (the rest were imported); 2 nothing could be done: usage, a file that
+Exit codes: 0 every row was good; 1 some rows were bad, in conflict or could not
+be written (the rest were imported); 2 nothing could be done: usage, a file that
 cannot be read, or a table that cannot be reached.
 
 ``--stage local`` talks to the emulator (``make run``) with dummy keys;
@@ -33,26 +38,29 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.adapters.aws import dynamodb_table
+from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.dynamodb_requests import Patience
 from chalicelib.domain import jsontext
 from chalicelib.domain.documents import iso_utc
-from chalicelib.domain.model import from_item, to_item
-from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.model import writable
+from chalicelib.domain.records import RECORDS, Customer
+from chalicelib.domain.storage import Conflict, Failed, Repository, Unreadable, Written
 from chalicelib.services.clock import utc_now
 from tools.rowfiles import (
     BadRow,
     FileError,
     Record,
-    Rejected,
     Row,
     describe,
     file_format,
@@ -60,39 +68,23 @@ from tools.rowfiles import (
     read_rows,
     record_from_json,
     record_json,
+    record_key,
     write_rows,
 )
-from tools.stack import emulator_clients, stage_environment
+from tools.stack import emulator_dynamodb, stage_environment
 
-BATCH_SIZE = 25
-"""BatchWriteItem's limit; the BatchGetItem before it (limit 100) reads the same keys."""
-ATTEMPTS = 10
-"""Tries for keys or items DynamoDB hands back unprocessed (it is throttling)."""
-FIRST_BACKOFF_SECONDS = 0.05
-MAX_BACKOFF_SECONDS = 5.0
+BATCH_SIZE = 100
+"""Records of one kind read by one BatchGetItem (its limit), then written by one
+TransactWriteItems (its limit too, unless they pass 4 MB)."""
+PATIENCE = Patience(retries=9)
+"""Ten tries, waiting 0.05 s, 0.1 s, ... up to 5 s, while DynamoDB is throttling: a bulk
+load may wait longer than an API request."""
 READ_TIMEOUT_SECONDS = 10.0
-"""A batch of 25 items of up to 400 KB takes longer than one API request's item."""
+"""A transaction of 100 items of up to 400 KB takes longer than one API request's item."""
 PROGRESS_SECONDS = 1.0
 PROGRESS_ROWS = 5000
 
-CONTENT = ("data", "attributes", "greeting", "description")
-"""What a row says; when all of it is already stored, the row is not written."""
-OWNED = (*CONTENT, "version", "updatedAt")
-"""What a write replaces; any other attribute of a stored item is kept."""
-KINDS = {
-    "customers": (Customer.KEY_PREFIX,),
-    "templates": (Template.KEY_PREFIX,),
-    "all": (Customer.KEY_PREFIX, Template.KEY_PREFIX),
-}
-
-
-def typed(item: dict[str, Any]) -> dict[str, Any]:
-    """A plain item in DynamoDB's typed form, for the client's batch calls."""
-    return {name: TypeSerializer().serialize(value) for name, value in item.items()}
-
-
-def untyped(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: TypeDeserializer().deserialize(value) for name, value in item.items()}
+KINDS = {model.LABEL + "s": (model,) for model in RECORDS} | {"all": RECORDS}
 
 
 class Stopped(Exception):
@@ -114,20 +106,20 @@ class Summary:
     unchanged: int = 0
     bad: int = 0
     superseded: int = 0
+    conflicted: int = 0
     failed: int = 0
     problems: list[Problem] = field(default_factory=list)
-    """Bad and failed rows, in the order they were found."""
+    """Bad, conflicted and failed rows, in the order they were found."""
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.bad or self.failed else 0
+        return 1 if self.bad or self.conflicted or self.failed else 0
 
     def counts(self) -> str:
         text = f"{self.written} written, {self.unchanged} unchanged, {self.bad} bad"
-        if self.superseded:
-            text += f", {self.superseded} superseded"
-        if self.failed:
-            text += f", {self.failed} failed"
+        for name in ("superseded", "conflicted", "failed"):
+            if getattr(self, name):
+                text += f", {getattr(self, name)} {name}"
         return text
 
     def line(self) -> str:
@@ -180,87 +172,102 @@ class Progress:
 
 def import_file(
     path: Path,
-    dynamodb: Any,
-    table: str,
+    repository: Repository,
     *,
     clock: Callable[[], datetime] = utc_now,
-    sleep: Callable[[float], None] = time.sleep,
     log: TextIO = sys.stderr,
     progress: Progress | None = None,
 ) -> Summary:
-    """Import every good row of ``path`` into ``table``; report the others on ``log``.
+    """Import every good row of ``path`` through ``repository``; report the others on ``log``.
 
-    The whole file is read and checked before the first write, so a file
-    that cannot be read (``FileError``) changes nothing.
+    The whole file is read and checked before the first write, so a file that
+    cannot be read (``FileError``) changes nothing.
     """
-    run = _Import(path, dynamodb, table, sleep, log)
-    rows = run.latest_rows()
+    run = _Import(path, repository, log)
+    latest = run.latest_lines()
     progress = progress or Progress(log)
     done = 0
     try:
-        for start in range(0, len(rows), BATCH_SIZE):
-            batch = rows[start : start + BATCH_SIZE]
+        for batch in run.batches(latest):
             run.import_batch(batch, iso_utc(clock()))
             done += len(batch)
-            progress.update(done, f"{done} of {len(rows)} rows: {run.summary.counts()}")
-    except (BotoCoreError, ClientError) as error:
+            progress.update(done, f"{done} of {len(latest)} rows: {run.summary.counts()}")
+    except (BotoCoreError, ClientError, Unavailable) as error:
         counts = run.summary.counts()
-        raise Stopped(f"{error} (after {done} of {len(rows)} rows: {counts})") from error
+        raise Stopped(f"{error} (after {done} of {len(latest)} rows: {counts})") from error
+    if done != len(latest):
+        raise FileError(f"{path}: it changed while it was imported; run the import again")
     return run.summary
 
 
 @dataclass
 class _Import:
-    """One import: where it writes, how it waits, and what it has done so far."""
+    """One import: the file, where it writes, and what it has done so far."""
 
     path: Path
-    dynamodb: Any
-    table: str
-    sleep: Callable[[float], None]
+    repository: Repository
     log: TextIO
     summary: Summary = field(default_factory=Summary)
 
-    def latest_rows(self) -> list[Row]:
-        """The good rows, each key once (its last row), in file order; bad ones reported."""
-        latest: dict[str, Row] = {}
+    def latest_lines(self) -> dict[str, int]:
+        """The first pass: each key's last good row's line; bad and superseded rows reported."""
+        latest: dict[str, int] = {}
         for entry in read_rows(self.path):
             self.summary.rows += 1
-            if isinstance(entry, Rejected):
+            if not isinstance(entry, Row):
                 self.summary.bad += 1
                 self.report(entry.line, entry.reason)
                 continue
-            earlier = latest.pop(entry.key, None)
+            earlier = latest.get(entry.key)
             if earlier is not None:
                 self.summary.superseded += 1
                 self.note(
-                    earlier.line,
+                    earlier,
                     f"{describe(entry.record)} is given again on line {entry.line}; "
                     "the later row wins",
                 )
-            latest[entry.key] = entry
-        return sorted(latest.values(), key=lambda row: row.line)
+            latest[entry.key] = entry.line
+        return latest
+
+    def batches(self, latest: Mapping[str, int]) -> Iterator[list[Row]]:
+        """The second pass: the rows of ``latest``, in batches of one kind each."""
+        pending: dict[type, list[Row]] = {}
+        for entry in read_rows(self.path):
+            if isinstance(entry, Row) and latest.get(entry.key) == entry.line:
+                batch = pending.setdefault(type(entry.record), [])
+                batch.append(entry)
+                if len(batch) == BATCH_SIZE:
+                    yield pending.pop(type(entry.record))
+        yield from pending.values()
 
     def import_batch(self, batch: list[Row], now: str) -> None:
-        """Read the batch's keys, then write the rows that change something."""
-        stored, unread = batch_get(
-            self.dynamodb, self.table, [row.key for row in batch], self.sleep
-        )
-        puts: list[tuple[Row, dict[str, Any]]] = []
+        """Read the batch's records, then write those that change something."""
+        model = type(batch[0].record)
+        stored = self.repository.get_many(model, [row.record.identifier for row in batch])
+        changed = []
         for row in batch:
-            if row.key in unread:
-                self.fail(row, "DynamoDB kept leaving its stored item unread (throttled)")
-            elif (item := next_item(row.record, stored.get(row.key), now)) is None:
+            old = stored.get(row.record.identifier)
+            if old is not None and _content(old) == _content(row.record):
                 self.summary.unchanged += 1
             else:
-                puts.append((row, item))
-        failures = batch_write(self.dynamodb, self.table, puts, self.sleep)
-        for row, reason in failures:
-            self.fail(row, reason)
-        self.summary.written += len(puts) - len(failures)
+                changed.append((row, None if old is None else old.version))
+        writes = [(replace(row.record, updated_at=now), read) for row, read in changed]
+        for (row, _), outcome in zip(changed, self.repository.put_many(writes), strict=True):
+            if isinstance(outcome, Written):
+                self.summary.written += 1
+            elif isinstance(outcome, Conflict):
+                self.summary.conflicted += 1
+                self.report(
+                    row.line,
+                    f"not imported: {describe(row.record)} changed since it was read; "
+                    "run the import again",
+                )
+            else:
+                self.fail(row, outcome)
 
-    def fail(self, row: Row, reason: str) -> None:
+    def fail(self, row: Row, outcome: Failed) -> None:
         self.summary.failed += 1
-        self.report(row.line, f"not imported: {reason}")
+        self.report(row.line, f"not imported: {outcome.reason}")
 
     def report(self, line: int, reason: str) -> None:
         self.summary.problems.append(Problem(line, reason))
@@ -270,96 +277,20 @@ class _Import:
         print(f"{self.path}:{line}: {message}", file=self.log)
 
 
-def next_item(record: Record, stored: dict[str, Any] | None, now: str) -> dict[str, Any] | None:
-    """The item to write for ``record``, or ``None`` if ``stored`` already says the same."""
-    version = _version(stored) + 1
-    fresh = replace(record, version=version, updated_at=now)
-    item = typed(to_item(fresh))
-    if stored is not None and _content(stored) == _content(item):
-        return None
-    kept = {name: value for name, value in (stored or {}).items() if name not in OWNED}
-    return kept | item
+def _content(record: Record) -> dict[str, Any]:
+    """What a row says of a record: the fields it sets, compared by meaning."""
+    return {name: _canonical(getattr(record, name)) for name, _ in writable(type(record))}
 
 
-def _version(stored: dict[str, Any] | None) -> int:
-    if stored is None or "version" not in stored:
-        return 0
-    return int(TypeDeserializer().deserialize(stored["version"]))
-
-
-def _content(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _canonical(item[name]) for name in CONTENT if name in item}
-
-
-def _canonical(value: dict[str, Any]) -> Any:
-    """A DynamoDB value to compare by meaning: ``1.50`` and ``1.5`` alike, ``true`` not ``1``."""
-    kind, raw = next(iter(value.items()))
-    if kind == "N":
-        return kind, Decimal(raw)
-    if kind == "M":
-        return kind, {name: _canonical(inner) for name, inner in raw.items()}
-    if kind == "L":
-        return kind, [_canonical(inner) for inner in raw]
-    return kind, raw
-
-
-def backoff(attempt: int) -> float:
-    """Seconds to wait before try ``attempt`` (1, 2, ...): 0.05, 0.1, 0.2, ... at most 5."""
-    return min(FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-
-
-def batch_get(
-    dynamodb: Any, table: str, keys: list[str], sleep: Callable[[float], None]
-) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """The stored items for ``keys`` (at most 100), and the keys DynamoDB never read."""
-    request: dict[str, Any] = {
-        table: {"Keys": [{"PK": {"S": key}} for key in keys], "ConsistentRead": True}
-    }
-    stored: dict[str, dict[str, Any]] = {}
-    for attempt in range(ATTEMPTS):
-        if attempt:
-            sleep(backoff(attempt))
-        response = dynamodb.batch_get_item(RequestItems=request)
-        for item in response.get("Responses", {}).get(table, []):
-            stored[item["PK"]["S"]] = item
-        request = response.get("UnprocessedKeys") or {}
-        if not request:
-            return stored, set()
-    return stored, {key["PK"]["S"] for key in request[table]["Keys"]}
-
-
-def batch_write(
-    dynamodb: Any,
-    table: str,
-    puts: list[tuple[Row, dict[str, Any]]],
-    sleep: Callable[[float], None],
-) -> list[tuple[Row, str]]:
-    """Put ``puts`` (distinct keys, at most 25); return the rows not written, and why.
-
-    Items DynamoDB hands back unprocessed are sent again after a growing
-    wait. A batch DynamoDB refuses as invalid (an item over 400 KB, say) is
-    sent again one item at a time, so only the culprit fails.
-    """
-    if not puts:
-        return []
-    rows = {item["PK"]["S"]: row for row, item in puts}
-    requests = [{"PutRequest": {"Item": item}} for _, item in puts]
-    try:
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                sleep(backoff(attempt))
-            response = dynamodb.batch_write_item(RequestItems={table: requests})
-            requests = response.get("UnprocessedItems", {}).get(table, [])
-            if not requests:
-                return []
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ValidationException":
-            raise
-        if len(puts) > 1:
-            return [failed for put in puts for failed in batch_write(dynamodb, table, [put], sleep)]
-        return [(puts[0][0], f"DynamoDB refused it: {error.response['Error'].get('Message')}")]
-    reason = f"DynamoDB left it unprocessed after {ATTEMPTS} tries (throttled)"
-    return [(rows[request["PutRequest"]["Item"]["PK"]["S"]], reason) for request in requests]
+def _canonical(value: Any) -> Any:
+    """A value to compare as DynamoDB stores it: ``1.50`` and ``1.5`` alike, ``true`` not ``1``."""
+    if isinstance(value, Mapping):
+        return {name: _canonical(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [_canonical(inner) for inner in value]
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return Decimal(value)
+    return type(value), value
 
 
 # Export
@@ -367,8 +298,7 @@ def batch_write(
 
 def export_file(
     path: Path,
-    dynamodb: Any,
-    table: str,
+    repository: Repository,
     kind: str = "all",
     *,
     log: TextIO = sys.stderr,
@@ -376,15 +306,15 @@ def export_file(
 ) -> ExportSummary:
     """Write the table's customers, templates or both to ``path``, sorted by kind and id.
 
-    The rows read back as the same items (apart from ``version`` and
+    The rows read back as the same records (apart from ``version`` and
     ``updatedAt``); where they would not, a warning on ``log`` says why.
     The file appears whole or not at all.
     """
     file_format(path)
     summary = ExportSummary()
     records = sorted(
-        _exported_records(dynamodb, table, KINDS[kind], summary, log, progress or Progress(log)),
-        key=lambda record: (not isinstance(record, Customer), _identifier(record)),
+        _exported_records(repository, KINDS[kind], summary, log, progress or Progress(log)),
+        key=lambda record: (RECORDS.index(type(record)), record.identifier),
     )
     partial = path.with_suffix(".partial" + path.suffix)
     try:
@@ -404,28 +334,31 @@ def export_file(
     return summary
 
 
-def _identifier(record: Record) -> str:
-    return record.customer_id if isinstance(record, Customer) else record.doc_type
-
-
 def _exported_records(
-    dynamodb: Any,
-    table: str,
-    prefixes: tuple[str, ...],
+    repository: Repository,
+    models: tuple[type[Record], ...],
     summary: ExportSummary,
     log: TextIO,
     progress: Progress,
 ) -> Iterator[Record]:
-    scanned = 0
-    for item in scan(dynamodb, table):
-        scanned += 1
-        progress.update(scanned, f"scanned {scanned} items")
-        key = item.get("PK", {}).get("S", "")
-        if not key.startswith(prefixes):
+    for read, record in enumerate(repository.every(models), start=1):
+        progress.update(read, f"read {read} records")
+        if isinstance(record, Unreadable):
+            _skip(summary, log, record.key, record.error)
             continue
-        record = _decoded(item, key, summary, log)
-        if record is None:
+        try:
+            jsontext.dumps(record_json(record))  # fails for what a row cannot hold (binary data)
+        except (TypeError, ValueError) as error:
+            _skip(summary, log, record_key(record), error)
             continue
+        try:
+            record_from_json(record_json(record))
+        except BadRow as error:
+            _warn(
+                summary,
+                log,
+                f"{record_key(record)}: exported, but importing it would fail: {error}",
+            )
         if isinstance(record, Customer):
             summary.customers += 1
         else:
@@ -433,26 +366,8 @@ def _exported_records(
         yield record
 
 
-def scan(dynamodb: Any, table: str) -> Iterator[dict[str, Any]]:
-    """Every item of ``table``, page by page, each read strongly consistent."""
-    for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
-        yield from page["Items"]
-
-
-def _decoded(item: dict[str, Any], key: str, summary: ExportSummary, log: TextIO) -> Record | None:
-    """The item as a record, or ``None`` (with a warning) if it is not one this tool can write."""
-    try:
-        model = Customer if key.startswith(Customer.KEY_PREFIX) else Template
-        record: Record = from_item(model, untyped(item))
-        jsontext.dumps(record_json(record))  # fails for what a row cannot hold, such as binary data
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        _warn(summary, log, f"{key}: skipped, not an item this tool can write ({error!r})")
-        return None
-    try:
-        record_from_json(record_json(record))
-    except BadRow as error:
-        _warn(summary, log, f"{key}: exported, but importing it would fail: {error}")
-    return record
+def _skip(summary: ExportSummary, log: TextIO, key: str, error: Exception) -> None:
+    _warn(summary, log, f"{key}: skipped, not an item this tool can write ({error!r})")
 
 
 def _warn(summary: ExportSummary, log: TextIO, message: str) -> None:
@@ -499,33 +414,30 @@ def table_name(args: argparse.Namespace) -> str:
     )
 
 
-def dynamodb_client(stage: str, endpoint_url: str | None) -> Any:
-    """The emulator with dummy keys for ``local``; real AWS, with the API's retries, otherwise."""
+def stage_repository(stage: str, endpoint_url: str | None, table: str) -> DynamoDBRepository:
+    """The emulator's table with dummy keys for ``local``; for ``dev`` and ``prod`` the
+    table as the API builds it (real AWS), with a longer read timeout."""
     if stage == "local":
         env = stage_environment("local")
         endpoint = endpoint_url or env["AWS_ENDPOINT_URL"]
-        return emulator_clients(endpoint, env.get("AWS_DEFAULT_REGION", "us-east-1"))[0]
-    from botocore.config import Config
-
-    from chalicelib.adapters.aws import session
-
-    config = Config(read_timeout=READ_TIMEOUT_SECONDS, retries={"mode": "standard"})
-    return session().client("dynamodb", config=config)
+        dynamodb = emulator_dynamodb(endpoint, env.get("AWS_DEFAULT_REGION", "us-east-1"))
+        return DynamoDBRepository(dynamodb.Table(table), PATIENCE)
+    return DynamoDBRepository(dynamodb_table(table, read_timeout=READ_TIMEOUT_SECONDS), PATIENCE)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     table = table_name(args)
     try:
-        dynamodb = dynamodb_client(args.stage, args.endpoint_url)
+        repository = stage_repository(args.stage, args.endpoint_url, table)
         if args.command == "import":
-            summary: Summary | ExportSummary = import_file(args.file, dynamodb, table)
+            summary: Summary | ExportSummary = import_file(args.file, repository)
         else:
-            summary = export_file(args.file, dynamodb, table, args.kind)
+            summary = export_file(args.file, repository, args.kind)
     except FileError as error:
         print(f"{args.command}: {error}", file=sys.stderr)
         return 2
-    except (Stopped, BotoCoreError, ClientError) as error:
+    except (Stopped, BotoCoreError, ClientError, Unavailable) as error:
         print(f"{args.command}: stopped: table {table}: {error}", file=sys.stderr)
         return 2
     print(summary.line())

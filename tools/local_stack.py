@@ -34,11 +34,13 @@ from typing import Any
 
 import requests
 
+from chalicelib.adapters.dynamodb import DynamoDBRepository
 from tools.importer import import_file
 from tools.stack import (
     PROJECT_DIR,
     create_stack,
     emulator_clients,
+    emulator_dynamodb,
     emulator_environment,
     stage_environment,
 )
@@ -234,7 +236,8 @@ def serving(layout: Layout) -> Iterator[Servers]:
         moto.wait_until_answering(http, f"{layout.emulator_url}/moto-api/")
         dynamodb, s3 = emulator_clients(layout.emulator_url, region)
         table, bucket = create_stack(dynamodb, s3, STAGE)
-        import_file(SAMPLES, dynamodb, table, log=io.StringIO())
+        resource = emulator_dynamodb(layout.emulator_url, region)
+        import_file(SAMPLES, DynamoDBRepository(resource.Table(table)), log=io.StringIO())
 
         chalice = Path(sys.executable).parent / "chalice"
         api_command = [str(chalice), "local", "--stage", STAGE, "--host", HOST]

@@ -97,11 +97,11 @@ def emulator_environment(base: Mapping[str, str], region: str) -> dict[str, str]
     return env
 
 
-def emulator_clients(endpoint_url: str, region: str) -> tuple[Any, Any]:
-    """DynamoDB and S3 clients for the emulator, with the dummy keys and no proxy.
+def _emulator_session(region: str) -> tuple[Any, Any]:
+    """A boto3 session with the dummy keys and a config without proxies.
 
     Everything is explicit, so nothing in the developer's AWS setup can send
-    these calls (or real credentials) anywhere else.
+    calls made through them (or real credentials) anywhere else.
     """
     import boto3
     from botocore.config import Config
@@ -111,8 +111,19 @@ def emulator_clients(endpoint_url: str, region: str) -> tuple[Any, Any]:
         aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         region_name=region,
     )
-    config = Config(proxies={})
+    return session, Config(proxies={})
+
+
+def emulator_clients(endpoint_url: str, region: str) -> tuple[Any, Any]:
+    """DynamoDB and S3 clients for the emulator, with the dummy keys and no proxy."""
+    session, config = _emulator_session(region)
     return (
         session.client("dynamodb", endpoint_url=endpoint_url, config=config),
         session.client("s3", endpoint_url=endpoint_url, config=config),
     )
+
+
+def emulator_dynamodb(endpoint_url: str, region: str) -> Any:
+    """DynamoDB's resource layer (as the repository uses it) for the emulator, set up alike."""
+    session, config = _emulator_session(region)
+    return session.resource("dynamodb", endpoint_url=endpoint_url, config=config)

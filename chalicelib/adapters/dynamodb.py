@@ -3,27 +3,41 @@ lazily built boto3 ``Table``.
 
 The table holds items in each model's item form (``chalicelib.domain.model``); boto3's
 resource layer does the type marshalling and ``boto3.dynamodb.conditions`` the
-conditions. In and out go domain objects only.
+conditions (``chalicelib.adapters.dynamodb_requests``). In and out go domain objects
+only. Batch writes (``put_many``, what the importer uses) are transactions:
+``chalicelib.adapters.transactions``.
 """
 
-import time
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, reduce
 from typing import Any
 
 from chalicelib.adapters.aws import dynamodb_table, required_env, unavailable_on_aws_faults
-from chalicelib.domain.errors import Unavailable
-from chalicelib.domain.model import (
-    from_item,
-    identifier_of_key,
-    item_key,
-    stored_attributes,
-    to_item,
+from chalicelib.adapters.dynamodb_requests import (
+    REQUEST_PATIENCE,
+    Patience,
+    condition,
+    record_of,
+    typed_version,
+    update_request,
+    version_of,
 )
+from chalicelib.adapters.transactions import Transactions
+from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.model import from_item, identifier_of_key, item_key, stored_attributes
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
-from chalicelib.domain.storage import ANY_VERSION, Expected, M, WriteConflict
+from chalicelib.domain.storage import (
+    ANY_VERSION,
+    Expected,
+    M,
+    Outcome,
+    Read,
+    Unreadable,
+    WriteConflict,
+)
 
 # A Scan reads this many items per call; a list request makes at most
 # _SCANS_PER_PAGE calls, then answers with what it has and a ``next`` cursor.
@@ -32,38 +46,14 @@ _SCANS_PER_PAGE = 10
 BATCH_GET_LIMIT = 100
 """BatchGetItem's limit."""
 
-# DynamoDB may hand keys back unprocessed when it is throttling; we ask again
-# this many times (short waits, inside the request's time budget) before a 503.
-_UNPROCESSED_RETRIES = 2
-_UNPROCESSED_WAIT_SECONDS = 0.05
-
-
-def version_of(item: dict[str, Any] | None) -> int | None:
-    """An item's version; one without (as the sample seeds them) is version 0."""
-    if item is None:
-        return None
-    return int(item.get("version", 0))
-
-
-def _condition(expected: Expected) -> Any:
-    """The condition for ``expected``; version 0 is an item with no version yet."""
-    from boto3.dynamodb.conditions import Attr
-
-    if expected is None:
-        return None
-    if expected == ANY_VERSION:
-        return Attr("PK").exists()
-    if expected == 0:
-        return Attr("PK").exists() & Attr("version").not_exists()
-    return Attr("version").eq(expected)
-
 
 class DynamoDBRepository:
-    """The table named by ``DYNAMODB_TABLE_NAME``."""
+    """The table named by ``DYNAMODB_TABLE_NAME``, or ``table``."""
 
-    def __init__(self, table: Any = None) -> None:
+    def __init__(self, table: Any = None, patience: Patience = REQUEST_PATIENCE) -> None:
         if table is not None:
             self.table = table
+        self.patience = patience
 
     @cached_property
     def table(self) -> Any:
@@ -71,7 +61,8 @@ class DynamoDBRepository:
 
     @property
     def client(self) -> Any:
-        """The table's own client, for the calls the resource layer lacks (batch reads)."""
+        """The table's own client, for the calls the resource layer lacks (batch reads,
+        transactions); it marshals types as the resource layer does."""
         return self.table.meta.client
 
     def get_customer_and_template(
@@ -106,30 +97,15 @@ class DynamoDBRepository:
         The version goes up by one on every write, whoever writes, so two writers
         with the same ``If-Match`` cannot both succeed.
         """
-        item = to_item(record)
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {":zero": 0, ":one": 1}
-        sets, removes = ["version = if_not_exists(version, :zero) + :one"], []
-        for index, name in enumerate(stored_attributes(type(record))):
-            if name == "version":
-                continue
-            names[f"#a{index}"] = name
-            if name in item:
-                values[f":a{index}"] = item[name]
-                sets.append(f"#a{index} = :a{index}")
-            else:
-                removes.append(f"#a{index}")
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        request: dict[str, Any] = {
-            "Key": {"PK": item["PK"]},
-            "UpdateExpression": expression,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-            "ReturnValues": "UPDATED_OLD",
-        }
+        request = update_request(record) | {"ReturnValues": "UPDATED_OLD"}
         old = self._conditional(self.table.update_item, request, expected)
         version = (version_of(old) or 0) + 1
         return replace(record, version=version), old is None
+
+    def put_many(self, writes: Sequence[tuple[M, Read]]) -> list[Outcome[M]]:
+        """Each record stored as the version after ``read``, if still at it
+        (``chalicelib.adapters.transactions``)."""
+        return Transactions(self.table, self.patience).put_many(writes)
 
     def delete(self, model: type[M], identifier: str, expected: Expected) -> None:
         """Delete an existing item; ``WriteConflict`` if it is absent or at another version."""
@@ -142,12 +118,10 @@ class DynamoDBRepository:
         self, operation: Any, request: dict[str, Any], expected: Expected
     ) -> dict[str, Any] | None:
         """Run a write under ``expected``; the old item's returned values, if any."""
-        from boto3.dynamodb.types import TypeDeserializer
-
-        condition = _condition(expected)
-        if condition is not None:
+        held = condition(expected)
+        if held is not None:
             request = request | {
-                "ConditionExpression": condition,
+                "ConditionExpression": held,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         client = self.client
@@ -155,10 +129,7 @@ class DynamoDBRepository:
             try:
                 response = operation(**request)
             except client.exceptions.ConditionalCheckFailedException as error:
-                # A failed condition's item comes back typed: the resource layer leaves errors be.
-                typed = error.response.get("Item")
-                old = None if typed is None else TypeDeserializer().deserialize({"M": typed})
-                raise WriteConflict(version_of(old)) from None
+                raise WriteConflict(typed_version(error.response.get("Item"))) from None
         return response.get("Attributes")
 
     def page(self, model: type[M], limit: int, after: str | None) -> Page[M]:
@@ -195,15 +166,33 @@ class DynamoDBRepository:
                 return Page(found, None)
         return Page(found, start["PK"])
 
+    def every(self, models: Sequence[type[M]]) -> Iterator[M | Unreadable]:
+        """A strongly consistent scan, filtered to the models' key prefixes, page by page."""
+        from boto3.dynamodb.conditions import Key
+
+        prefixes = [Key("PK").begins_with(model.KEY_PREFIX) for model in models]
+        request: dict[str, Any] = {
+            "FilterExpression": reduce(operator.or_, prefixes),
+            "ConsistentRead": True,
+        }
+        while True:
+            with unavailable_on_aws_faults("DynamoDB"):
+                response = self.table.scan(**request)
+            for item in response.get("Items", []):
+                yield record_of(models, item)
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def _batch_get(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The items of ``keys`` that exist, by key, read strongly consistent."""
         name = self.table.name
         request = {name: {"Keys": [{"PK": key} for key in keys], "ConsistentRead": True}}
         found: dict[str, dict[str, Any]] = {}
         with unavailable_on_aws_faults("DynamoDB"):
-            for attempt in range(_UNPROCESSED_RETRIES + 1):
+            for attempt in range(self.patience.retries + 1):
                 if attempt:
-                    time.sleep(_UNPROCESSED_WAIT_SECONDS * attempt)
+                    self.patience.wait(attempt)
                 response = self.client.batch_get_item(RequestItems=request)
                 for item in response["Responses"].get(name, []):
                     found[item["PK"]] = item

@@ -4,18 +4,28 @@ They keep the same contracts (``chalicelib.domain.storage``), items in the same 
 form, and the same version rules, so a service test here means what it would on AWS.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamodb import version_of
+from chalicelib.adapters.dynamodb_requests import record_of, version_of
 from chalicelib.adapters.s3 import DEFAULT_URL_TTL_SECONDS
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.model import Model, from_item, item_key, stored_attributes, to_item
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
-from chalicelib.domain.storage import ANY_VERSION, Expected, M, WriteConflict
+from chalicelib.domain.storage import (
+    ANY_VERSION,
+    Conflict,
+    Expected,
+    M,
+    Outcome,
+    Read,
+    Unreadable,
+    WriteConflict,
+    Written,
+)
 
 
 def _holds(item: dict[str, Any] | None, expected: Expected) -> bool:
@@ -55,11 +65,25 @@ class InMemoryRepository:
         old = self.items.get(key)
         if not _holds(old, expected):
             raise WriteConflict(version_of(old))
+        return self._store(record, old), old is None
+
+    def put_many(self, writes: Sequence[tuple[M, Read]]) -> list[Outcome[M]]:
+        outcomes: list[Outcome[M]] = []
+        for record, read in writes:
+            old = self.items.get(item_key(type(record), record.identifier))
+            if version_of(old) == read:
+                outcomes.append(Written(self._store(record, old)))
+            else:
+                outcomes.append(Conflict(version_of(old)))
+        return outcomes
+
+    def _store(self, record: M, old: dict[str, Any] | None) -> M:
+        """Store ``record`` as the version after ``old``'s; what it does not own, ``old`` keeps."""
         stored = replace(record, version=(version_of(old) or 0) + 1)  # type: ignore[type-var]
         owned = stored_attributes(type(record))
         kept = {name: value for name, value in (old or {}).items() if name not in owned}
-        self.items[key] = kept | to_item(stored)
-        return stored, old is None
+        self.items[item_key(type(record), record.identifier)] = kept | to_item(stored)
+        return stored
 
     def delete(self, model: type[M], identifier: str, expected: Expected) -> None:
         key = item_key(model, identifier)
@@ -75,6 +99,12 @@ class InMemoryRepository:
         page = [from_item(model, self.items[key]) for key in keys[:limit]]
         more = len(keys) > limit
         return Page(page, item_key(model, page[-1].identifier) if more else None)
+
+    def every(self, models: Sequence[type[M]]) -> Iterator[M | Unreadable]:
+        prefixes = tuple(model.KEY_PREFIX for model in models)
+        for key in sorted(self.items):
+            if key.startswith(prefixes):
+                yield record_of(models, self.items[key])
 
 
 class InMemoryDocumentStore:

@@ -69,6 +69,12 @@ def key_field(cls: type) -> tuple[str, Spec]:
     return next((name, s) for name, s in specs(cls) if s.item is None)
 
 
+@cache
+def writable(cls: type) -> tuple[tuple[str, Spec], ...]:
+    """(attribute name, Spec) of each field a request body (or an import row) may set."""
+    return tuple((name, s) for name, s in specs(cls) if s.body is not None)
+
+
 # JSON
 
 
@@ -83,7 +89,7 @@ def summary_json(record: Any) -> dict[str, Any]:
 def from_body(cls: type[M], identifier: str, body: Mapping[str, Any], **stamps: Any) -> M:
     """A record from a request body that passed ``body_schema(cls)``, plus server-set values."""
     id_name, _ = key_field(cls)
-    values = {name: body[s.json] for name, s in specs(cls) if s.body is not None and s.json in body}
+    values = {name: body[s.json] for name, s in writable(cls) if s.json in body}
     return cls(**{id_name: identifier}, **values, **stamps)
 
 
@@ -155,11 +161,11 @@ def resource_schema(cls: type, summary: bool = False) -> dict[str, Any]:
 
 def body_schema(cls: type) -> dict[str, Any]:
     """What a PUT accepts: the writable fields, nothing else."""
-    writable = [s for _, s in specs(cls) if s.body is not None]
+    fields = [s for _, s in writable(cls)]
     return {
         "title": f"{cls.__name__}Body",
         "type": "object",
-        "required": [s.json for s in writable if s.required],
+        "required": [s.json for s in fields if s.required],
         "additionalProperties": False,
-        "properties": {s.json: dict(s.body or {}) for s in writable},
+        "properties": {s.json: dict(s.body or {}) for s in fields},
     }

@@ -1,9 +1,10 @@
-"""What the services need of storage, whatever provides it: DynamoDB and S3
+"""What the services and the importer need of storage, whatever provides it: DynamoDB and S3
 (``chalicelib.adapters``) or their in-memory twins."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.model import Model
@@ -25,6 +26,42 @@ class WriteConflict(Exception):
         """The stored version, or ``None`` when there is no item."""
 
 
+Read = int | None
+"""The version a record had when it was read; ``None``: there was none."""
+
+
+@dataclass(frozen=True)
+class Written(Generic[M]):
+    record: M
+    """As stored: the version after the one it was read at."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The record moved since it was read (another writer), so it was not written."""
+
+    current_version: int | None
+    """The stored version, or ``None`` when there is no item."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Not written, for a reason retrying soon would not mend; ``reason`` is for a person."""
+
+    reason: str
+
+
+Outcome = Written[M] | Conflict | Failed
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored item no record can be built from (a required attribute missing)."""
+
+    key: str
+    error: Exception
+
+
 class Repository(Protocol):
     """Customers and templates, in and out as domain objects."""
 
@@ -42,10 +79,23 @@ class Repository(Protocol):
         """Store ``record`` as the next version; the stored record, and whether it is new."""
         ...
 
+    def put_many(self, writes: Sequence[tuple[M, Read]]) -> list[Outcome[M]]:
+        """Store each record (distinct keys) as the version after the one it was read at,
+        only if it is still at that version; one outcome per write, in order.
+
+        A version number therefore always names one content: a write between the
+        read and this one makes a ``Conflict``, never a second content for a version.
+        """
+        ...
+
     def delete(self, model: type[M], identifier: str, expected: Expected) -> None: ...
 
     def page(self, model: type[M], limit: int, after: str | None) -> Page[M]:
         """Up to ``limit`` records (list fields only) after the cursor ``after``."""
+        ...
+
+    def every(self, models: Sequence[type[M]]) -> Iterator[M | Unreadable]:
+        """Every stored record of ``models``, whole, a page at a time (never all in memory)."""
         ...
 
 

@@ -3,9 +3,11 @@
 import io
 from pathlib import Path
 
+import boto3
 import pytest
 from chalice.test import Client
 
+from chalicelib.adapters.dynamodb import DynamoDBRepository
 from tests.support import AWS, JSON, TABLE, body
 from tools.importer import import_file
 
@@ -79,7 +81,8 @@ def test_the_api_and_the_importer_accept_refuse_and_store_the_same_numbers(
         + number
         + "}}\n"
     )
-    summary = import_file(rows, aws.dynamodb, TABLE, log=io.StringIO())
+    repository = DynamoDBRepository(boto3.resource("dynamodb").Table(TABLE))
+    summary = import_file(rows, repository, log=io.StringIO())
 
     assert (response.status_code == 201) is accepted
     assert (summary.written == 1) is accepted

