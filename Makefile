@@ -22,6 +22,10 @@ TEMPLATES := $(foreach stage,$(DEPLOYABLE_STAGES),build/$(stage)/sam.json)
 # The stack name is fixed per stage so that make destroy and the docs can name it.
 STACK = docgen-$(STAGE)
 
+# botocore's data cut down to DynamoDB and S3 for the installed botocore and boto3, which the
+# app's session reads instead of botocore's own (tools/botocore_data.py); not checked in.
+BOTOCORE_DATA := chalicelib/botocore-data/manifest.json
+
 .PHONY: help install install-run lint format test run bench load constraints clean import \
 	export package gates deploy destroy constraints-gates wheelhouse openapi-lint
 
@@ -57,6 +61,9 @@ install-run: $(RUN_INSTALLED)
 
 install: $(INSTALLED)
 
+$(BOTOCORE_DATA): $(RUN_INSTALLED) tools/botocore_data.py chalicelib/adapters/botocore_data.py
+	$(PY) -m tools.botocore_data
+
 # From whichever registry npm is configured with: the lock file names no host (.npmrc).
 $(NODE_INSTALLED): package.json package-lock.json
 	npm ci
@@ -70,10 +77,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint gates
+test: lint gates $(BOTOCORE_DATA)
 	$(VENV)/bin/pytest
 
-run: install-run
+run: install-run $(BOTOCORE_DATA)
 	$(PY) -m tools.run_local
 
 # The document as the app serves it (GET /openapi.json), linted with Redocly's recommended
@@ -83,7 +90,7 @@ openapi-lint: install-run $(NODE_INSTALLED)
 	REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint build/openapi.json
 
 # Every figure against the naive baseline in one run; MARKDOWN=1 prints the README's table.
-bench: install
+bench: install $(BOTOCORE_DATA)
 	$(PY) -m bench $(if $(MARKDOWN),--markdown)
 
 # Bulk load or dump customers and templates (tools/importer.py). FILE ends in .jsonl or .csv.

@@ -55,6 +55,7 @@ def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
         f"{args.cold} fresh interpreters each per row (1 more discarded), alternating; the "
         "clock runs from just before the handler's import to its answer. Both handlers' modules "
         "are compiled to bytecode first, as docgen's Lambda package ships them.",
+        botocore_data_note(),
         "cold import, cold first letter: moto, boto3 and botocore imported before the clock, "
         "AWS in-process behind the simulated delay. This hides the import of boto3 and "
         "botocore, which both handlers pay on Lambda (the true cold rows include it).",
@@ -69,6 +70,22 @@ def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
         "docgen's figures include its logging and metrics (one Powertools JSON line and one EMF "
         "line per letter, written to /dev/null as Lambda would write them to CloudWatch).",
     ]
+
+
+def botocore_data_note() -> str:
+    """Which botocore data docgen's session reads here: its cut-down copy, or botocore's own."""
+    from chalicelib.adapters.botocore_data import DATA_DIR, data_loader
+
+    where = DATA_DIR.relative_to(measure.PROJECT_DIR)
+    if data_loader() is not None:
+        return (
+            f"botocore data: docgen reads its cut-down copy ({where}, made by make from the "
+            "installed botocore and boto3); the baseline reads botocore's own."
+        )
+    return (
+        f"botocore data: no cut-down copy fits the installed botocore ({where}: run "
+        "python -m tools.botocore_data), so docgen reads botocore's own, as the baseline does."
+    )
 
 
 def build_rows(

@@ -3,7 +3,7 @@
 Nothing here is built, and neither boto3 nor botocore is imported, until a request
 needs AWS: a cold start that never reaches it (``/health``, a 400) pays for neither.
 One boto3 session serves both resources, so botocore's loaders and data are read once
-per container.
+per container, from the cut-down copy (``botocore_data``) when it fits the running botocore.
 """
 
 import os
@@ -50,10 +50,17 @@ def required_env(name: str) -> str:
 
 @cache
 def session() -> Any:
-    """The container's one boto3 session."""
+    """The container's one boto3 session, reading the cut-down botocore data if it fits."""
     import boto3.session
+    import botocore.session
 
-    return boto3.session.Session()
+    from chalicelib.adapters.botocore_data import data_loader
+
+    core = botocore.session.Session()
+    loader = data_loader()
+    if loader is not None:
+        core.register_component("data_loader", loader)
+    return boto3.session.Session(botocore_session=core)
 
 
 def resource(
