@@ -8,6 +8,8 @@ from functools import cached_property
 from typing import Any
 
 from chalicelib.adapters.aws import (
+    Lazy,
+    build_while_waiting,
     error_code,
     required_env,
     s3_bucket,
@@ -32,12 +34,20 @@ def url_ttl_seconds() -> int:
 
 class S3DocumentStore:
     def __init__(self, bucket: Any = None) -> None:
-        if bucket is not None:
-            self.bucket = bucket
+        self._bucket: Lazy[Any] = (
+            Lazy(lambda: s3_bucket(required_env("S3_BUCKET_NAME")))
+            if bucket is None
+            else Lazy.ready(bucket)
+        )
 
-    @cached_property
+    @property
     def bucket(self) -> Any:
-        return s3_bucket(required_env("S3_BUCKET_NAME"))
+        """Built on first use (by :meth:`prepare`'s thread, if it got there first) and kept."""
+        return self._bucket.get()
+
+    def prepare(self) -> None:
+        """Have the bucket built while the next AWS request (the letter's read) is in flight."""
+        build_while_waiting(self._bucket)
 
     @property
     def bucket_name(self) -> str:

@@ -11,8 +11,14 @@ from typing import Any
 from chalice import Chalice, Response
 from chalice.app import Request
 
+from chalicelib.adapters.aws import build_while_waiting
 from chalicelib.adapters.budget import TIME_BUDGET_SECONDS, time_budget
-from chalicelib.adapters.observability import RequestRecord, log_request, logger
+from chalicelib.adapters.observability import (
+    LOGGER,
+    RequestRecord,
+    json_lines_first,
+    log_request,
+)
 from chalicelib.api.errors import RETRY_AFTER_SECONDS, http_error
 from chalicelib.api.requests import query
 from chalicelib.domain import jsontext
@@ -29,6 +35,7 @@ class DocgenApp(Chalice):
         # Chalice's own log handler is left out: Powertools' JSON handler takes its logger
         # (named after the app) on the first request, so every line there is JSON.
         super().__init__(app_name=app_name, configure_logs=False)
+        self.log.addFilter(json_lines_first)
         self.register_middleware(_each_request, "http")
 
     def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
@@ -63,7 +70,8 @@ def _each_request(request: Request, get_response: Callable[[Request], Response])
     One middleware, so nothing depends on the order middlewares are registered in.
     """
     cold_start = next(_request_numbers) == 0
-    logger()  # built before the view runs, so Chalice's own records are JSON too
+    # Needed last, for the log line: built while the view's first AWS call is in flight.
+    build_while_waiting(LOGGER)
     started = time.perf_counter()
     with time_budget(TIME_BUDGET_SECONDS):
         response = get_response(request)
