@@ -67,7 +67,8 @@ class LetterService:
         version_id = self.store.put(key, body, fmt.content_type, metadata)
         self.on_letter(fmt.name)
         head = ObjectHead(len(body), generated_at, version_id, metadata)
-        return self._described(customer_id, doc_type, fmt, head, (url, expires_at))
+        # The moment is at hand: parsing it back from the metadata would import _strptime.
+        return self._described(customer_id, doc_type, fmt, head, (url, expires_at), generated_at)
 
     def describe(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """A stored document's description with a fresh link: one ``HeadObject``."""
@@ -76,7 +77,8 @@ class LetterService:
         if head is None:
             raise NotFound(f"document {key} does not exist")
         link = self.store.presign(key, self.clock())
-        return self._described(customer_id, doc_type, fmt, head, link)
+        generated_at = _parse_utc(head.metadata.get("generated-at")) or head.last_modified
+        return self._described(customer_id, doc_type, fmt, head, link, generated_at)
 
     def _described(
         self,
@@ -85,10 +87,10 @@ class LetterService:
         fmt: DocumentFormat,
         head: ObjectHead,
         link: tuple[str, datetime],
+        generated_at: datetime,
     ) -> StoredDocument:
         """The description of what ``head`` says is stored, with its download ``link``."""
         version = head.metadata.get("template-version", "")
-        generated_at = _parse_utc(head.metadata.get("generated-at")) or head.last_modified
         url, expires_at = link
         return StoredDocument(
             customer_id=customer_id,
