@@ -22,6 +22,10 @@ TEMPLATES := $(foreach stage,$(DEPLOYABLE_STAGES),build/$(stage)/sam.json)
 # The stack name is fixed per stage so that make destroy and the docs can name it.
 STACK = docgen-$(STAGE)
 
+# botocore's data cut down to DynamoDB and S3 for the installed botocore and boto3, which the
+# app's session reads instead of botocore's own (tools/botocore_data.py); not checked in.
+BOTOCORE_DATA := chalicelib/botocore-data/manifest.json
+
 .PHONY: help install install-run lint format test test-files run bench load constraints clean \
 	import export package gates deploy destroy constraints-gates wheelhouse openapi-lint
 
@@ -58,6 +62,9 @@ install-run: $(RUN_INSTALLED)
 
 install: $(INSTALLED)
 
+$(BOTOCORE_DATA): $(RUN_INSTALLED) tools/botocore_data.py chalicelib/adapters/botocore_data.py
+	$(PY) -m tools.botocore_data
+
 # From whichever registry npm is configured with: the lock file names no host (.npmrc).
 $(NODE_INSTALLED): package.json package-lock.json
 	npm ci
@@ -84,7 +91,7 @@ SLOW_TEST_FILES := tests/e2e/test_contract.py tests/routes/test_hostile_input.py
 TEST_FILES = $(sort $(wildcard tests/*/test_*.py))
 ALONE_TEST_FILES = $(if $(ALL),$(TEST_FILES),$(filter-out $(SLOW_TEST_FILES),$(TEST_FILES)))
 
-test: lint gates openapi-lint
+test: lint gates openapi-lint $(BOTOCORE_DATA)
 	$(PYTEST)
 	@$(MAKE) --no-print-directory test-files
 
@@ -98,7 +105,7 @@ test-files: install
 		PYTHONDONTWRITEBYTECODE= $(PYTEST) -x -q "$$file" || exit 1; \
 	done
 
-run: install-run
+run: install-run $(BOTOCORE_DATA)
 	$(PY) -m tools.run_local
 
 # The document as the app serves it (GET /openapi.json), linted with Redocly's recommended
@@ -108,7 +115,7 @@ openapi-lint: install-run $(NODE_INSTALLED)
 	REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint build/openapi.json
 
 # Every figure against the naive baseline in one run; MARKDOWN=1 prints the README's table.
-bench: install
+bench: install $(BOTOCORE_DATA)
 	$(PY) -m bench $(if $(MARKDOWN),--markdown)
 
 # Bulk load or dump customers and templates (tools/importer.py). FILE ends in .jsonl or .csv.
@@ -153,13 +160,13 @@ wheelhouse: $(WHEELHOUSE)
 
 # Package a stage for CloudFormation (tools/package.py): no AWS credentials and, once the
 # wheelhouse is filled (it needs PyPI, like any install), no network.
-package: install $(WHEELHOUSE)
+package: install $(WHEELHOUSE) $(BOTOCORE_DATA)
 	$(PY) -m tools.package $(STAGE)
 
 # Package both stages, then lint what would be deployed and the code.
 # tests/unit/test_package.py reads the templates made here (its sockets are off, so it
 # cannot run chalice package).
-gates: install $(GATES_INSTALLED) $(WHEELHOUSE)
+gates: install $(GATES_INSTALLED) $(WHEELHOUSE) $(BOTOCORE_DATA)
 	$(PY) -m tools.package $(DEPLOYABLE_STAGES)
 	$(VENV)/bin/cfn-lint $(TEMPLATES)
 	$(GATES_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
@@ -175,7 +182,7 @@ ifeq ($(ARTIFACT_BUCKET),)
 $(error ARTIFACT_BUCKET is required: make deploy STAGE=$(STAGE) ARTIFACT_BUCKET=<an S3 bucket of yours in the target region, for the code zip>)
 endif
 endif
-deploy: install $(WHEELHOUSE)
+deploy: install $(WHEELHOUSE) $(BOTOCORE_DATA)
 	@command -v aws >/dev/null || { echo "make deploy needs the AWS CLI (aws) on PATH" >&2; exit 1; }
 	$(PY) -m tools.package $(STAGE)
 	aws cloudformation package --use-json --template-file build/$(STAGE)/sam.json \

@@ -42,7 +42,6 @@ def progress(message: str) -> None:
 
 def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
     """What was measured, on what: the lines a reader needs to trust the table."""
-    bytecode = "compiled on every import" if sys.dont_write_bytecode else "cached"
     versions = ", ".join(f"{name} {version(name)}" for name in ("chalice", "boto3", "moto"))
     delay = f"{fakeaws.TRAFFIC.delay * 1000:.0f} ms"
     return [
@@ -53,11 +52,13 @@ def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
         f"Times are medians; [a-b] beside one is its {SPREAD} over the letters or interpreters "
         "(none for a single run): a ratio whose ranges overlap is within noise.",
         f"Warm: {args.warm} letters each after {WARMUP_RUNS} warm-up, interleaved. Cold: "
-        f"{args.cold} fresh interpreters each per row (1 more discarded), alternating, bytecode "
-        f"{bytecode}; the clock runs from just before the handler's import to its answer.",
+        f"{args.cold} fresh interpreters each per row (1 more discarded), alternating; the "
+        "clock runs from just before the handler's import to its answer. Both handlers' modules "
+        "are compiled to bytecode first, as docgen's Lambda package ships them.",
+        botocore_data_note(),
         "cold import, cold first letter: moto, boto3 and botocore imported before the clock, "
-        "AWS in-process behind the simulated delay. This hides the ~15 ms import of boto3 that "
-        "the baseline pays on Lambda and docgen (botocore only) does not.",
+        "AWS in-process behind the simulated delay. This hides the import of boto3 and "
+        "botocore, which both handlers pay on Lambda (the true cold rows include it).",
         "loopback: boto3 (not moto) imported before the clock, AWS_ENDPOINT_URL at moto's "
         "server (python -m moto.server on 127.0.0.1) with dummy credentials, so both handlers "
         "make real HTTP calls; no simulated delay (loopback plus moto's own time); each "
@@ -69,6 +70,22 @@ def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
         "docgen's figures include its logging and metrics (one Powertools JSON line and one EMF "
         "line per letter, written to /dev/null as Lambda would write them to CloudWatch).",
     ]
+
+
+def botocore_data_note() -> str:
+    """Which botocore data docgen's session reads here: its cut-down copy, or botocore's own."""
+    from chalicelib.adapters.botocore_data import DATA_DIR, data_loader
+
+    where = DATA_DIR.relative_to(measure.PROJECT_DIR)
+    if data_loader() is not None:
+        return (
+            f"botocore data: docgen reads its cut-down copy ({where}, made by make from the "
+            "installed botocore and boto3); the baseline reads botocore's own."
+        )
+    return (
+        f"botocore data: no cut-down copy fits the installed botocore ({where}: run "
+        "python -m tools.botocore_data), so docgen reads botocore's own, as the baseline does."
+    )
 
 
 def build_rows(
@@ -103,7 +120,7 @@ def build_rows(
         ),
         cold_row("cold import", "import", 0.20),
         cold_row("cold first letter", "letter", 0.70),
-        cold_row("cold first letter, loopback HTTP to moto's server", "loopback", None),
+        cold_row("cold first letter, loopback HTTP to moto's server", "loopback", 0.70),
         cold_row("true cold first letter, import to answer", "bare", None),
         cold_row("true cold first letter, process wall time", "bare", None, wall=True),
     ]
@@ -197,6 +214,7 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[str
         raise SystemExit(f"bench: the baseline made {calls['baseline']}, not the sample's calls")
     progress(f"warm latency: {args.warm} letters each")
     warm = measure.warm_latency(handlers, args.warm, WARMUP_RUNS)
+    measure.compile_project()
     progress(f"cold import: {args.cold + 1} fresh interpreters each")
     cold = {"import": measure.cold_samples(list(TARGETS), "import", args.cold)}
     progress(f"cold first letter: {args.cold + 1} fresh interpreters each")

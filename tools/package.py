@@ -11,6 +11,11 @@ Then it finishes ``deployment.zip``: Pillow, which ReportLab imports but docgen 
 gives way to a stub (``tools/pil_stub``), and every module gets its compiled bytecode, since
 Lambda's code directory is read-only and would otherwise compile them on every cold start.
 
+The zip ships boto3 and botocore (requirements.txt) and, in ``chalicelib/botocore-data``,
+the cut-down data the session reads (``tools/botocore_data.py``), written afresh before
+Chalice packages ``chalicelib``. Packaging refuses a zip whose data was cut from another
+botocore than the one it ships: the function would quietly read botocore's own.
+
 No AWS credentials are read or needed, and packaging itself is offline: Chalice's pip runs
 with no index, from ``build/wheelhouse/``. Filling the wheelhouse (``--wheelhouse``, which
 ``make`` runs when requirements.txt changes, like any install) is the one step that needs
@@ -31,6 +36,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.botocore_data import DATA_DIR, MANIFEST
+from tools import botocore_data
 from tools.stack import PROJECT_DIR, stage_environment
 
 MERGE_TEMPLATE = PROJECT_DIR / "infra" / "merge-template.json"
@@ -48,6 +55,9 @@ LAMBDA_WHEELS = [
 PIL_STUB = PROJECT_DIR / "tools" / "pil_stub"
 PILLOW = re.compile(r"(PIL|pillow\.libs|pillow-[^/]+\.dist-info)/")
 """Pillow's entries in the zip: its package, its bundled C libraries, its metadata."""
+SHIPPED_MANIFEST = f"{DATA_DIR.relative_to(PROJECT_DIR).as_posix()}/{MANIFEST}"
+"""The cut-down data's manifest, as the zip names it."""
+VERSION = re.compile(r"""^__version__ = ['"]([^'"]+)['"]""", re.MULTILINE)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 ZIP_MODE = 0o100644 << 16
 """Every entry's date and mode, as Chalice writes them: the same files make the same zip."""
@@ -163,11 +173,32 @@ def finish_code_zip(zip_path: Path, runtime: str) -> None:
         write_zip(zip_path, root)
 
 
+class DataMismatch(Exception):
+    """The zip's cut-down botocore data was not cut from the botocore and boto3 it ships."""
+
+
+def check_botocore_data(zip_path: Path) -> None:
+    """Refuse a zip whose cut-down data names other versions than the libraries in it."""
+    with zipfile.ZipFile(zip_path) as code:
+        names = set(code.namelist())
+        if SHIPPED_MANIFEST not in names:
+            raise DataMismatch(f"the zip has no {SHIPPED_MANIFEST}")
+        wanted = json.loads(code.read(SHIPPED_MANIFEST))["versions"]
+        shipped = {}
+        for library in wanted:
+            init = f"{library}/__init__.py"
+            found = VERSION.search(code.read(init).decode()) if init in names else None
+            shipped[library] = found.group(1) if found else None
+    if shipped != wanted:
+        raise DataMismatch(f"the data was cut from {wanted}, the zip ships {shipped}")
+
+
 def package(stage: str, build_dir: Path = BUILD_DIR) -> Path:
     """Package ``stage`` into ``build_dir/<stage>/``; return the path of its ``sam.json``."""
     if stage not in DEPLOYABLE_STAGES:
         raise ValueError(f"stage {stage!r} is not deployable; use one of {DEPLOYABLE_STAGES}")
     outdir = build_dir / stage
+    botocore_data.write()  # from the installed botocore, which constraints.txt pins as shipped
     chalice = Path(sys.executable).parent / "chalice"
     command = [str(chalice), "package", "--stage", stage]
     command += ["--merge-template", str(MERGE_TEMPLATE), str(outdir)]
@@ -180,6 +211,7 @@ def package(stage: str, build_dir: Path = BUILD_DIR) -> Path:
     template_path.write_text(json.dumps(template, indent=2) + "\n")
     runtime = template["Resources"]["APIHandler"]["Properties"]["Runtime"]
     finish_code_zip(outdir / "deployment.zip", runtime)
+    check_botocore_data(outdir / "deployment.zip")
     return template_path
 
 
@@ -206,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        except WrongPython as error:
+        except (WrongPython, DataMismatch) as error:
             print(f"cannot package {stage}: {error}", file=sys.stderr)
             return 1
         print(f"{stage}: {path.relative_to(PROJECT_DIR)}")

@@ -3,14 +3,19 @@
 Nothing here is built, and neither boto3 nor botocore is imported, until a request
 needs AWS: a cold start that never reaches it (``/health``, a 400) pays for neither.
 One boto3 session serves both resources, so botocore's loaders and data are read once
-per container.
+per container, from the cut-down copy (``botocore_data``) when it fits the running botocore.
+
+A cold start can also build a resource it will need next on a background thread while its
+current AWS request is in flight (:func:`build_while_waiting`): the session is not
+thread-safe, so every use of it holds one lock, and the clients built from it are.
 """
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from chalicelib.adapters import budget
 from chalicelib.domain.errors import Unavailable
@@ -48,12 +53,91 @@ def required_env(name: str) -> str:
     return value
 
 
+T = TypeVar("T")
+
+_session_lock = threading.Lock()
+"""Held by every use of the session: boto3 sessions are not thread-safe."""
+
+
+class Lazy(Generic[T]):
+    """A value built on first use and kept: once, by whichever thread asks first, while any
+    other that asks waits for it. A build that fails keeps nothing: the next use builds
+    again, and raises there."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        self.built = False
+
+    @classmethod
+    def ready(cls, value: T) -> "Lazy[T]":
+        """One already built: ``value``."""
+        lazy = cls(lambda: value)
+        lazy.get()
+        return lazy
+
+    def get(self) -> T:
+        if not self.built:
+            with self._lock:
+                if not self.built:
+                    self._value = self._build()
+                    self.built = True
+        return self._value  # type: ignore[return-value]
+
+
+_waiting: list[Lazy[Any]] = []
+"""Built on a background thread when the next AWS request goes out."""
+_waiting_lock = threading.Lock()
+
+
+def build_while_waiting(value: Lazy[Any]) -> None:
+    """Have ``value`` built on a background thread while the next AWS request is in flight,
+    unless it is built (or asked for) before then. A failure there is left to its use."""
+    if not value.built:
+        with _waiting_lock:
+            _waiting.append(value)
+
+
+def _start_waiting_builds(**_: Any) -> None:
+    """``before-send``: the request is about to wait on the network; build what is waiting."""
+    if not _waiting:
+        return
+    with _waiting_lock:
+        todo = [value for value in _waiting if not value.built]
+        _waiting.clear()
+    if todo:
+        thread = threading.Thread(target=_build_all, args=(todo,), name="docgen-prebuild")
+        thread.daemon = True
+        thread.start()
+
+
+def _build_all(values: list[Lazy[Any]]) -> None:
+    """Last asked, first built: an outer layer (the middleware) asks before the view it wraps,
+    and needs its value after the view's."""
+    for value in reversed(values):
+        try:
+            value.get()
+        except Exception:  # noqa: S112 - it is raised again where the value is used
+            continue
+
+
 @cache
 def session() -> Any:
-    """The container's one boto3 session."""
-    import boto3.session
+    """The container's one boto3 session, reading the cut-down botocore data if it fits.
 
-    return boto3.session.Session()
+    Call it holding ``_session_lock``, as :func:`resource` does.
+    """
+    import boto3.session
+    import botocore.session
+
+    from chalicelib.adapters.botocore_data import data_loader
+
+    core = botocore.session.Session()
+    loader = data_loader()
+    if loader is not None:
+        core.register_component("data_loader", loader)
+    return boto3.session.Session(botocore_session=core)
 
 
 def resource(
@@ -64,18 +148,20 @@ def resource(
     """A service resource with standard retries, bounded timeouts and the time budget."""
     from botocore.config import Config
 
-    built = session().resource(
-        service_name,
-        config=Config(
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-            tcp_keepalive=True,
-            # Presigned links use SigV4: S3 rejects SigV2 in newer regions.
-            signature_version="s3v4" if service_name == "s3" else None,
-        ),
+    config = Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        tcp_keepalive=True,
+        # Presigned links use SigV4: S3 rejects SigV2 in newer regions.
+        signature_version="s3v4" if service_name == "s3" else None,
     )
-    budget.attach(built.meta.client, connect_timeout + read_timeout)
+    with _session_lock:
+        built = session().resource(service_name, config=config)
+    client = built.meta.client
+    budget.attach(client, connect_timeout + read_timeout)
+    # First, so the thread starts before anything else (a stub, a simulated delay) runs.
+    client.meta.events.register_first("before-send", _start_waiting_builds)
     return built
 
 

@@ -113,6 +113,9 @@ class InMemoryDocumentStore:
         self.objects: dict[str, tuple[bytes, str, dict[str, str]]] = {}
         self.written_at: dict[str, datetime] = {}
 
+    def prepare(self) -> None:
+        """Nothing to make ready."""
+
     def put(
         self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str]
     ) -> str | None:

@@ -10,16 +10,19 @@ Metrics are CloudWatch embedded metric format (EMF) lines on stdout:
 ``LettersGenerated`` by ``format``, and ``Errors`` by ``statusClass``.
 
 Powertools is imported on the first request rather than at import time,
-which keeps it out of the cold import. Its handler sits on the logger Chalice
-itself logs to (named after the app), so Chalice's own records, such as the
-cause of a 500, come out as the same JSON lines.
+which keeps it out of the cold import; on a cold start that calls AWS, it is imported
+on a background thread while a call is in flight (``aws.build_while_waiting``). Its
+handler sits on the logger Chalice itself logs to (named after the app), and
+:func:`json_lines_first` on that logger builds it before any record there is handled,
+so Chalice's own records, such as the cause of a 500, come out as the same JSON lines.
 """
 
 import json
+import logging
 import sys
-from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
+
+from chalicelib.adapters.aws import Lazy
 
 SERVICE = "docgen"
 """The app's name too: Chalice logs to the logger of that name, which this one shares."""
@@ -38,12 +41,24 @@ class _CurrentStdout:
         sys.stdout.flush()
 
 
-@cache
-def logger() -> Any:
-    """The Powertools logger, built on first use: call it before the request runs."""
-    from aws_lambda_powertools import Logger
+def _build_logger() -> Any:
+    from aws_lambda_powertools import Logger  # metrics too: the package imports both
 
     return Logger(service=SERVICE, stream=_CurrentStdout(), utc=True, json_serializer=_ascii_json)
+
+
+LOGGER: Lazy[Any] = Lazy(_build_logger)
+"""The Powertools logger, built on first use or on a cold start's background thread."""
+
+
+def logger() -> Any:
+    return LOGGER.get()
+
+
+def json_lines_first(record: logging.LogRecord) -> bool:
+    """A filter for the app's logger: Powertools' handler is on it before a record is handled."""
+    logger()
+    return True
 
 
 def _ascii_json(log: dict[str, Any]) -> str:
@@ -54,9 +69,12 @@ def _ascii_json(log: dict[str, Any]) -> str:
     return line.replace("\x7f", "\\u007f")  # DEL is ASCII; it can only be inside a string
 
 
-@dataclass(frozen=True)
-class RequestRecord:
-    """What one request did, as the middleware saw it."""
+class RequestRecord(NamedTuple):
+    """What one request did, as the middleware saw it.
+
+    A NamedTuple, not a frozen dataclass: the dataclass would generate and compile its
+    methods at import, about a millisecond of the cold import.
+    """
 
     request_id: str
     method: str
@@ -101,6 +119,9 @@ def count_letter(format_name: str) -> None:
 
 
 def _count(metric: str, dimension: str, value: str) -> None:
+    # The logger's build imports Powertools whole, maybe on the background thread: waiting
+    # for it first keeps this import from racing that one (their modules import each other).
+    logger()
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
     with single_metric(name=metric, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as emitted:

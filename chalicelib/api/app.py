@@ -3,16 +3,22 @@ into HTTP errors, and passes through the one middleware."""
 
 import functools
 import itertools
+import os
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Response
 from chalice.app import Request
 
+from chalicelib.adapters.aws import build_while_waiting
 from chalicelib.adapters.budget import TIME_BUDGET_SECONDS, time_budget
-from chalicelib.adapters.observability import RequestRecord, log_request, logger
+from chalicelib.adapters.observability import (
+    LOGGER,
+    RequestRecord,
+    json_lines_first,
+    log_request,
+)
 from chalicelib.api.errors import RETRY_AFTER_SECONDS, http_error
 from chalicelib.api.requests import query
 from chalicelib.domain import jsontext
@@ -29,6 +35,7 @@ class DocgenApp(Chalice):
         # Chalice's own log handler is left out: Powertools' JSON handler takes its logger
         # (named after the app) on the first request, so every line there is JSON.
         super().__init__(app_name=app_name, configure_logs=False)
+        self.log.addFilter(json_lines_first)
         self.register_middleware(_each_request, "http")
 
     def route(self, path: str, **kwargs: Any) -> Callable[..., Any]:
@@ -63,7 +70,8 @@ def _each_request(request: Request, get_response: Callable[[Request], Response])
     One middleware, so nothing depends on the order middlewares are registered in.
     """
     cold_start = next(_request_numbers) == 0
-    logger()  # built before the view runs, so Chalice's own records are JSON too
+    # Needed last, for the log line: built while the view's first AWS call is in flight.
+    build_while_waiting(LOGGER)
     started = time.perf_counter()
     with time_budget(TIME_BUDGET_SECONDS):
         response = get_response(request)
@@ -71,7 +79,8 @@ def _each_request(request: Request, get_response: Callable[[Request], Response])
     if response.status_code != 204:
         # Chalice leaves Content-Type to API Gateway's default; we say it.
         response.headers.setdefault("Content-Type", "application/json")
-    request_id = context.get("requestId") or uuid.uuid4().hex
+    # 32 random hex digits, as uuid4().hex gave, without importing uuid (and platform).
+    request_id = context.get("requestId") or os.urandom(16).hex()
     response.headers["X-Request-Id"] = request_id
     if response.status_code == 503:
         response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))

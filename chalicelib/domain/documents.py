@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.letters import Letter
@@ -26,8 +27,7 @@ def _pdf_file(letter: Letter) -> bytes:
     return letter_pdf(letter)
 
 
-@dataclass(frozen=True)
-class DocumentFormat:
+class DocumentFormat(NamedTuple):
     name: str
     content_type: str
     lay_out: Callable[[Letter], bytes]
@@ -138,8 +138,7 @@ class ListedDocument:
     last_modified: str = field(metadata=spec("lastModified", _TIME))
 
 
-@dataclass(frozen=True)
-class ObjectHead:
+class ObjectHead(NamedTuple):
     """What the bucket says of one object: the storage layer's answer to a describe."""
 
     size: int
@@ -148,8 +147,7 @@ class ObjectHead:
     metadata: dict[str, str]
 
 
-@dataclass(frozen=True)
-class ObjectListing:
+class ObjectListing(NamedTuple):
     key: str
     size: int
     last_modified: datetime

@@ -1,8 +1,8 @@
 """The letter itself: how a customer and a template become text, and what a printed
 copy shows besides."""
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rendering import render
@@ -54,8 +54,7 @@ _MONTHS = (
 )
 
 
-@dataclass(frozen=True)
-class Letter:
+class Letter(NamedTuple):
     """A rendered letter, with what a printed copy shows besides its text."""
 
     customer_id: str

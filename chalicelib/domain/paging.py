@@ -1,7 +1,6 @@
 """Lists a page at a time: what a caller asks for, and what a page holds."""
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.rules import IDENTIFIER
@@ -10,8 +9,7 @@ T = TypeVar("T")
 NEXT_RULE = "next must be a token from this list's previous page"
 
 
-@dataclass(frozen=True)
-class PageRequest:
+class PageRequest(NamedTuple):
     limit: int
     after: str | None = None
     """The cursor the previous page ended at: opaque to the caller, a storage key here."""
@@ -29,8 +27,7 @@ class PageRequest:
         raise InvalidInput(NEXT_RULE)
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(NamedTuple, Generic[T]):
     items: list[T]
     cursor: str | None
     """Where the next page starts; ``None`` on the last page."""

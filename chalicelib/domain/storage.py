@@ -102,6 +102,10 @@ class Repository(Protocol):
 class DocumentStore(Protocol):
     bucket_name: str
 
+    def prepare(self) -> None:
+        """Start making ready, in the background, what ``put`` and ``presign`` will need."""
+        ...
+
     def put(
         self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str]
     ) -> str | None:

@@ -24,6 +24,10 @@ def _counted_nowhere(format_name: str) -> None:
     """The default for ``on_letter``: tests and tools that count nothing."""
 
 
+def _nothing() -> None:
+    """The default for ``_compose``'s ``before_read``."""
+
+
 def _parse_utc(value: str | None) -> datetime | None:
     try:
         return datetime.strptime(value or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -51,7 +55,7 @@ class LetterService:
         Every input is checked before the first AWS call, and nothing is written
         unless the document is complete and its link can be signed.
         """
-        template, text = self._compose(customer_id, doc_type)
+        template, text = self._compose(customer_id, doc_type, before_read=self.store.prepare)
         generated_at = self.clock()
         body = fmt.lay_out(Letter(customer_id, doc_type, text, generated_at))
         key = document_key(customer_id, doc_type, fmt)
@@ -63,7 +67,8 @@ class LetterService:
         version_id = self.store.put(key, body, fmt.content_type, metadata)
         self.on_letter(fmt.name)
         head = ObjectHead(len(body), generated_at, version_id, metadata)
-        return self._described(customer_id, doc_type, fmt, head, (url, expires_at))
+        # The moment is at hand: parsing it back from the metadata would import _strptime.
+        return self._described(customer_id, doc_type, fmt, head, (url, expires_at), generated_at)
 
     def describe(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """A stored document's description with a fresh link: one ``HeadObject``."""
@@ -72,7 +77,8 @@ class LetterService:
         if head is None:
             raise NotFound(f"document {key} does not exist")
         link = self.store.presign(key, self.clock())
-        return self._described(customer_id, doc_type, fmt, head, link)
+        generated_at = _parse_utc(head.metadata.get("generated-at")) or head.last_modified
+        return self._described(customer_id, doc_type, fmt, head, link, generated_at)
 
     def _described(
         self,
@@ -81,10 +87,10 @@ class LetterService:
         fmt: DocumentFormat,
         head: ObjectHead,
         link: tuple[str, datetime],
+        generated_at: datetime,
     ) -> StoredDocument:
         """The description of what ``head`` says is stored, with its download ``link``."""
         version = head.metadata.get("template-version", "")
-        generated_at = _parse_utc(head.metadata.get("generated-at")) or head.last_modified
         url, expires_at = link
         return StoredDocument(
             customer_id=customer_id,
@@ -142,10 +148,16 @@ class LetterService:
             raise NotFound(f"template {doc_type} does not exist")
         return render_letter(customer, template)
 
-    def _compose(self, customer_id: str, doc_type: str) -> tuple[Template, str]:
-        """Check the identifiers, read both items in one call, render the letter."""
+    def _compose(
+        self, customer_id: str, doc_type: str, before_read: Callable[[], None] = _nothing
+    ) -> tuple[Template, str]:
+        """Check the identifiers, read both items in one call, render the letter.
+
+        ``before_read`` runs once the identifiers hold, just before the read.
+        """
         require_identifier("customerId", customer_id)
         require_identifier("docType", doc_type)
+        before_read()
         customer, template = self.repository.get_customer_and_template(customer_id, doc_type)
         if customer is None:
             raise NotFound(f"customer {customer_id} does not exist")
