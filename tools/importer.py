@@ -48,7 +48,7 @@ from typing import Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.adapters.aws import dynamodb_table
-from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.dynamodb import BATCH_GET_LIMIT, DynamoDBRepository
 from chalicelib.adapters.dynamodb_requests import Patience
 from chalicelib.domain import jsontext
 from chalicelib.domain.documents import iso_utc
@@ -73,9 +73,9 @@ from tools.rowfiles import (
 )
 from tools.stack import emulator_dynamodb, stage_environment
 
-BATCH_SIZE = 100
-"""Records of one kind read by one BatchGetItem (its limit), then written by one
-TransactWriteItems (its limit too, unless they pass 4 MB)."""
+BATCH_SIZE = BATCH_GET_LIMIT
+"""Records of one kind read by one BatchGetItem (its limit), then written by
+``put_many`` (in transactions of at most 100 writes and 4 MB)."""
 PATIENCE = Patience(retries=9)
 """Ten tries, waiting 0.05 s, 0.1 s, ... up to 5 s, while DynamoDB is throttling: a bulk
 load may wait longer than an API request."""

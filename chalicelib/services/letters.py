@@ -24,8 +24,10 @@ def _counted_nowhere(format_name: str) -> None:
     """The default for ``on_letter``: tests and tools that count nothing."""
 
 
-def _nothing() -> None:
-    """The default for ``_compose``'s ``before_read``."""
+def _check_identifiers(customer_id: str, doc_type: str) -> None:
+    """Both identifiers hold, before any AWS call."""
+    require_identifier("customerId", customer_id)
+    require_identifier("docType", doc_type)
 
 
 def _parse_utc(value: str | None) -> datetime | None:
@@ -55,7 +57,9 @@ class LetterService:
         Every input is checked before the first AWS call, and nothing is written
         unless the document is complete and its link can be signed.
         """
-        template, text = self._compose(customer_id, doc_type, before_read=self.store.prepare)
+        _check_identifiers(customer_id, doc_type)
+        self.store.prepare()  # the bucket is built while the read is in flight
+        template, text = self._compose(customer_id, doc_type)
         generated_at = self.clock()
         body = fmt.lay_out(Letter(customer_id, doc_type, text, generated_at))
         key = document_key(customer_id, doc_type, fmt)
@@ -129,8 +133,7 @@ class LetterService:
 
     @staticmethod
     def _document_key(customer_id: str, doc_type: str, fmt: DocumentFormat) -> str:
-        require_identifier("customerId", customer_id)
-        require_identifier("docType", doc_type)
+        _check_identifiers(customer_id, doc_type)
         return document_key(customer_id, doc_type, fmt)
 
     def preview(self, doc_type: str, customer: str | Customer) -> str:
@@ -141,6 +144,7 @@ class LetterService:
         one has no ``customerId``: it renders as the empty string.
         """
         if isinstance(customer, str):
+            _check_identifiers(customer, doc_type)
             return self._compose(customer, doc_type)[1]
         require_identifier("docType", doc_type)
         template = self.repository.get(Template, doc_type)
@@ -148,16 +152,8 @@ class LetterService:
             raise NotFound(f"template {doc_type} does not exist")
         return render_letter(customer, template)
 
-    def _compose(
-        self, customer_id: str, doc_type: str, before_read: Callable[[], None] = _nothing
-    ) -> tuple[Template, str]:
-        """Check the identifiers, read both items in one call, render the letter.
-
-        ``before_read`` runs once the identifiers hold, just before the read.
-        """
-        require_identifier("customerId", customer_id)
-        require_identifier("docType", doc_type)
-        before_read()
+    def _compose(self, customer_id: str, doc_type: str) -> tuple[Template, str]:
+        """Read both items in one call (the identifiers already checked), render the letter."""
         customer, template = self.repository.get_customer_and_template(customer_id, doc_type)
         if customer is None:
             raise NotFound(f"customer {customer_id} does not exist")
