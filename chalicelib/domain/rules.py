@@ -23,6 +23,9 @@ ATTRIBUTE_VALUE_MAX_CHARS = 2000
 TEMPLATE_TEXT_MAX_CHARS = 100 * 1024
 GREETING_MAX_CHARS = 1000
 DESCRIPTION_MAX_CHARS = 1000
+LOCALE_MAX_CHARS = 35
+"""A template's ``locale``: the length of tag RFC 5646 (4.4.1) asks every implementation to
+take; when stored, it must also be a locale Babel knows."""
 NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 
 DEFAULT_PAGE_SIZE = 20
