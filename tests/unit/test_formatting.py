@@ -1,6 +1,6 @@
 """The formatting functions behind the templates' ``date``, ``number``, ``currency`` and
 ``percent`` filters (chalicelib/domain/rendering/formatting.py): Babel's exact output in
-several locales, every message and the bounds.
+several locales, every message, the bounds, and the stage's default locale.
 
 Babel writes no-break spaces: U+00A0 (``\\xa0``) and the narrow U+202F (``\\u202f``); Arabic
 output carries right-to-left marks (U+200F). The expected strings spell them out.
@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib.adapters.settings import default_locale
 from chalicelib.domain import rules
 from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.rendering import formatting
@@ -404,6 +405,29 @@ def test_the_filter_then_the_template_then_the_stage_then_en_us() -> None:
     assert asked == ["stage"]
     assert resolve_locale(None, None) == DEFAULT_LOCALE == "en_US"
     assert refused(resolve_locale, "xx", "de_DE", stage) == UNKNOWN_LOCALE.format("'xx'")
+
+
+# --- the stage's default -------------------------------------------------------------------
+
+
+def test_the_stage_default_is_read_at_each_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEFAULT_LOCALE", "de-DE")
+    assert default_locale() == "de_DE"
+    monkeypatch.setenv("DEFAULT_LOCALE", "fr_FR")
+    assert default_locale() == "fr_FR"
+    monkeypatch.delenv("DEFAULT_LOCALE")
+    assert default_locale() == "en_US"
+
+
+@pytest.mark.parametrize("setting", ["", "xx-YY", "en_US.UTF-8", "C", "POSIX"])
+def test_a_bad_stage_default_fails_loudly(monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
+    monkeypatch.setenv("DEFAULT_LOCALE", setting)
+    with pytest.raises(RuntimeError) as raised:
+        default_locale()
+    assert str(raised.value) == (
+        "DEFAULT_LOCALE must be a locale docgen knows, a BCP 47 tag such as de-DE or de_DE; "
+        f"{setting!r} is not"
+    )
 
 
 # --- cost --------------------------------------------------------------------------------

@@ -444,6 +444,7 @@ def test_function_finds_the_table_and_bucket_the_stack_creates(
     assert variables["S3_BUCKET_NAME"] == {"Ref": "DocumentsBucket"}
     ttl = stage_environment(stage)["DOCUMENT_URL_TTL_SECONDS"]
     assert variables["DOCUMENT_URL_TTL_SECONDS"] == ttl  # Chalice's own, kept by the merge
+    assert variables["DEFAULT_LOCALE"] == stage_environment(stage)["DEFAULT_LOCALE"]
 
 
 # --- outputs and the gates' skips ------------------------------------------------------

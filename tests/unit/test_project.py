@@ -1,9 +1,11 @@
 """Project-level promises: stages, the policy files, and what import time costs."""
 
+import pytest
 from moto import mock_aws
 
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.s3 import MAX_URL_TTL_SECONDS
+from chalicelib.adapters.settings import default_locale
 from tests.support import CONFIG, fresh_python, mocked_account
 from tools.stack import PROJECT_DIR, stage_environment
 
@@ -56,6 +58,14 @@ def test_each_stage_sets_how_long_download_links_work() -> None:
     }
     assert lifetimes == {"dev": "900", "local": "900", "prod": "300"}
     assert all(1 <= int(seconds) <= MAX_URL_TTL_SECONDS for seconds in lifetimes.values())
+
+
+def test_each_stage_sets_a_default_locale_babel_knows(monkeypatch: pytest.MonkeyPatch) -> None:
+    locales = {name: stage_environment(name)["DEFAULT_LOCALE"] for name in CONFIG["stages"]}
+    assert locales == {"dev": "en_US", "local": "en_US", "prod": "en_US"}
+    for setting in locales.values():
+        monkeypatch.setenv("DEFAULT_LOCALE", setting)
+        assert default_locale() == setting
 
 
 def test_every_route_but_health_and_the_spec_needs_an_api_key() -> None:

@@ -1,0 +1,25 @@
+"""Stage settings that are not AWS's own, each read from the environment when first needed
+(never at import), checked there, so a bad setting fails loudly at its first use."""
+
+import os
+
+from chalicelib.domain.errors import CannotRender
+from chalicelib.domain.rendering.formatting import DEFAULT_LOCALE, normalize_locale, shown
+
+
+def default_locale() -> str:
+    """The stage's ``DEFAULT_LOCALE`` in Babel's form (``en_US``); ``DEFAULT_LOCALE``
+    (en_US) where the stage sets none.
+
+    The formatting filters use it for a template without a ``locale`` of its own. Checking it
+    loads Babel, so call it only when a filter needs a locale (pass the function, not its
+    value, to ``resolve_locale``): a letter that formats nothing must not import Babel.
+    """
+    raw = os.environ.get("DEFAULT_LOCALE", DEFAULT_LOCALE)
+    try:
+        return normalize_locale(raw)
+    except CannotRender:
+        raise RuntimeError(
+            f"DEFAULT_LOCALE must be a locale docgen knows, a BCP 47 tag such as de-DE or "
+            f"de_DE; {shown(raw)} is not"
+        ) from None
