@@ -6,6 +6,8 @@ Babel writes no-break spaces: U+00A0 (``\\xa0``) and the narrow U+202F (``\\u202
 output carries right-to-left marks (U+200F). The expected strings spell them out.
 """
 
+import json
+import textwrap
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -442,6 +444,52 @@ def test_importing_the_module_does_not_import_babel() -> None:
         "print(sorted(m for m in sys.modules if m.partition('.')[0] == 'babel'))\n"
     )
     assert fresh_python(probe) == "[]"
+
+
+COLD_LETTERS = textwrap.dedent(
+    """
+    import contextlib, io, json, os, sys
+    import boto3
+    from moto import mock_aws
+    from tools.stack import create_stack, stage_environment
+
+    os.environ.update(stage_environment("dev"), AWS_ACCESS_KEY_ID="testing",
+                      AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[name]
+    mock_aws().start()
+    dynamodb = boto3.client("dynamodb")
+    create_stack(dynamodb, boto3.client("s3"), "dev")
+    dynamodb.put_item(TableName=os.environ["DYNAMODB_TABLE_NAME"], Item={
+        "PK": {"S": "D#Jinja"}, "data": {"S": "{{ name }}, {{ customerId }}"},
+        "locale": {"S": "de-DE"}})
+
+    def babel():
+        return sorted(name for name in sys.modules if name.partition(".")[0] == "babel")
+
+    before = babel()
+    import app
+    from bench.handlers import lambda_context, proxy_event
+
+    statuses = []
+    with contextlib.redirect_stdout(io.StringIO()):
+        for doc_type in ("Welcome", "Jinja"):
+            event = json.loads(json.dumps(proxy_event(doc_type)).replace("Welcome", doc_type))
+            statuses.append(app.app(event, lambda_context())["statusCode"])
+    after = babel()
+    from chalicelib.domain.rendering.formatting import format_date
+    format_date("2026-12-01", "long", "de_DE")
+    print(json.dumps({"before": before, "statuses": statuses, "after": after,
+                      "formatted": "babel.dates" in sys.modules}))
+    """
+)
+
+
+def test_a_cold_start_that_formats_nothing_never_imports_babel() -> None:
+    """A plain letter, and a Jinja letter whose template has a locale but uses no
+    formatting filter: the app, the read, the render and the write load no Babel."""
+    run = json.loads(fresh_python(COLD_LETTERS))
+    assert run == {"before": [], "statuses": [201, 201], "after": [], "formatted": True}
 
 
 def test_the_slowest_inputs_are_fast() -> None:
