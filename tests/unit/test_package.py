@@ -14,17 +14,27 @@ import subprocess
 import sys
 import zipfile
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import babel
 import boto3
 import pytest
+from babel import localedata
 from moto import mock_aws
 from samtranslator.translator.transform import transform as sam_translate
 
 import app as app_module
 from chalicelib.domain.layout.pdf import letter_pdf
 from chalicelib.domain.letters import Letter
+from chalicelib.domain.rendering.formatting import (
+    format_currency,
+    format_date,
+    format_number,
+    format_percent,
+    locale_problem,
+)
 from tools.package import (
     BUILD_DIR,
     DEPLOYABLE_STAGES,
@@ -666,3 +676,54 @@ def test_reportlab_draws_the_same_letters_with_the_stub_and_refuses_images(
     )
     assert found["image"].startswith("NoPillowError: ")
     assert "docgen's Lambda package has no Pillow (PIL is a stub)" in found["image"]
+
+
+# --- Babel, with all its locales ---------------------------------------------------------
+
+FORMAT_PROBE = """
+import json, os, sys
+os.environ["TZ"] = ":UTC"  # as Lambda sets it: Babel reads it as it loads
+from decimal import Decimal
+import babel
+from babel import localedata
+from chalicelib.domain.rendering.formatting import (
+    format_currency, format_date, format_number, format_percent, locale_problem)
+
+formatted = [
+    [format_date("2026-12-01", "full", tag), format_number(Decimal("-1234567.891"), tag, 2),
+     format_currency(Decimal("1234.5"), "EUR", tag), format_percent(Decimal("0.256"), tag)]
+    for tag in json.loads(sys.argv[1])
+]
+print(json.dumps({"babel": babel.__file__, "version": babel.__version__,
+                  "locales": sorted(localedata.locale_identifiers()),
+                  "unknown": locale_problem("xx-YY"), "formatted": formatted}))
+"""
+PACKAGE_LOCALES = ["en_US", "de-DE", "fr_FR", "ja_JP", "ar_EG", "zh-TW", "sr-Latn-RS", "hi_IN"]
+
+
+def test_the_code_zip_has_every_locale_babel_has_here(stage: str, tmp_path: Path) -> None:
+    """All of Babel's locales ship, so every locale a template may name when stored (here
+    or in the function) formats there as it does here."""
+    with code_zip(stage) as code:
+        code.extractall(
+            tmp_path,
+            [name for name in code.namelist() if name.startswith(("babel/", "chalicelib/"))],
+        )
+    found = json.loads(run_unpacked(tmp_path, FORMAT_PROBE, json.dumps(PACKAGE_LOCALES)))
+
+    assert (found["babel"], found["version"]) == (
+        str(tmp_path / "babel" / "__init__.py"),
+        babel.__version__,
+    )
+    assert found["locales"] == sorted(localedata.locale_identifiers())
+    assert len(found["locales"]) > 1000
+    assert found["unknown"] == locale_problem("xx-YY")
+    assert found["formatted"] == [
+        [
+            format_date("2026-12-01", "full", tag),
+            format_number(Decimal("-1234567.891"), tag, 2),
+            format_currency(Decimal("1234.5"), "EUR", tag),
+            format_percent(Decimal("0.256"), tag),
+        ]
+        for tag in PACKAGE_LOCALES
+    ]
