@@ -37,6 +37,7 @@ from chalicelib.domain.rendering.formatting import (
     resolve_locale,
 )
 from tests.support import fresh_python
+from tools.stack import PROJECT_DIR
 
 LOCALES = ("en_US", "de_DE", "fr_FR", "ja_JP", "ar_EG")
 DATE_RULE = "YYYY-MM-DD or a date-time ending in Z, such as 2026-12-01 or 2026-12-01T09:30:00Z"
@@ -430,6 +431,70 @@ def test_a_bad_stage_default_fails_loudly(monkeypatch: pytest.MonkeyPatch, setti
         "DEFAULT_LOCALE must be a locale docgen knows, a BCP 47 tag such as de-DE or de_DE; "
         f"{setting!r} is not"
     )
+
+
+# --- the draft README text -----------------------------------------------------------------
+
+DRAFT = PROJECT_DIR / "docs" / "formatting-filters.md"
+
+
+def test_the_formatting_drafts_examples() -> None:
+    """Every output docs/formatting-filters.md shows is what these functions give, with
+    Babel's no-break spaces, until the interpreter runs the README's own examples."""
+    text = DRAFT.read_text(encoding="utf-8")
+    examples = [
+        format_date("2026-12-01", "long", "de_DE"),
+        format_number(Decimal("1234567.891"), "en_US"),
+        format_number(Decimal("1234.5"), "en_US", 2),
+        format_currency(Decimal("1234.5"), "EUR", "fr_FR"),
+        format_percent(Decimal("0.256"), "en_US"),
+        "Stand "
+        + format_date("2026-12-01", "long", "de-DE")
+        + ": "
+        + format_currency(Decimal("1234.5"), "EUR", "de-DE"),
+        format_number(Decimal("1.2346"), "en_US"),
+        format_currency(Decimal("0.125"), "EUR", "en_US"),
+        format_number(Decimal("-0.001"), "en_US", 0),
+        format_number(Decimal("1234.5"), "ar_EG", 2),
+    ]
+    assert [example for example in examples if f"`{example}`" not in text] == []
+    assert "`-0`" in text and "`1,234.50`" in text
+
+    table = text[text.index("| | `en_US` |") :].split("\n\n", 1)[0].splitlines()
+    locales = [cell.strip("` ") for cell in table[0].split("|")[2:-1]]
+    rows = {
+        '`date("short")`': lambda tag: format_date("2026-12-01", "short", tag),
+        "`date` (medium)": lambda tag: format_date("2026-12-01", "medium", tag),
+        '`date("full")`': lambda tag: format_date("2026-12-01", "full", tag),
+        "`number`": lambda tag: format_number(Decimal("1234567.891"), tag),
+        '`currency("EUR")`': lambda tag: format_currency(Decimal("1234.5"), "EUR", tag),
+        '`currency("JPY")`': lambda tag: format_currency(Decimal("1234.5"), "JPY", tag),
+        "`percent`": lambda tag: format_percent(Decimal("0.15"), tag),
+    }
+    shown = {}
+    for line in table[2:]:
+        name, *cells = (cell.strip() for cell in line.split("|")[1:-1])
+        shown[name] = [cell.strip("`") for cell in cells]
+    assert locales == ["en_US", "de_DE", "fr_FR", "ja_JP"]
+    assert shown == {name: [write(tag) for tag in locales] for name, write in rows.items()}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        refused(format_date, 1, "long", "en_US"),
+        refused(format_date, "2026-02-30", "long", "en_US"),
+        refused(format_date, "2026-12-01", "yyyy-MM-dd", "en_US"),
+        refused(format_number, "1234.5", "en_US"),
+        refused(format_number, float("nan"), "en_US"),
+        refused(format_number, 10**200, "en_US"),
+        refused(format_number, 1, "en_US", 21),
+        refused(format_currency, 1, "EURO", "en_US"),
+        refused(format_number, 1, "xx-YY"),
+    ],
+)
+def test_the_drafts_messages_are_the_functions(message: str) -> None:
+    assert f"`{message}`" in DRAFT.read_text(encoding="utf-8")
 
 
 # --- cost --------------------------------------------------------------------------------
