@@ -306,7 +306,13 @@ def test_create_template(client: Client, aws: AWS) -> None:
 
     assert response.status_code == 201
     assert response.headers["ETag"] == '"1"'
-    assert body(response) == {"docType": "Renewal", **payload, "version": 1, "updatedAt": STAMP}
+    assert body(response) == {
+        "docType": "Renewal",
+        **payload,
+        "version": 1,
+        "updatedAt": STAMP,
+        "variables": ["attributes.plan"],
+    }
     assert body(client.http.get("/templates/Renewal")) == body(response)
 
 
@@ -316,7 +322,7 @@ def test_template_syntax_error_is_400_that_names_the_line(client: Client, aws: A
     assert response.status_code == 400
     assert body(response) == error(
         "BadRequestError",
-        "text has a syntax error on line 2: Expected an expression, got 'end of statement block'",
+        "text, line 2: syntax error: Expected an expression, got 'end of statement block'",
     )
     assert stored(aws, "D#Broken") is None
 
@@ -415,7 +421,7 @@ def test_preview_of_an_unrenderable_template_is_422(client: Client, aws: AWS) ->
     assert response.status_code == 422
     assert body(response) == error(
         "UnprocessableEntityError",
-        "template Strict cannot be rendered: 'dict object' has no attribute 'plan'",
+        "template Strict cannot be rendered: line 1: attributes.plan is undefined",
     )
 
 
@@ -443,7 +449,7 @@ def test_deeply_nested_template_is_400_not_500(client: Client, aws: AWS) -> None
 
     assert response.status_code == 400
     assert body(response) == error(
-        "BadRequestError", "text has a syntax error: expressions or blocks nested too deeply"
+        "BadRequestError", "text, brackets may be nested at most 30 deep"
     )
 
 

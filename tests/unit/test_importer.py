@@ -972,7 +972,9 @@ def test_every_sample_template_renders_for_every_sample_customer(
     customers = [record for record in stored_records if isinstance(record, Customer)]
     templates = [record for record in stored_records if isinstance(record, Template)]
     letters = {
-        (c.customer_id, t.doc_type): render_letter(c, t) for c in customers for t in templates
+        (c.customer_id, t.doc_type): render_letter(c, t, NOW.date())
+        for c in customers
+        for t in templates
     }
 
     assert len(letters) == 5 * 6
@@ -1016,7 +1018,7 @@ def test_in_csv_a_greeting_that_renders_to_nothing_means_no_greeting_line(
     run(path)
 
     stored_records = records(on_table(slept))
-    letter = render_letter(stored_records["C#TestCustomer"], stored_records["D#Plain"])
+    letter = render_letter(stored_records["C#TestCustomer"], stored_records["D#Plain"], NOW.date())
     assert letter == "Just the text."
 
 
