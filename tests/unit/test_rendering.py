@@ -138,12 +138,13 @@ def test_printing_a_missing_value_is_a_422_that_names_it(text: str, reason: str)
         ("{{ name - 1 }}", "line 1: - needs two numbers, not a text and a number"),
         (
             "{{ name + 1 }}",
-            "line 1: + adds two numbers, two texts or two lists, not a text and a number; ~ joins anything as text",
+            "line 1: + adds two numbers, two texts or two lists, not a text and a number; "
+            "~ joins anything as text",
         ),
         ("{{ '%s' % name }}", "line 1: % needs two numbers, not a text and a text"),
         (
             "{{ name < 1 }}",
-            "line 1: TypeError: '<' not supported between instances of 'str' and 'int'",
+            "line 1: cannot compare a text with a number",
         ),
         ("{{ 1 in 2 }}", "line 1: in needs a list, a map or a text on its right, not a number"),
         ("{{ [1, 'a']|sort }}", "line 1: sort: cannot sort a list that mixes texts and numbers"),
@@ -234,7 +235,8 @@ def test_plain_templates_never_import_jinja() -> None:
         "render_letter(Customer('c', 'Ann'), t, date(2026, 12, 1))\n"
         "render_letter(Customer('c', 'Ann'), Template('t', 'x', greeting=''), date(2026, 12, 1))\n"
         "t.check(); t.variables\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('jinja2', 'babel', 'chalicelib.domain.rendering.'))))\n"
+        "heavy = ('jinja2', 'babel', 'chalicelib.domain.rendering.')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     assert fresh_python(probe) == "['chalicelib.domain.rendering.budget']"
 
@@ -255,16 +257,37 @@ def test_cap_counts_utf8_bytes_not_characters() -> None:
 
 
 HOSTILE = {
-    "in-over-a-big-text": "{% set big = 'a' * 1000000 %}{% for w in range(100000) %}{% if 'aaaab' in big %}{% endif %}{% endfor %}",
-    "length-in-a-loop": "{% set big = 'ab' * 500000 %}{% for w in range(100000) %}{% set x = big|length %}{% endfor %}",
-    "sort-in-a-loop": "{% set l = range(100000)|list %}{% for w in range(100000) %}{% set x = l|sort %}{% endfor %}",
-    "compare-big-lists": "{% set l = [range(100000)|list] * 10 %}{% for w in range(100000) %}{% set x = l == l %}{% endfor %}",
-    "replace-in-a-loop": "{% set big = 'ab' * 500000 %}{% for w in range(100000) %}{% set x = big|replace('a', '') %}{% endfor %}",
+    "in-over-a-big-text": (
+        "{% set big = 'a' * 1000000 %}{% for w in range(100000) %}"
+        "{% if 'aaaab' in big %}{% endif %}{% endfor %}"
+    ),
+    "length-in-a-loop": (
+        "{% set big = 'ab' * 500000 %}{% for w in range(100000) %}"
+        "{% set x = big|length %}{% endfor %}"
+    ),
+    "sort-in-a-loop": (
+        "{% set l = range(100000)|list %}{% for w in range(100000) %}"
+        "{% set x = l|sort %}{% endfor %}"
+    ),
+    "compare-big-lists": (
+        "{% set l = [range(100000)|list] * 10 %}{% for w in range(100000) %}"
+        "{% set x = l == l %}{% endfor %}"
+    ),
+    "replace-in-a-loop": (
+        "{% set big = 'ab' * 500000 %}{% for w in range(100000) %}"
+        "{% set x = big|replace('a', '') %}{% endfor %}"
+    ),
     "allocate-in-a-loop": "{% for i in range(100000) %}{% set c = 'x' * 1000 %}{% endfor %}",
-    "upper-in-a-loop": "{% set s = 'ﬃ' * 300000 %}{% for i in range(1000) %}{% set t = s|upper %}{% endfor %}",
+    "upper-in-a-loop": (
+        "{% set s = 'ﬃ' * 300000 %}{% for i in range(1000) %}{% set t = s|upper %}{% endfor %}"
+    ),
     "print-shared-rows": "{% set a = [0] * 100000 %}{{ [a] * 100 }}",
-    "nested-loops": "{% for a in range(1000) %}{% for b in range(1000) %}{{ '' }}{% endfor %}{% endfor %}",
-    "string-list-of-wide-characters": "{% for i in range(100) %}{% set l = ('é' * 100000)|list %}{% endfor %}",
+    "nested-loops": (
+        "{% for a in range(1000) %}{% for b in range(1000) %}{{ '' }}{% endfor %}{% endfor %}"
+    ),
+    "string-list-of-wide-characters": (
+        "{% for i in range(100) %}{% set l = ('é' * 100000)|list %}{% endfor %}"
+    ),
 }
 
 

@@ -15,7 +15,7 @@ from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.rendering.budget import RenderBudget
 
 if TYPE_CHECKING:
-    from chalicelib.domain.rendering.compiler import Program
+    from chalicelib.domain.rendering.program import Program
 
 _MARKERS = ("{{", "{%", "{#")
 MAX_CACHE_BYTES = 32 * 1024 * 1024
@@ -40,7 +40,7 @@ def render(
     if not has_jinja_syntax(source):
         budget.write(source)
         return source
-    from chalicelib.domain.rendering.compiler import Frame, InvalidTemplate
+    from chalicelib.domain.rendering.program import Frame, InvalidTemplate
 
     try:
         program = _programs.get(source)
@@ -61,7 +61,7 @@ def problem(source: str) -> str | None:
     """Why ``source`` cannot be stored (``line 3: method calls are not allowed``), or None."""
     if not has_jinja_syntax(source):
         return None
-    from chalicelib.domain.rendering.compiler import InvalidTemplate
+    from chalicelib.domain.rendering.program import InvalidTemplate
 
     try:
         _programs.get(source)
@@ -74,7 +74,7 @@ def variables_of(source: str) -> tuple[str, ...]:
     """The inputs and attribute paths ``source`` reads; none for a text it cannot compile."""
     if not has_jinja_syntax(source):
         return ()
-    from chalicelib.domain.rendering.compiler import InvalidTemplate
+    from chalicelib.domain.rendering.program import InvalidTemplate
 
     try:
         return _programs.get(source).variables
@@ -86,23 +86,24 @@ def _compile(source: str) -> "Program":
     """Parse with Jinja2's parser, check and build; ``InvalidTemplate`` says why not."""
     from jinja2 import Environment, TemplateSyntaxError
 
-    from chalicelib.domain.rendering import compiler
+    from chalicelib.domain.rendering import program
+    from chalicelib.domain.rendering.compiler import compile_parsed
 
-    refused = compiler.code_problem(source)
+    refused = program.code_problem(source)
     if refused:
-        raise compiler.InvalidTemplate(refused)
+        raise program.InvalidTemplate(refused)
     try:
         # Parsing only: nothing Jinja2 compiles runs, and docgen escapes for HTML itself.
         tree = Environment(keep_trailing_newline=True).parse(source)  # noqa: S701
     except TemplateSyntaxError as error:
-        raise compiler.InvalidTemplate(
+        raise program.InvalidTemplate(
             f"line {error.lineno}: syntax error: {error.message}"
         ) from None
     except RecursionError:
-        raise compiler.InvalidTemplate(
-            f"blocks may be nested at most {compiler.MAX_DEPTH} deep"
+        raise program.InvalidTemplate(
+            f"blocks may be nested at most {program.MAX_DEPTH} deep"
         ) from None
-    return compiler.compile_parsed(tree)
+    return compile_parsed(tree)
 
 
 class _Programs:

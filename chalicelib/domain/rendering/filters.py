@@ -36,7 +36,7 @@ def _text(run: Run, value: Any) -> str:
     raise CannotRender(f"needs a text, not {kind(value)}")
 
 
-def _sequence(value: Any) -> Sequence[Any]:
+def sequence(value: Any) -> Sequence[Any]:
     if isinstance(value, str | list | tuple | range):
         return value
     if isinstance(value, Mapping):
@@ -44,7 +44,7 @@ def _sequence(value: Any) -> Sequence[Any]:
     raise CannotRender(f"needs a list or a text, not {kind(value)}")
 
 
-def _number(value: Any) -> Any:
+def number(value: Any) -> Any:
     if isinstance(value, NUMBER_TYPES) and not isinstance(value, bool):
         return value
     raise CannotRender(f"needs a number, not {kind(value)}")
@@ -130,21 +130,21 @@ def string(run: Run, value: Any) -> str:
 def length(run: Run, value: Any) -> int:
     if isinstance(value, Mapping):
         return len(value)
-    return len(_sequence(value))
+    return len(sequence(value))
 
 
 def first(run: Run, value: Any) -> Any:
-    items = _sequence(value)
+    items = sequence(value)
     return items[0] if items else Undefined("the first item of an empty list")
 
 
 def last(run: Run, value: Any) -> Any:
-    items = _sequence(value)
+    items = sequence(value)
     return items[-1] if items else Undefined("the last item of an empty list")
 
 
 def reverse(run: Run, value: Any) -> Any:
-    items = _sequence(value)
+    items = sequence(value)
     if isinstance(items, str):
         return _built(run, items, len(items))[::-1]
     run.budget.items(len(items))
@@ -157,7 +157,7 @@ def _sort_key(item: Any) -> Any:
 
 def sort(run: Run, value: Any, reverse: Any = False) -> list[Any]:
     """Ascending, text without regard to case (as Jinja2 sorts)."""
-    items = _sequence(value)
+    items = sequence(value)
     run.budget.items(len(items))
     run.budget.allocate(sum(len(item) for item in items if isinstance(item, str)) * 4)
     try:
@@ -167,7 +167,7 @@ def sort(run: Run, value: Any, reverse: Any = False) -> list[Any]:
 
 
 def join(run: Run, value: Any, separator: Any = "") -> str:
-    items, separator = _sequence(value), _text(run, separator)
+    items, separator = sequence(value), _text(run, separator)
     texts = [to_text(item, run.budget) for item in items]
     size = sum(map(len, texts)) + len(separator) * max(len(texts) - 1, 0)
     run.budget.text(size)
@@ -175,7 +175,7 @@ def join(run: Run, value: Any, separator: Any = "") -> str:
 
 
 def to_list(run: Run, value: Any) -> list[Any]:
-    items = _sequence(value)
+    items = sequence(value)
     run.budget.items(len(items))
     if isinstance(items, str) and not items.isascii():
         run.budget.allocate(80 * len(items))  # each character its own string
@@ -233,25 +233,25 @@ def to_float(run: Run, value: Any, fallback: Any = 0.0) -> Any:
 
 def round_(run: Run, value: Any, precision: Any = 0, method: Any = "common") -> Any:
     """``common`` rounds half to even (as Python and Jinja2 do); ``ceil``, ``floor``."""
-    number = _number(value)
+    amount = number(value)
     digits = _whole(precision, "precision", 0, MAX_PRECISION)
     if method == "common":
-        return round(number, digits)
+        return round(amount, digits)
     if method not in ("ceil", "floor"):
         raise CannotRender("method must be common, ceil or floor")
     scale = Decimal(10) ** digits
-    exact = Decimal(str(number)) if isinstance(number, float) else Decimal(number)
+    exact = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
     rounding = "ROUND_CEILING" if method == "ceil" else "ROUND_FLOOR"
     result = (exact * scale).to_integral_value(rounding=rounding) / scale
-    return float(result) if isinstance(number, float) else result
+    return float(result) if isinstance(amount, float) else result
 
 
 def abs_(run: Run, value: Any) -> Any:
-    return abs(_number(value))
+    return abs(number(value))
 
 
 def _numbers(value: Any) -> list[Any]:
-    return [_number(item) for item in _sequence(value)]
+    return [number(item) for item in sequence(value)]
 
 
 def sum_(run: Run, value: Any) -> Any:
@@ -262,12 +262,12 @@ def sum_(run: Run, value: Any) -> Any:
 
 
 def min_(run: Run, value: Any) -> Any:
-    items = _sequence(value)
+    items = sequence(value)
     return min(items, key=_sort_key) if items else Undefined("the smallest item of an empty list")
 
 
 def max_(run: Run, value: Any) -> Any:
-    items = _sequence(value)
+    items = sequence(value)
     return max(items, key=_sort_key) if items else Undefined("the largest item of an empty list")
 
 
@@ -303,53 +303,3 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 TAKES_UNDEFINED = frozenset({"default", "d"})
 """Filters that may be given a missing value: every other one names it in a 422."""
-
-
-# Tests: {% if x is even %}
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, NUMBER_TYPES) and not isinstance(value, bool)
-
-
-def _divisible(value: Any, divisor: Any) -> bool:
-    return _number(value) % _number(divisor) == 0
-
-
-def _member(value: Any, container: Any) -> bool:
-    if isinstance(container, Mapping):
-        return value in container
-    return value in _sequence(container)
-
-
-TESTS: dict[str, Callable[..., bool]] = {
-    "defined": lambda value: not isinstance(value, Undefined),
-    "undefined": lambda value: isinstance(value, Undefined),
-    "none": lambda value: value is None,
-    "true": lambda value: value is True,
-    "false": lambda value: value is False,
-    "boolean": lambda value: isinstance(value, bool),
-    "number": _is_number,
-    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
-    "float": lambda value: isinstance(value, float | Decimal) and value % 1 != 0,
-    "string": lambda value: isinstance(value, str),
-    "mapping": lambda value: isinstance(value, Mapping),
-    "sequence": lambda value: isinstance(value, list | tuple | str | range),
-    "even": lambda value: _number(value) % 2 == 0,
-    "odd": lambda value: _number(value) % 2 == 1,
-    "divisibleby": _divisible,
-    "eq": lambda value, other: value == other,
-    "ne": lambda value, other: value != other,
-    "lt": lambda value, other: value < other,
-    "le": lambda value, other: value <= other,
-    "gt": lambda value, other: value > other,
-    "ge": lambda value, other: value >= other,
-    "in": _member,
-    "lower": lambda value: isinstance(value, str) and value.islower(),
-    "upper": lambda value: isinstance(value, str) and value.isupper(),
-}
-TYPE_TESTS = frozenset(
-    {"defined", "undefined", "none", "true", "false", "boolean", "number", "integer"}
-    | {"float", "string", "mapping", "sequence"}
-)
-"""Tests that answer for a missing value (``false``, or ``true`` for ``undefined``)."""
