@@ -1,20 +1,25 @@
 """The letter itself: how a customer and a template become text, and what a printed
 copy shows besides."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rendering import render
 from chalicelib.domain.rendering.budget import RenderBudget
 
+DEFAULT_LOCALE = "en_US"
+"""When neither the template nor the stage names one."""
 
-def render_letter(customer: Customer, template: Template) -> str:
-    """The rendered greeting, a newline, then the rendered text (Jinja2, sandboxed).
+
+def render_letter(
+    customer: Customer, template: Template, today: date, default_locale: str = DEFAULT_LOCALE
+) -> str:
+    """The rendered greeting, a newline, then the rendered text.
 
     The sample's items give ``Dear <name>;\\n<text>`` byte for byte. A
     template whose greeting is the empty string has no greeting line. The
-    whole letter shares one output cap.
+    whole letter shares one budget: output, memory, loops and CPU time.
     """
     budget = RenderBudget()
     variables = {
@@ -22,19 +27,20 @@ def render_letter(customer: Customer, template: Template) -> str:
         "customerId": customer.customer_id,
         "docType": template.doc_type,
         "attributes": dict(customer.attributes),
+        "today": today.isoformat(),
     }
+    locale = default_locale
     if template.greeting is None:
         # Exactly what the default greeting, Dear {{ name }};, renders to; no Jinja needed.
         greeting = f"Dear {customer.name};"
-        budget.spend_bytes(greeting)
+        budget.write(greeting)
     else:
-        greeting = render(
-            template.greeting, variables, budget, f"the greeting of template {template.doc_type}"
-        )
-    text = render(template.text, variables, budget, f"template {template.doc_type}")
+        what = f"the greeting of template {template.doc_type}"
+        greeting = render(template.greeting, variables, budget, what, locale)
+    text = render(template.text, variables, budget, f"template {template.doc_type}", locale)
     if not greeting:
         return text
-    budget.spend_bytes("\n")
+    budget.write("\n")
     return f"{greeting}\n{text}"
 
 

@@ -33,11 +33,18 @@ class Spec:
     """Whether a request body must give it."""
     summary: bool = False
     """Whether a list page shows it."""
+    derived: bool = False
+    """Computed from the other fields (a property of the same name): shown, never stored."""
 
 
 def spec(json: str, schema: Mapping[str, Any], **options: Any) -> dict[str, Spec]:
     """The ``metadata`` of a model field: ``field(metadata=spec("name", {...}))``."""
     return {"docgen": Spec(json, schema, **options)}
+
+
+def derived(name: str, json: str, schema: Mapping[str, Any]) -> tuple[str, Spec]:
+    """An entry of a model's ``DERIVED``: the property ``name``, shown as ``json``."""
+    return name, Spec(json, schema, derived=True)
 
 
 class Model(Protocol):
@@ -47,6 +54,8 @@ class Model(Protocol):
     """``customer``: what messages call one."""
     KEY_PREFIX: ClassVar[str]
     """Its table keys: ``KEY_PREFIX + identifier`` (the original sample's ``C#`` and ``D#``)."""
+    DERIVED: ClassVar[tuple[tuple[str, Spec], ...]]
+    """(property name, Spec) of each value computed from the fields."""
 
     @property
     def identifier(self) -> str: ...
@@ -60,13 +69,15 @@ M = TypeVar("M", bound=Model)
 
 @cache
 def specs(cls: type) -> tuple[tuple[str, Spec], ...]:
-    """(attribute name, Spec) of each field of the model ``cls``, in order."""
-    return tuple((f.name, f.metadata["docgen"]) for f in dataclasses.fields(cls))
+    """(attribute name, Spec) of each field of the model ``cls``, in order, then of each
+    derived value."""
+    fields = tuple((f.name, f.metadata["docgen"]) for f in dataclasses.fields(cls))
+    return fields + getattr(cls, "DERIVED", ())
 
 
 def key_field(cls: type) -> tuple[str, Spec]:
     """The identifier: the one field stored in no attribute of its own, but in the key."""
-    return next((name, s) for name, s in specs(cls) if s.item is None)
+    return next((name, s) for name, s in specs(cls) if s.item is None and not s.derived)
 
 
 @cache

@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 from chalicelib.domain import rules
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.model import spec
-from chalicelib.domain.rendering import syntax_error
+from chalicelib.domain.model import Spec, derived, spec
+from chalicelib.domain.rendering import problem, variables_of
 from chalicelib.domain.rendering.formatting import locale_problem
 
 _IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
@@ -18,6 +18,13 @@ _VERSION = {
 }
 _UPDATED_AT = {"type": ["string", "null"], "format": "date-time"}
 _NULLABLE_TEXT = {"type": ["string", "null"]}
+_VARIABLES = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "The variables and `attributes.<key>` paths the greeting and text read, "
+    "sorted: what a form for this template asks for.",
+}
+_TEXT_DESCRIPTION = "The allowed subset of Jinja2 (README, Templates); checked when stored."
 
 ATTRIBUTE_VALUE: dict[str, Any] = {
     "type": ["string", "number", "boolean", "null"],
@@ -65,6 +72,7 @@ class Customer:
 
     LABEL: ClassVar[str] = "customer"
     KEY_PREFIX: ClassVar[str] = "C#"
+    DERIVED: ClassVar[tuple[tuple[str, Spec], ...]] = ()
 
     customer_id: str = field(metadata=spec("customerId", _IDENTIFIER, summary=True))
     name: str = field(
@@ -93,6 +101,9 @@ class Template:
 
     LABEL: ClassVar[str] = "template"
     KEY_PREFIX: ClassVar[str] = "D#"
+    DERIVED: ClassVar[tuple[tuple[str, Spec], ...]] = (
+        derived("variables", "variables", _VARIABLES),
+    )
 
     doc_type: str = field(metadata=spec("docType", _IDENTIFIER, summary=True))
     text: str = field(
@@ -103,7 +114,7 @@ class Template:
             body={
                 "type": "string",
                 "maxLength": rules.TEMPLATE_TEXT_MAX_CHARS,
-                "description": "Jinja2; checked for syntax when stored.",
+                "description": _TEXT_DESCRIPTION,
             },
             required=True,
         )
@@ -117,7 +128,7 @@ class Template:
             body={
                 "type": "string",
                 "maxLength": rules.GREETING_MAX_CHARS,
-                "description": "Jinja2. Absent: `Dear {{ name }};`. Empty: no greeting line.",
+                "description": "Like `text`. Absent: `Dear {{ name }};`. Empty: no greeting line.",
             },
         ),
     )
@@ -154,21 +165,36 @@ class Template:
     def identifier(self) -> str:
         return self.doc_type
 
+    @property
+    def variables(self) -> list[str]:
+        """What the greeting (the default one reads ``name``) and the text read."""
+        greeting = DEFAULT_GREETING if self.greeting is None else self.greeting
+        return sorted({*_read_by(greeting), *_read_by(self.text)})
+
     def check(self) -> None:
-        """The text and the greeting must compile: a broken template is refused when stored."""
+        """The text and the greeting must be in the allowed subset: refused when stored."""
         for name, source in (("text", self.text), ("greeting", self.greeting)):
-            problem = syntax_error(source or "")
-            if problem:
-                raise InvalidInput(f"{name} has a {problem}")
+            found = problem(source or "")
+            if found:
+                raise InvalidInput(f"{name}, {found}")
         _check_locale(self.locale)
 
 
 def _check_locale(locale: str | None) -> None:
     """A template's locale must be one the formatting filters can use (Babel knows it)."""
     if locale is not None:
-        problem = locale_problem(locale)
-        if problem:
-            raise InvalidInput(problem)
+        found = locale_problem(locale)
+        if found:
+            raise InvalidInput(found)
+
+
+DEFAULT_GREETING = "Dear {{ name }};"
+
+
+def _read_by(source: str) -> tuple[str, ...]:
+    if source == DEFAULT_GREETING:
+        return ("name",)  # known without Jinja2, which a plain template never imports
+    return variables_of(source)
 
 
 RECORDS: tuple[type[Customer] | type[Template], ...] = (Customer, Template)

@@ -12,7 +12,7 @@ from chalicelib.domain.documents import (
     iso_utc,
 )
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.letters import Letter, render_letter
+from chalicelib.domain.letters import DEFAULT_LOCALE, Letter, render_letter
 from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rules import require_identifier
@@ -44,12 +44,15 @@ class LetterService:
         store: DocumentStore,
         clock: Callable[[], datetime] = utc_now,
         on_letter: Callable[[str], None] = _counted_nowhere,
+        default_locale: str = DEFAULT_LOCALE,
     ) -> None:
         self.repository = repository
         self.store = store
         self.clock = clock
         self.on_letter = on_letter
         """Called with the format of every letter written: where the metric is counted."""
+        self.default_locale = default_locale
+        """The stage's: for a template that names no locale of its own."""
 
     def generate(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """Render the letter in ``fmt`` and store it: one read, one write.
@@ -59,8 +62,8 @@ class LetterService:
         """
         _check_identifiers(customer_id, doc_type)
         self.store.prepare()  # the bucket is built while the read is in flight
-        template, text = self._compose(customer_id, doc_type)
         generated_at = self.clock()
+        template, text = self._compose(customer_id, doc_type, generated_at)
         body = fmt.lay_out(Letter(customer_id, doc_type, text, generated_at))
         key = document_key(customer_id, doc_type, fmt)
         url, expires_at = self.store.presign(key, generated_at)  # local; a bad setting fails here
@@ -143,20 +146,25 @@ class LetterService:
         A stored customer goes through exactly generation's read and render. An inline
         one has no ``customerId``: it renders as the empty string.
         """
+        now = self.clock()
         if isinstance(customer, str):
             _check_identifiers(customer, doc_type)
-            return self._compose(customer, doc_type)[1]
+            return self._compose(customer, doc_type, now)[1]
         require_identifier("docType", doc_type)
         template = self.repository.get(Template, doc_type)
         if template is None:
             raise NotFound(f"template {doc_type} does not exist")
-        return render_letter(customer, template)
+        return self._render(customer, template, now)
 
-    def _compose(self, customer_id: str, doc_type: str) -> tuple[Template, str]:
+    def _compose(self, customer_id: str, doc_type: str, now: datetime) -> tuple[Template, str]:
         """Read both items in one call (the identifiers already checked), render the letter."""
         customer, template = self.repository.get_customer_and_template(customer_id, doc_type)
         if customer is None:
             raise NotFound(f"customer {customer_id} does not exist")
         if template is None:
             raise NotFound(f"template {doc_type} does not exist")
-        return template, render_letter(customer, template)
+        return template, self._render(customer, template, now)
+
+    def _render(self, customer: Customer, template: Template, now: datetime) -> str:
+        """The letter as of ``now``: ``today`` is its date, in UTC."""
+        return render_letter(customer, template, now.date(), self.default_locale)

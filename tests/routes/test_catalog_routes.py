@@ -312,6 +312,7 @@ def test_create_template(client: Client, aws: AWS) -> None:
         "locale": None,
         "version": 1,
         "updatedAt": STAMP,
+        "variables": ["attributes.plan"],
     }
     assert body(client.http.get("/templates/Renewal")) == body(response)
 
@@ -328,6 +329,7 @@ def test_a_templates_locale_is_kept_as_given(client: Client, aws: AWS) -> None:
         "locale": "de-DE",
         "version": 1,
         "updatedAt": STAMP,
+        "variables": ["name"],  # the default greeting's
     }
     assert body(client.http.get("/templates/Rechnung")) == body(response)
     assert stored(aws, "D#Rechnung")["locale"] == {"S": "de-DE"}
@@ -369,7 +371,7 @@ def test_template_syntax_error_is_400_that_names_the_line(client: Client, aws: A
     assert response.status_code == 400
     assert body(response) == error(
         "BadRequestError",
-        "text has a syntax error on line 2: Expected an expression, got 'end of statement block'",
+        "text, line 2: syntax error: Expected an expression, got 'end of statement block'",
     )
     assert stored(aws, "D#Broken") is None
 
@@ -468,7 +470,7 @@ def test_preview_of_an_unrenderable_template_is_422(client: Client, aws: AWS) ->
     assert response.status_code == 422
     assert body(response) == error(
         "UnprocessableEntityError",
-        "template Strict cannot be rendered: 'dict object' has no attribute 'plan'",
+        "template Strict cannot be rendered: line 1: attributes.plan is undefined",
     )
 
 
@@ -496,7 +498,7 @@ def test_deeply_nested_template_is_400_not_500(client: Client, aws: AWS) -> None
 
     assert response.status_code == 400
     assert body(response) == error(
-        "BadRequestError", "text has a syntax error: expressions or blocks nested too deeply"
+        "BadRequestError", "text, brackets may be nested at most 30 deep"
     )
 
 

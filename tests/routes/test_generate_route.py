@@ -271,7 +271,7 @@ def test_unrenderable_template_is_422_and_writes_nothing(client: Client, aws: AW
     assert body(response) == {
         "Code": "UnprocessableEntityError",
         "Message": "template Broken cannot be rendered: "
-        "access to attribute '__class__' of 'str' object is unsafe.",
+        "line 1: names starting with _ are not allowed",
     }
     assert aws.objects() == {}
     assert aws.calls == ["BatchGetItem"]

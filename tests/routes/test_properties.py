@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support import AWS, JSON
+from tests.template_grammar import statements
 
 FAST = settings(
     max_examples=60,
@@ -102,3 +103,20 @@ def test_templates_never_5xx(client: Client, aws: AWS, text: str, greeting: str 
     if generated.status_code == 201:
         letter = aws.s3.get_object(Bucket="docgen-dev-documents", Key="TestCustomer/Prop.txt")
         assert letter["Body"].read().decode() == json.loads(preview.body)["text"]
+
+
+@FAST
+@given(text=statements)
+def test_templates_from_the_grammar_are_stored_and_never_5xx(
+    client: Client, aws: AWS, text: str
+) -> None:
+    """Random characters are mostly syntax errors; the subset's grammar reaches the renderer."""
+    stored = client.http.put("/templates/Grammar", headers=JSON, body=json.dumps({"text": text}))
+    generated = client.http.post("/customers/TestCustomer/documents/Grammar")
+
+    assert stored.status_code in (200, 201), stored.body
+    assert generated.status_code in (201, 422), generated.body
+    if generated.status_code == 422:
+        assert json.loads(generated.body)["Message"].startswith(
+            "template Grammar cannot be rendered: line "
+        )

@@ -212,8 +212,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
         Problem(5, "name must be longer than or equal to 1 characters"),
         Problem(
             6,
-            "text has a syntax error on line 1: Expected an expression, "
-            "got 'end of statement block'",
+            "text, line 1: syntax error: Expected an expression, got 'end of statement block'",
         ),
         Problem(7, "kind must be 'customer' or 'template'"),
         Problem(
@@ -225,7 +224,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
         Problem(10, "body must not contain {'version'} properties"),
         Problem(
             11,
-            "greeting has a syntax error on line 1: unexpected end of template, "
+            "greeting, line 1: syntax error: unexpected end of template, "
             "expected 'end of print statement'.",
         ),
         Problem(12, "not valid JSON: NaN is not a JSON number"),
@@ -236,7 +235,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
         ),
         Problem(14, "customerId is required"),
         Problem(15, "name must not contain control characters"),
-        Problem(16, "text has a syntax error: expressions or blocks nested too deeply"),
+        Problem(16, "text, brackets may be nested at most 30 deep"),
         Problem(
             17,
             "the body contains an unpaired surrogate (\\ud800 to \\udfff): "
@@ -1015,7 +1014,9 @@ def test_every_sample_template_renders_for_every_sample_customer(
     customers = [record for record in stored_records if isinstance(record, Customer)]
     templates = [record for record in stored_records if isinstance(record, Template)]
     letters = {
-        (c.customer_id, t.doc_type): render_letter(c, t) for c in customers for t in templates
+        (c.customer_id, t.doc_type): render_letter(c, t, NOW.date())
+        for c in customers
+        for t in templates
     }
 
     assert len(letters) == 5 * 6
@@ -1059,7 +1060,7 @@ def test_in_csv_a_greeting_that_renders_to_nothing_means_no_greeting_line(
     run(path)
 
     stored_records = records(on_table(slept))
-    letter = render_letter(stored_records["C#TestCustomer"], stored_records["D#Plain"])
+    letter = render_letter(stored_records["C#TestCustomer"], stored_records["D#Plain"], NOW.date())
     assert letter == "Just the text."
 
 

@@ -109,4 +109,6 @@ def test_bad_input_is_refused_before_reading(
     ],
 )
 def test_render_letter(greeting: str | None, text: str, letter: str) -> None:
-    assert render_letter(Customer("c1", "Ann"), Template("t1", text, greeting)) == letter
+    assert (
+        render_letter(Customer("c1", "Ann"), Template("t1", text, greeting), NOW.date()) == letter
+    )

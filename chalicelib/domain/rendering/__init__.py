@@ -1,116 +1,147 @@
-"""Template text rendered by Jinja2's sandbox: strict, bounded, cached.
+"""Template text, in the allowed subset of Jinja2 syntax, rendered within hard bounds.
 
-Jinja2 is imported only when a text holds Jinja syntax, so the sample's
-plain templates never pay for it on a cold start.
-
-The stock sandbox stops attribute tricks (``{{ name.__class__ }}``); a
-template is still user code, so this one also bounds what it may cost:
-the output (1 MiB, counted while it streams), loop iterations across the
-whole render, operations or calls that could build a huge value in one
-step (``"x" * 10**9``, ``"x".center(10**9)``, ``"%999999999d" % 1``,
-``s.replace("", t)``), and any value built along the way (``{% set s = s ~ s %}``
-over and over, ``|replace`` growth, a list holding the same big list a hundred
-times): none may exceed the output cap, and no list, tuple, dict or set may hold
-more than ``MAX_ITEMS``. Sizes do not bound time (nested loops over a string,
-a macro that calls itself twice, a filter run in a loop), so a render also
-stops after ``MAX_RENDER_SECONDS``, checked at every loop iteration, call,
-filter and operator. The sandbox is Jinja2's immutable one (no ``list.append``
-or ``dict.update``), and has no ``lipsum``.
-
-The sandbox itself is built in ``sandbox.py`` beside this file, so a cold start
-that renders only plain text never loads it.
+A text is parsed by Jinja2's parser, checked against the allow-list and turned into
+closures (``compiler.py``), once per distinct text, in a cache bounded by memory.
+A text with no Jinja syntax is used as it is, and Jinja2 is not even imported for it,
+so the sample's plain templates cost nothing at cold start.
 """
 
-import functools
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Mapping
+from threading import Lock
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import CannotRender
-from chalicelib.domain.rendering.budget import MAX_LOOP_ITERATIONS, RenderBudget, running
+from chalicelib.domain.rendering.budget import RenderBudget
+
+if TYPE_CHECKING:
+    from chalicelib.domain.rendering.program import Program
 
 _MARKERS = ("{{", "{%", "{#")
+MAX_CACHE_BYTES = 32 * 1024 * 1024
+"""What the compiled programs of a warm container may hold, at most (estimated)."""
+BYTES_PER_NODE = 1500
+"""An upper bound of one node's closures and cells (``test_rendering`` measures it)."""
 
 
 def has_jinja_syntax(source: str) -> bool:
     return any(marker in source for marker in _MARKERS)
 
 
-def render(source: str, variables: Mapping[str, Any], budget: RenderBudget, what: str) -> str:
+def render(
+    source: str, variables: Mapping[str, Any], budget: RenderBudget, what: str, locale: str
+) -> str:
     """``source`` with ``variables`` filled in; a literal text comes back as it is.
 
-    Anything the template does wrong (an undefined variable, a forbidden
-    access, too much output, a division by zero) is a 422 that names
-    ``what`` was being rendered and what went wrong.
+    Anything the template does wrong (a missing variable printed, a value of the
+    wrong kind, too much output, memory or time) is a 422 naming ``what`` was
+    rendered, the line and the problem.
     """
+    if not has_jinja_syntax(source):
+        budget.write(source)
+        return source
+    from chalicelib.domain.rendering.program import Frame, InvalidTemplate
+
     try:
-        return _render(source, variables, budget)
+        program = _programs.get(source)
+        frame = Frame(budget, dict(variables), locale)
+        program.run(frame)
+    except InvalidTemplate as error:  # stored before the subset, or written by hand
+        raise CannotRender(f"{what} cannot be rendered: {error}") from None
     except CannotRender as error:
         raise CannotRender(f"{what} cannot be rendered: {error}") from None
+    except RecursionError:
+        raise CannotRender(f"{what} cannot be rendered: it nests too deeply") from None
+    except MemoryError:
+        raise CannotRender(f"{what} cannot be rendered: it needs too much memory") from None
+    return "".join(frame.out)
 
 
-def _render(source: str, variables: Mapping[str, Any], budget: RenderBudget) -> str:
-    if not has_jinja_syntax(source):
-        budget.spend_bytes(source)
-        return source
-    from jinja2 import TemplateError
-
-    problem = syntax_error(source)
-    if problem:
-        raise CannotRender(problem)
-    template = _compile(source)
-    chunks: list[str] = []
-    budget.start()
-    with running(budget):
-        try:
-            for chunk in template.generate(**variables, range=_counted_range(budget)):
-                budget.spend_bytes(chunk)
-                chunks.append(chunk)
-        except CannotRender:
-            raise
-        except TemplateError as error:
-            raise CannotRender(error.message or type(error).__name__) from None
-        except (ArithmeticError, LookupError, TypeError, ValueError) as error:
-            # The template's own expression failed, e.g. {{ 1 / 0 }}: its fault, not ours.
-            raise CannotRender(f"{type(error).__name__}: {error}") from None
-        except RecursionError:  # Python's own wording depends on where the stack ran out
-            raise CannotRender("RecursionError: maximum recursion depth exceeded") from None
-        except MemoryError:  # one step asked for more than the function has: no check foresaw it
-            raise CannotRender("the template needs more memory than it may use") from None
-    return "".join(chunks)
-
-
-def syntax_error(source: str) -> str | None:
-    """What keeps ``source`` from compiling (``syntax error on line 2: ...``), or None."""
+def problem(source: str) -> str | None:
+    """Why ``source`` cannot be stored (``line 3: method calls are not allowed``), or None."""
     if not has_jinja_syntax(source):
         return None
-    from jinja2 import TemplateSyntaxError
+    from chalicelib.domain.rendering.program import InvalidTemplate
 
     try:
-        _compile(source)
-    except TemplateSyntaxError as error:
-        return f"syntax error on line {error.lineno}: {error.message}"
-    except RecursionError:  # Jinja2's parser recurses once per level of nesting
-        return "syntax error: expressions or blocks nested too deeply"
+        _programs.get(source)
+    except InvalidTemplate as error:
+        return str(error)
     return None
 
 
-def _counted_range(budget: RenderBudget) -> Callable[..., Iterator[int]]:
-    def counted_range(*args: int) -> Iterator[int]:
-        from jinja2.sandbox import safe_range
+def variables_of(source: str) -> tuple[str, ...]:
+    """The inputs and attribute paths ``source`` reads; none for a text it cannot compile."""
+    if not has_jinja_syntax(source):
+        return ()
+    from chalicelib.domain.rendering.program import InvalidTemplate
 
-        for number in safe_range(*args):
-            budget.iterations_left -= 1
-            if budget.iterations_left < 0:
-                raise CannotRender(f"the template loops more than {MAX_LOOP_ITERATIONS} times")
-            yield number
-
-    return counted_range
+    try:
+        return _programs.get(source).variables
+    except InvalidTemplate:
+        return ()
 
 
-@functools.lru_cache(maxsize=256)
-def _compile(source: str) -> Any:
-    """Compiled once per distinct text: a new template version, or a hand edit, compiles anew."""
-    # Jinja2 and the sandbox: only for templates
-    from chalicelib.domain.rendering.sandbox import environment
+def _compile(source: str) -> "Program":
+    """Parse with Jinja2's parser, check and build; ``InvalidTemplate`` says why not."""
+    from jinja2 import Environment, TemplateSyntaxError
 
-    return environment().from_string(source)
+    from chalicelib.domain.rendering import program
+    from chalicelib.domain.rendering.compiler import compile_parsed
+
+    refused = program.code_problem(source)
+    if refused:
+        raise program.InvalidTemplate(refused)
+    try:
+        # Parsing only: nothing Jinja2 compiles runs, and docgen escapes for HTML itself.
+        tree = Environment(keep_trailing_newline=True).parse(source)  # noqa: S701
+    except TemplateSyntaxError as error:
+        raise program.InvalidTemplate(
+            f"line {error.lineno}: syntax error: {error.message}"
+        ) from None
+    except RecursionError:
+        raise program.InvalidTemplate(
+            f"blocks may be nested at most {program.MAX_DEPTH} deep"
+        ) from None
+    return compile_parsed(tree)
+
+
+class _Programs:
+    """Compiled programs by text, least recently used out first, bounded by memory.
+
+    Keyed by the text itself: a new template version, or a hand edit, compiles anew;
+    two versions with one text share a program.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.compiled = 0
+        self._programs: OrderedDict[str, tuple[Program, int]] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, source: str) -> "Program":
+        with self._lock:
+            held = self._programs.get(source)
+            if held is not None:
+                self._programs.move_to_end(source)
+                return held[0]
+        program = _compile(source)
+        cost = program.nodes * BYTES_PER_NODE + 2 * len(source)
+        with self._lock:
+            self.compiled += 1
+            if cost <= self.max_bytes and source not in self._programs:
+                self._programs[source] = (program, cost)
+                self.size += cost
+                while self.size > self.max_bytes:
+                    _, (_, dropped) = self._programs.popitem(last=False)
+                    self.size -= dropped
+        return program
+
+    def clear(self) -> None:
+        with self._lock:
+            self._programs.clear()
+            self.size = 0
+
+
+_programs = _Programs(MAX_CACHE_BYTES)
