@@ -11,9 +11,10 @@ those DynamoDB can store (``rules.is_storable_number``), ``decimals`` is 0 to
 are Babel's named ones. Template authors cannot give Babel a pattern of their own: patterns
 are a formatting language of their own, with costs and surprises of their own.
 
-Anything wrong is ``CannotRender`` (a 422) whose message names the filter, the problem and
-the kind of value it got, and shows at most ``SHOWN_CHARS`` characters of a value: values
-come from customers' attributes and may be personal data.
+Anything wrong is ``CannotRender`` (a 422) whose message says what is wrong and the kind of
+value it got (``needs a number, not a text``), and shows at most ``SHOWN_CHARS`` characters of
+a value: values come from customers' attributes and may be personal data. Messages do not
+name the filter: the interpreter puts its name and line in front (``line 3: number: ...``).
 
 Digits are always Latin (0-9), in dates (Babel's dates have no other) and numbers alike,
 and rounding is half to even, as CLDR and ICU do it (2.5 to 0 decimals is 2).
@@ -67,15 +68,16 @@ _DATE_RULE = "YYYY-MM-DD or a date-time ending in Z, such as 2026-12-01 or 2026-
 
 
 def kind(value: Any) -> str:
-    """What a message calls the value's type: ``a number``, ``text``, ``a boolean``..."""
+    """What a message calls the value's type, in the interpreter's words: ``a number``,
+    ``a text``, ``none``..."""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float | decimal.Decimal):
         return "a number"
     if isinstance(value, str):
-        return "text"
+        return "a text"
     if value is None:
-        return "null"
+        return "none"
     if isinstance(value, date):
         return "a date"
     if isinstance(value, Mapping):
@@ -123,7 +125,7 @@ def resolve_locale(
 def _locale(tag: Any) -> Any:
     """The Babel ``Locale`` for ``tag``, or ``CannotRender`` saying what would work."""
     if not isinstance(tag, str):
-        raise CannotRender(f"locale must be a BCP 47 tag such as {LOCALE_EXAMPLE}; got {kind(tag)}")
+        raise CannotRender(f"locale must be a BCP 47 tag such as {LOCALE_EXAMPLE}, not {kind(tag)}")
     return _parsed_locale(tag)
 
 
@@ -151,7 +153,7 @@ def format_date(value: Any, format: str, locale: str) -> str:
     ``1. Dezember 2026``. A date-time gives its date in UTC."""
     if not isinstance(format, str) or format not in DATE_FORMATS:
         got = shown(format) if isinstance(format, str) else kind(format)
-        raise CannotRender(f"date's format must be one of {', '.join(DATE_FORMATS)}; got {got}")
+        raise CannotRender(f"format must be one of {', '.join(DATE_FORMATS)}, not {got}")
     day = _date(value)
     babel_locale = _locale(locale)
     from babel.dates import format_date as babel_format_date
@@ -164,15 +166,17 @@ def _date(value: Any) -> date:
         try:
             return value.astimezone(UTC).date() if value.tzinfo else value.date()
         except OverflowError:  # 0001-01-01T00:00+01:00 has no day in UTC
-            raise CannotRender("date needs a date-time whose day in UTC is in 1 to 9999") from None
+            raise CannotRender(
+                "needs a date-time whose day in UTC is in the years 1 to 9999"
+            ) from None
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
-        raise CannotRender(f"date needs a date, as text {_DATE_RULE}; got {kind(value)}")
+        raise CannotRender(f"needs a date, as text {_DATE_RULE}, not {kind(value)}")
     if len(value) > MAX_TEXT_CHARS:
         raise CannotRender(
-            f"date needs a date as text of at most {MAX_TEXT_CHARS} characters; "
-            f"got text of {len(value)}"
+            f"needs a date as text of at most {MAX_TEXT_CHARS} characters, "
+            f"not a text of {len(value)}"
         )
     match = _DATE.fullmatch(value) or _DATE_TIME.fullmatch(value)
     try:
@@ -181,7 +185,9 @@ def _date(value: Any) -> date:
         year, month, day, *time = (int(part or 0) for part in match.groups())
         return datetime(year, month, day, *time).date()  # the time is checked, then dropped
     except ValueError:
-        raise CannotRender(f"date cannot read the text {shown(value)}: use {_DATE_RULE}") from None
+        raise CannotRender(
+            f"cannot read the text {shown(value)} as a date: use {_DATE_RULE}"
+        ) from None
 
 
 # Numbers
@@ -190,7 +196,7 @@ def _date(value: Any) -> date:
 def format_number(value: Any, locale: str, decimals: int | None = None) -> str:
     """``value`` as ``locale`` writes numbers: up to 3 decimals (Babel's default), or exactly
     ``decimals`` (0 to ``MAX_DECIMALS``): ``format_number(1234.5, "de_DE", 2)`` is ``1.234,50``."""
-    number = _number(value, "number")
+    number = _number(value)
     if decimals is not None and (
         isinstance(decimals, bool)
         or not isinstance(decimals, int)
@@ -198,9 +204,7 @@ def format_number(value: Any, locale: str, decimals: int | None = None) -> str:
     ):
         small = type(decimals) is int and -1000 < decimals < 1000
         got = decimals if small else kind(decimals)
-        raise CannotRender(
-            f"number's decimals must be a whole number from 0 to {MAX_DECIMALS}; got {got}"
-        )
+        raise CannotRender(f"decimals must be a whole number from 0 to {MAX_DECIMALS}, not {got}")
     babel_locale = _locale(locale)
     from babel.numbers import format_decimal
 
@@ -209,7 +213,6 @@ def format_number(value: Any, locale: str, decimals: int | None = None) -> str:
         pattern = copy.copy(pattern)
         pattern.frac_prec = (decimals, decimals)
     return _babel(
-        "number",
         lambda: format_decimal(
             number, pattern, locale=babel_locale, numbering_system=NUMBERING_SYSTEM
         ),
@@ -220,7 +223,7 @@ def format_currency(value: Any, currency: str, locale: str) -> str:
     """``value`` as an amount of ``currency`` (an ISO 4217 code Babel knows) with that
     currency's digits: ``format_currency(Decimal("1234.5"), "EUR", "fr_FR")`` is
     ``1 234,50 €`` (narrow no-break spaces, U+202F and U+00A0, as Babel writes it)."""
-    number = _number(value, "currency")
+    number = _number(value)
     problem = currency_problem(currency)
     if problem:
         raise CannotRender(problem)
@@ -228,7 +231,6 @@ def format_currency(value: Any, currency: str, locale: str) -> str:
     from babel.numbers import format_currency as babel_format_currency
 
     return _babel(
-        "currency",
         lambda: babel_format_currency(
             number, currency, locale=babel_locale, numbering_system=NUMBERING_SYSTEM
         ),
@@ -238,54 +240,53 @@ def format_currency(value: Any, currency: str, locale: str) -> str:
 def currency_problem(code: Any) -> str | None:
     """None if ``code`` is an ISO 4217 code Babel knows (``EUR``), else what is wrong."""
     if not isinstance(code, str):
-        return f"currency needs an ISO 4217 code such as EUR; got {kind(code)}"
+        return f"needs an ISO 4217 currency code such as EUR, not {kind(code)}"
     if _CURRENCY.fullmatch(code):
         from babel.numbers import is_currency
 
         if is_currency(code):
             return None
-    return f"currency {shown(code)} is not an ISO 4217 code docgen knows; use one such as EUR"
+    return f"{shown(code)} is not an ISO 4217 currency code docgen knows; use one such as EUR"
 
 
 def format_percent(value: Any, locale: str) -> str:
     """``value`` times 100, as ``locale`` writes a percentage, in whole percent:
     ``format_percent(0.256, "de_DE")`` is ``26 %`` (a no-break space)."""
-    number = _number(value, "percent")
+    number = _number(value)
     babel_locale = _locale(locale)
     from babel.numbers import format_percent as babel_format_percent
 
     return _babel(
-        "percent",
         lambda: babel_format_percent(
             number, locale=babel_locale, numbering_system=NUMBERING_SYSTEM
         ),
     )
 
 
-def _number(value: Any, filter_name: str) -> decimal.Decimal:
+def _number(value: Any) -> decimal.Decimal:
     """``value`` as an exact Decimal, if it is a number DynamoDB could store."""
     if isinstance(value, bool) or not isinstance(value, int | float | decimal.Decimal):
-        raise CannotRender(f"{filter_name} needs a number; got {kind(value)}")
+        raise CannotRender(f"needs a number, not {kind(value)}")
     if isinstance(value, int):
         # Compared as ints: a huge one is refused before any conversion.
         number = decimal.Decimal(value) if -_INT_BOUND < value < _INT_BOUND else None
     elif isinstance(value, float):
         if not math.isfinite(value):
             got = "NaN" if math.isnan(value) else "infinity"
-            raise CannotRender(f"{filter_name} needs a finite number; got {got}")
+            raise CannotRender(f"needs a finite number, not {got}")
         # repr: a float's shortest form (0.1), not its binary expansion (0.1000000000000000055...)
         number = decimal.Decimal(repr(value))
     else:
         if not value.is_finite():
             got = "NaN" if value.is_nan() else "infinity"
-            raise CannotRender(f"{filter_name} needs a finite number; got {got}")
+            raise CannotRender(f"needs a finite number, not {got}")
         number = value
     if number is None or not rules.is_storable_number(number):
-        raise CannotRender(f"{filter_name} cannot format this number: {rules.NUMBER_RULE}")
+        raise CannotRender(f"cannot format this number: {rules.NUMBER_RULE}")
     return number
 
 
-def _babel(filter_name: str, call: Callable[[], str]) -> str:
+def _babel(call: Callable[[], str]) -> str:
     """``call()`` with room for every digit a storable number has; a failure Babel meets
     anyway is the template's 422, never a 500."""
     context = decimal.Context(prec=_PRECISION, rounding=decimal.ROUND_HALF_EVEN)
@@ -293,4 +294,4 @@ def _babel(filter_name: str, call: Callable[[], str]) -> str:
         try:
             return call()
         except (ArithmeticError, LookupError, ValueError):
-            raise CannotRender(f"{filter_name} cannot format this number") from None
+            raise CannotRender("cannot format this number") from None
