@@ -157,6 +157,7 @@ def loaded_rows(at_import: set[str], at_first_letter: set[str]) -> list[Row]:
         ("cold import loads Powertools", "aws_lambda_powertools" in at_import, False),
         ("cold first letter logs via Powertools", "aws_lambda_powertools" in at_first_letter, True),
         ("cold txt letter imports ReportLab", "reportlab" in at_first_letter, False),
+        ("cold txt letter imports Jinja2", "jinja2" in at_first_letter, False),
     ]
     return [
         Row(metric, "yes" if seen else "no", "-", None, "yes" if goal else "no", seen == goal)
@@ -228,13 +229,25 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[str
     progress(f"formats: {args.warm} docgen letters each as {', '.join(FORMATS)}")
     by_format = measure.format_latency(handlers["docgen"], list(FORMATS), args.warm, WARMUP_RUNS)
 
-    progress("render time: typical and large templates against naive Jinja2")
+    progress("render time: typical and large templates, naive Jinja2 and the previous sandbox")
     rows = build_rows(calls, warm, cold)
     rows += loaded_rows(cold["import"]["docgen"].loaded, cold["letter"]["docgen"].loaded)
     rows += format_rows(by_format, cold_pdf, cold["letter"]["docgen"])
     rows += [
         samples_row(f"{metric} (baseline: naive Jinja2)", ours, naive, None)
         for metric, (ours, naive) in render.render_times().items()
+    ]
+    progress("hostile templates: CPU time and memory of the corpus's worst cases")
+    rows += [
+        Row(
+            f"hostile template: {case}",
+            f"{cpu * 1000:.0f} ms CPU, {peak:.1f} MiB",
+            "-",
+            None,
+            "a 422 within 1 s of CPU and 64 MiB",
+            None,
+        )
+        for case, cpu, peak in render.hostile_worst()
     ]
     progress("PDF layout: a long letter against naive ReportLab platypus")
     rows += [

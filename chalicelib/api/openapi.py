@@ -44,7 +44,10 @@ SERVERS = [
 TAGS = [
     {"name": "Documents", "description": "Letters generated, stored in S3, described, deleted."},
     {"name": "Customers", "description": "Who letters are written to."},
-    {"name": "Templates", "description": "What letters say: Jinja2 text, rendered sandboxed."},
+    {
+        "name": "Templates",
+        "description": "What letters say: a subset of Jinja2, rendered within hard bounds.",
+    },
     {"name": "Service", "description": "Liveness and this document."},
 ]
 

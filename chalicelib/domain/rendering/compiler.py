@@ -71,18 +71,24 @@ class TemplateCompiler(ExpressionCompiler):
             self.depth -= 1
 
     def output(self, node: Any) -> Statement:
-        parts: list[Callable[[Frame], str]] = []
-        for child in node.nodes:
-            if type(child).__name__ == "TemplateData":
-                parts.append(lambda frame, text=child.data: text)
-            else:
-                parts.append(self._printed(child))
+        """Literal text is counted once per run of the node, each printed value as printed."""
+        parts: list[str | Callable[[Frame], str]] = [
+            child.data if type(child).__name__ == "TemplateData" else self._printed(child)
+            for child in node.nodes
+        ]
+        literal = "".join(part for part in parts if isinstance(part, str))
 
         def run(frame: Frame) -> None:
+            budget, out = frame.budget, frame.out
+            if literal:
+                budget.write(literal)
             for part in parts:
-                text = part(frame)
-                frame.budget.write(text)
-                frame.out.append(text)
+                if isinstance(part, str):
+                    out.append(part)
+                else:
+                    text = part(frame)
+                    budget.write(text)
+                    out.append(text)
 
         return run
 
