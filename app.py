@@ -14,6 +14,7 @@ from chalice import Response
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.observability import count_letter
 from chalicelib.adapters.s3 import S3DocumentStore
+from chalicelib.adapters.settings import default_locale
 from chalicelib.api.app import DocgenApp
 from chalicelib.api.requests import (
     document_format,
@@ -35,7 +36,9 @@ app = DocgenApp(app_name="docgen")
 # Cheap to build: the boto3 resources inside are made on first use and kept
 # for as long as the Lambda container stays warm.
 repository = DynamoDBRepository()
-letters = LetterService(repository, S3DocumentStore(), on_letter=count_letter)
+letters = LetterService(
+    repository, S3DocumentStore(), on_letter=count_letter, default_locale=default_locale
+)
 customers = CatalogService(Customer, repository)
 templates = CatalogService(Template, repository)
 JSON = ["application/json"]

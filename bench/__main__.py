@@ -158,6 +158,7 @@ def loaded_rows(at_import: set[str], at_first_letter: set[str]) -> list[Row]:
         ("cold first letter logs via Powertools", "aws_lambda_powertools" in at_first_letter, True),
         ("cold txt letter imports ReportLab", "reportlab" in at_first_letter, False),
         ("cold txt letter imports Jinja2", "jinja2" in at_first_letter, False),
+        ("cold txt letter imports Babel", "babel" in at_first_letter, False),
     ]
     return [
         Row(metric, "yes" if seen else "no", "-", None, "yes" if goal else "no", seen == goal)

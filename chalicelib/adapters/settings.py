@@ -4,7 +4,6 @@
 import os
 
 from chalicelib.domain.errors import CannotRender
-from chalicelib.domain.rendering.formatting import DEFAULT_LOCALE, normalize_locale, shown
 
 
 def default_locale() -> str:
@@ -15,6 +14,9 @@ def default_locale() -> str:
     loads Babel, so call it only when a filter needs a locale (pass the function, not its
     value, to ``resolve_locale``): a letter that formats nothing must not import Babel.
     """
+    # The formatting module only when a filter formats: not on every cold start.
+    from chalicelib.domain.rendering.formatting import DEFAULT_LOCALE, normalize_locale, shown
+
     raw = os.environ.get("DEFAULT_LOCALE", DEFAULT_LOCALE)
     try:
         return normalize_locale(raw)

@@ -1,25 +1,28 @@
 """The letter itself: how a customer and a template become text, and what a printed
 copy shows besides."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import NamedTuple
 
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rendering import render
 from chalicelib.domain.rendering.budget import RenderBudget
-
-DEFAULT_LOCALE = "en_US"
-"""When neither the template nor the stage names one."""
+from chalicelib.domain.rendering.locales import Locales
 
 
 def render_letter(
-    customer: Customer, template: Template, today: date, default_locale: str = DEFAULT_LOCALE
+    customer: Customer,
+    template: Template,
+    today: date,
+    stage_locale: Callable[[], str] | None = None,
 ) -> str:
     """The rendered greeting, a newline, then the rendered text.
 
     The sample's items give ``Dear <name>;\\n<text>`` byte for byte. A
     template whose greeting is the empty string has no greeting line. The
     whole letter shares one budget: output, memory, loops and CPU time.
+    ``stage_locale`` gives the stage's default locale, asked only if a filter needs it.
     """
     budget = RenderBudget()
     variables = {
@@ -29,15 +32,15 @@ def render_letter(
         "attributes": dict(customer.attributes),
         "today": today.isoformat(),
     }
-    locale = default_locale
+    locales = Locales(template.locale, stage_locale)
     if template.greeting is None:
         # Exactly what the default greeting, Dear {{ name }};, renders to; no Jinja needed.
         greeting = f"Dear {customer.name};"
         budget.write(greeting)
     else:
         what = f"the greeting of template {template.doc_type}"
-        greeting = render(template.greeting, variables, budget, what, locale)
-    text = render(template.text, variables, budget, f"template {template.doc_type}", locale)
+        greeting = render(template.greeting, variables, budget, what, locales)
+    text = render(template.text, variables, budget, f"template {template.doc_type}", locales)
     if not greeting:
         return text
     budget.write("\n")

@@ -8,7 +8,6 @@ from chalicelib.domain import rules
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.model import Spec, derived, spec
 from chalicelib.domain.rendering import problem, variables_of
-from chalicelib.domain.rendering.formatting import locale_problem
 
 _IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
 _VERSION = {
@@ -183,6 +182,8 @@ class Template:
 def _check_locale(locale: str | None) -> None:
     """A template's locale must be one the formatting filters can use (Babel knows it)."""
     if locale is not None:
+        from chalicelib.domain.rendering.formatting import locale_problem  # Babel: only here
+
         found = locale_problem(locale)
         if found:
             raise InvalidInput(found)

@@ -12,7 +12,7 @@ from chalicelib.domain.documents import (
     iso_utc,
 )
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.letters import DEFAULT_LOCALE, Letter, render_letter
+from chalicelib.domain.letters import Letter, render_letter
 from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rules import require_identifier
@@ -44,7 +44,7 @@ class LetterService:
         store: DocumentStore,
         clock: Callable[[], datetime] = utc_now,
         on_letter: Callable[[str], None] = _counted_nowhere,
-        default_locale: str = DEFAULT_LOCALE,
+        default_locale: Callable[[], str] | None = None,
     ) -> None:
         self.repository = repository
         self.store = store
@@ -52,7 +52,7 @@ class LetterService:
         self.on_letter = on_letter
         """Called with the format of every letter written: where the metric is counted."""
         self.default_locale = default_locale
-        """The stage's: for a template that names no locale of its own."""
+        """The stage's, read when a template that names no locale of its own formats."""
 
     def generate(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """Render the letter in ``fmt`` and store it: one read, one write.

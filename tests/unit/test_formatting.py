@@ -437,13 +437,14 @@ def test_a_bad_stage_default_fails_loudly(monkeypatch: pytest.MonkeyPatch, setti
 
 # --- the draft README text -----------------------------------------------------------------
 
-DRAFT = PROJECT_DIR / "docs" / "formatting-filters.md"
+README = PROJECT_DIR / "README.md"
 
 
-def test_the_formatting_drafts_examples() -> None:
-    """Every output docs/formatting-filters.md shows is what these functions give, with
-    Babel's no-break spaces, until the interpreter runs the README's own examples."""
-    text = DRAFT.read_text(encoding="utf-8")
+def test_the_readmes_formatting_outputs() -> None:
+    """Every output the README's formatting rules show is what these functions give, with
+    Babel's no-break spaces (the filter table's examples are run by test_readme_templates)."""
+    readme = README.read_text(encoding="utf-8")
+    text = readme[readme.index("### Templates\n") : readme.index("### AWS calls")]
     examples = [
         format_date("2026-12-01", "long", "de_DE"),
         format_number(Decimal("1234567.891"), "en_US"),
@@ -497,7 +498,7 @@ def test_the_formatting_drafts_examples() -> None:
 )
 def test_the_drafts_messages_are_the_functions(name: str, message: str) -> None:
     """As a 422 shows them: the interpreter puts the filter's name in front."""
-    assert f"`{name}: {message}`" in DRAFT.read_text(encoding="utf-8")
+    assert f"`{name}: {message}`" in README.read_text(encoding="utf-8")
 
 
 # --- cost --------------------------------------------------------------------------------

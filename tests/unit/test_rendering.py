@@ -238,7 +238,9 @@ def test_plain_templates_never_import_jinja() -> None:
         "heavy = ('jinja2', 'babel', 'chalicelib.domain.rendering.')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
-    assert fresh_python(probe) == "['chalicelib.domain.rendering.budget']"
+    assert fresh_python(probe) == (
+        "['chalicelib.domain.rendering.budget', 'chalicelib.domain.rendering.locales']"
+    )
 
 
 # Bounds
@@ -356,3 +358,57 @@ def test_a_programs_estimated_size_is_an_upper_bound() -> None:
     finally:
         tracemalloc.stop()
     assert program.nodes * BYTES_PER_NODE >= held
+
+
+# Locales
+
+
+def test_a_filter_locale_beats_the_templates_which_beats_the_stages() -> None:
+    text = '{{ today|date("long") }} | {{ today|date("long", locale="fr-FR") }}'
+    asked: list[str] = []
+
+    def stage() -> str:
+        asked.append("stage")
+        return "ja_JP"
+
+    german = Template("Welcome", text, greeting="", locale="de-DE")
+    assert render_letter(ANN, german, TODAY, stage) == "1. Dezember 2026 | 1 décembre 2026"
+    assert asked == []  # the template named its locale: the stage's is never read
+    plain = Template("Welcome", text, greeting="")
+    assert render_letter(ANN, plain, TODAY, stage) == "2026年12月1日 | 1 décembre 2026"
+    assert asked == ["stage"]
+    assert render_letter(ANN, plain, TODAY) == "December 1, 2026 | 1 décembre 2026"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            '{{ today|date("yyyy-MM-dd") }}',
+            "date: format must be one of short, medium, long, full, not 'yyyy-MM-dd'",
+        ),
+        (
+            '{{ 1|currency("EURO") }}',
+            "currency: 'EURO' is not an ISO 4217 currency code docgen knows; use one such as EUR",
+        ),
+        (
+            '{{ 1|number(locale="xx-YY") }}',
+            "number: locale 'xx-YY' is not one docgen knows; use a BCP 47 tag such as de-DE",
+        ),
+    ],
+)
+def test_a_literal_formatting_argument_is_checked_when_stored(text: str, found: str) -> None:
+    assert problem(text) == f"line 1: {found}"
+
+
+def test_a_template_that_formats_nothing_never_imports_babel() -> None:
+    probe = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from chalicelib.domain.letters import render_letter\n"
+        "from chalicelib.domain.records import Customer, Template\n"
+        "t = Template('t', '{{ name|upper }} {{ today }}', locale='de-DE')\n"
+        "print(render_letter(Customer('c', 'Ann'), t, date(2026, 12, 1), lambda: 1 / 0))\n"
+        "print([m for m in sys.modules if m.startswith('babel')])\n"
+    )
+    assert fresh_python(probe) == "Dear Ann;\nANN 2026-12-01\n[]"

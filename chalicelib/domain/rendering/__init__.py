@@ -15,6 +15,7 @@ from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.rendering.budget import RenderBudget
 
 if TYPE_CHECKING:
+    from chalicelib.domain.rendering.locales import Locales
     from chalicelib.domain.rendering.program import Program
 
 _MARKERS = ("{{", "{%", "{#")
@@ -29,7 +30,7 @@ def has_jinja_syntax(source: str) -> bool:
 
 
 def render(
-    source: str, variables: Mapping[str, Any], budget: RenderBudget, what: str, locale: str
+    source: str, variables: Mapping[str, Any], budget: RenderBudget, what: str, locales: "Locales"
 ) -> str:
     """``source`` with ``variables`` filled in; a literal text comes back as it is.
 
@@ -44,7 +45,7 @@ def render(
 
     try:
         program = _programs.get(source)
-        frame = Frame(budget, dict(variables), locale)
+        frame = Frame(budget, dict(variables), locales)
         program.run(frame)
     except InvalidTemplate as error:  # stored before the subset, or written by hand
         raise CannotRender(f"{what} cannot be rendered: {error}") from None

@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.rendering.budget import RenderBudget
 from chalicelib.domain.rendering.filters import FILTERS, TAKES_UNDEFINED
+from chalicelib.domain.rendering.locale_filters import CONSTANT_CHECKS
 from chalicelib.domain.rendering.operators import (
     BINARY,
     COMPARES_UNDEFINED,
@@ -286,11 +287,16 @@ class ExpressionCompiler:
         line = node.lineno
         if node.dyn_args or node.dyn_kwargs:
             raise InvalidTemplate(f"line {line}: * and ** arguments are not allowed")
-        placeholders = [None] * (skip + len(node.args))
+        given = [None] * skip + list(node.args)
         try:
-            _signature(function).bind(*placeholders, **{k.key: None for k in node.kwargs})
+            bound = _signature(function).bind(*given, **{k.key: k.value for k in node.kwargs})
         except TypeError as error:
             raise InvalidTemplate(f"line {line}: {node.name}: {error}") from None
+        for parameter, argument in bound.arguments.items():
+            check = CONSTANT_CHECKS.get((node.name, parameter))
+            found = check and type(argument).__name__ == "Const" and check(argument.value)
+            if found:
+                raise InvalidTemplate(f"line {line}: {node.name}: {found}")
         args = [self.expression(arg) for arg in node.args]
         return args, {k.key: self.expression(k.value) for k in node.kwargs}
 

@@ -9,22 +9,14 @@ The README lists them, with an example of each that the tests run.
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.domain.errors import CannotRender
-from chalicelib.domain.rendering.budget import RenderBudget
+from chalicelib.domain.rendering.formatting import MAX_DECIMALS
+from chalicelib.domain.rendering.locale_filters import Run, currency, date, number, percent
 from chalicelib.domain.rendering.values import NUMBER_TYPES, SCALAR_TYPES, Undefined, kind, to_text
 
 _WORD = re.compile(r"\w+")
-MAX_PRECISION = 20
-"""The most decimals ``round`` and ``number`` give."""
-
-
-class Run(Protocol):
-    """What a filter may use of the render it runs in."""
-
-    budget: RenderBudget
-    locale: str
 
 
 def _text(run: Run, value: Any) -> str:
@@ -36,7 +28,7 @@ def _text(run: Run, value: Any) -> str:
     raise CannotRender(f"needs a text, not {kind(value)}")
 
 
-def sequence(value: Any) -> Sequence[Any]:
+def as_sequence(value: Any) -> Sequence[Any]:
     if isinstance(value, str | list | tuple | range):
         return value
     if isinstance(value, Mapping):
@@ -44,7 +36,7 @@ def sequence(value: Any) -> Sequence[Any]:
     raise CannotRender(f"needs a list or a text, not {kind(value)}")
 
 
-def number(value: Any) -> Any:
+def as_number(value: Any) -> Any:
     if isinstance(value, NUMBER_TYPES) and not isinstance(value, bool):
         return value
     raise CannotRender(f"needs a number, not {kind(value)}")
@@ -130,21 +122,21 @@ def string(run: Run, value: Any) -> str:
 def length(run: Run, value: Any) -> int:
     if isinstance(value, Mapping):
         return len(value)
-    return len(sequence(value))
+    return len(as_sequence(value))
 
 
 def first(run: Run, value: Any) -> Any:
-    items = sequence(value)
+    items = as_sequence(value)
     return items[0] if items else Undefined("the first item of an empty list")
 
 
 def last(run: Run, value: Any) -> Any:
-    items = sequence(value)
+    items = as_sequence(value)
     return items[-1] if items else Undefined("the last item of an empty list")
 
 
 def reverse(run: Run, value: Any) -> Any:
-    items = sequence(value)
+    items = as_sequence(value)
     if isinstance(items, str):
         return _built(run, items, len(items))[::-1]
     run.budget.items(len(items))
@@ -157,7 +149,7 @@ def _sort_key(item: Any) -> Any:
 
 def sort(run: Run, value: Any, reverse: Any = False) -> list[Any]:
     """Ascending, text without regard to case (as Jinja2 sorts)."""
-    items = sequence(value)
+    items = as_sequence(value)
     run.budget.items(len(items))
     run.budget.allocate(sum(len(item) for item in items if isinstance(item, str)) * 4)
     try:
@@ -167,7 +159,7 @@ def sort(run: Run, value: Any, reverse: Any = False) -> list[Any]:
 
 
 def join(run: Run, value: Any, separator: Any = "") -> str:
-    items, separator = sequence(value), _text(run, separator)
+    items, separator = as_sequence(value), _text(run, separator)
     texts = [to_text(item, run.budget) for item in items]
     size = sum(map(len, texts)) + len(separator) * max(len(texts) - 1, 0)
     run.budget.text(size)
@@ -175,7 +167,7 @@ def join(run: Run, value: Any, separator: Any = "") -> str:
 
 
 def to_list(run: Run, value: Any) -> list[Any]:
-    items = sequence(value)
+    items = as_sequence(value)
     run.budget.items(len(items))
     if isinstance(items, str) and not items.isascii():
         run.budget.allocate(80 * len(items))  # each character its own string
@@ -233,8 +225,8 @@ def to_float(run: Run, value: Any, fallback: Any = 0.0) -> Any:
 
 def round_(run: Run, value: Any, precision: Any = 0, method: Any = "common") -> Any:
     """``common`` rounds half to even (as Python and Jinja2 do); ``ceil``, ``floor``."""
-    amount = number(value)
-    digits = _whole(precision, "precision", 0, MAX_PRECISION)
+    amount = as_number(value)
+    digits = _whole(precision, "precision", 0, MAX_DECIMALS)
     if method == "common":
         return round(amount, digits)
     if method not in ("ceil", "floor"):
@@ -247,11 +239,11 @@ def round_(run: Run, value: Any, precision: Any = 0, method: Any = "common") -> 
 
 
 def abs_(run: Run, value: Any) -> Any:
-    return abs(number(value))
+    return abs(as_number(value))
 
 
 def _numbers(value: Any) -> list[Any]:
-    return [number(item) for item in sequence(value)]
+    return [as_number(item) for item in as_sequence(value)]
 
 
 def sum_(run: Run, value: Any) -> Any:
@@ -262,12 +254,12 @@ def sum_(run: Run, value: Any) -> Any:
 
 
 def min_(run: Run, value: Any) -> Any:
-    items = sequence(value)
+    items = as_sequence(value)
     return min(items, key=_sort_key) if items else Undefined("the smallest item of an empty list")
 
 
 def max_(run: Run, value: Any) -> Any:
-    items = sequence(value)
+    items = as_sequence(value)
     return max(items, key=_sort_key) if items else Undefined("the largest item of an empty list")
 
 
@@ -285,10 +277,14 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "last": last,
     "length": length,
     "count": length,
+    "currency": currency,
+    "date": date,
     "list": to_list,
     "lower": lower,
     "max": max_,
     "min": min_,
+    "number": number,
+    "percent": percent,
     "replace": replace,
     "reverse": reverse,
     "round": round_,

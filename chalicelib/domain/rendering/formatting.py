@@ -25,12 +25,13 @@ import decimal
 import functools
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from chalicelib.domain import rules
 from chalicelib.domain.errors import CannotRender
+from chalicelib.domain.rendering.values import kind
 
 DATE_FORMATS = ("short", "medium", "long", "full")
 """The named formats of ``date``, Babel's (CLDR's): ``12/1/26`` to ``Tuesday, December 1, 2026``."""
@@ -65,26 +66,6 @@ _DATE_RULE = "YYYY-MM-DD or a date-time ending in Z, such as 2026-12-01 or 2026-
 
 
 # Messages
-
-
-def kind(value: Any) -> str:
-    """What a message calls the value's type, in the interpreter's words: ``a number``,
-    ``a text``, ``none``..."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float | decimal.Decimal):
-        return "a number"
-    if isinstance(value, str):
-        return "a text"
-    if value is None:
-        return "none"
-    if isinstance(value, date):
-        return "a date"
-    if isinstance(value, Mapping):
-        return "a map"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return f"a value of type {type(value).__name__}"
 
 
 def shown(text: str) -> str:
@@ -151,14 +132,22 @@ def format_date(value: Any, format: str, locale: str) -> str:
     """``value`` (``YYYY-MM-DD``, a date-time ending in ``Z``, or a ``date``) as ``locale``
     writes it in one of ``DATE_FORMATS``: ``format_date("2026-12-01", "long", "de_DE")`` is
     ``1. Dezember 2026``. A date-time gives its date in UTC."""
-    if not isinstance(format, str) or format not in DATE_FORMATS:
-        got = shown(format) if isinstance(format, str) else kind(format)
-        raise CannotRender(f"format must be one of {', '.join(DATE_FORMATS)}, not {got}")
+    problem = date_format_problem(format)
+    if problem:
+        raise CannotRender(problem)
     day = _date(value)
     babel_locale = _locale(locale)
     from babel.dates import format_date as babel_format_date
 
     return babel_format_date(day, format, locale=babel_locale)
+
+
+def date_format_problem(format: Any) -> str | None:
+    """None if ``format`` is one of ``DATE_FORMATS``, else what is wrong."""
+    if isinstance(format, str) and format in DATE_FORMATS:
+        return None
+    got = shown(format) if isinstance(format, str) else kind(format)
+    return f"format must be one of {', '.join(DATE_FORMATS)}, not {got}"
 
 
 def _date(value: Any) -> date:

@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.rendering.filters import number, sequence
+from chalicelib.domain.rendering.filters import as_number, as_sequence
 from chalicelib.domain.rendering.values import NUMBER_TYPES, Undefined
 
 
@@ -14,13 +14,13 @@ def _is_number(value: Any) -> bool:
 
 
 def _divisible(value: Any, divisor: Any) -> bool:
-    return number(value) % number(divisor) == 0
+    return as_number(value) % as_number(divisor) == 0
 
 
 def _member(value: Any, container: Any) -> bool:
     if isinstance(container, Mapping):
         return value in container
-    return value in sequence(container)
+    return value in as_sequence(container)
 
 
 TESTS: dict[str, Callable[..., bool]] = {
@@ -36,8 +36,8 @@ TESTS: dict[str, Callable[..., bool]] = {
     "string": lambda value: isinstance(value, str),
     "mapping": lambda value: isinstance(value, Mapping),
     "sequence": lambda value: isinstance(value, list | tuple | str | range),
-    "even": lambda value: number(value) % 2 == 0,
-    "odd": lambda value: number(value) % 2 == 1,
+    "even": lambda value: as_number(value) % 2 == 0,
+    "odd": lambda value: as_number(value) % 2 == 1,
     "divisibleby": _divisible,
     "eq": lambda value, other: value == other,
     "ne": lambda value, other: value != other,

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.rendering.budget import RenderBudget
+from chalicelib.domain.rendering.locales import Locales
 from chalicelib.domain.rendering.values import Undefined, checked_int
 
 MAX_TAGS = 4_000
@@ -27,13 +28,13 @@ Statement = Callable[["Frame"], None]
 
 
 class Frame:
-    """One render of one text: its budget, its output and its variables."""
+    """One render of one text: its budget, its output, its variables and its locales."""
 
-    __slots__ = ("budget", "locale", "out", "scopes")
+    __slots__ = ("budget", "locales", "out", "scopes")
 
-    def __init__(self, budget: RenderBudget, inputs: dict[str, Any], locale: str) -> None:
+    def __init__(self, budget: RenderBudget, inputs: dict[str, Any], locales: Locales) -> None:
         self.budget = budget
-        self.locale = locale
+        self.locales = locales
         self.out: list[str] = []
         self.scopes = [inputs, {}]
 
@@ -42,6 +43,9 @@ class Frame:
             if name in scope:
                 return scope[name]
         return Undefined(name)
+
+    def locale(self, explicit: str | None) -> str:
+        return self.locales.resolve(explicit)
 
 
 class Program(NamedTuple):

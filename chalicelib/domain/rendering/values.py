@@ -6,6 +6,7 @@ lookup or a ``loop`` field, never ``getattr``, so there is no way out to escape 
 """
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -87,7 +88,11 @@ def kind(value: Any) -> str:
         return "the loop"
     if isinstance(value, Undefined):
         return f"{value.path}, which is undefined"
-    return "a list"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, list | tuple | range):
+        return "a list"
+    return f"a value of type {type(value).__name__}"
 
 
 def checked_int(value: Any) -> Any:
