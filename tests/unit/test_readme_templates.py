@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.letters import render_letter
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rendering.filters import FILTERS
@@ -73,3 +74,27 @@ def test_the_item_example_gives_the_letter_shown() -> None:
     ann = Customer("ann", "Ann", {"plan": "Gold", "vip": True})
     template = Template("Renewal", item["text"], item["greeting"])
     assert render_letter(ann, template, date(2026, 12, 1)) == shown
+
+
+def test_the_locale_example_gives_what_the_readme_shows() -> None:
+    start = SECTION.index('A template with `"locale": "de-DE"` and the text')
+    block = SECTION[start:].split("```\n", 2)[1]
+    shown = SECTION[start:].split("gives `", 1)[1].split("`", 1)[0]
+    template = Template("Stand", block.rstrip("\n"), greeting="", locale="de-DE")
+    customer = Customer("ann", "Ann", {"balance": Decimal("1234.5")})
+    assert render_letter(customer, template, date(2026, 12, 1)) == shown
+
+
+def test_the_renewal_template_reads_and_refuses_what_the_readme_shows() -> None:
+    """The curl examples: the template PUT in "Customers and templates", its ``variables``
+    and the preview of an inline customer without ``plan``."""
+    put = README[README.index("curl -i -X PUT http://127.0.0.1:8000/templates/Renewal") :]
+    body = json.loads(put[put.index("-d '") + 4 : put.index("}'") + 1].replace("\n", " "))
+    template = Template("Renewal", body["text"], body["greeting"])
+    comment = SECTION[SECTION.index("jq -c .variables") :].splitlines()[0]
+    assert template.variables == json.loads(comment.split("# ", 1)[1])
+    refusal = SECTION[SECTION.index('# {"Code": "UnprocessableEntityError"') + 2 :]
+    expected = json.loads(refusal.splitlines()[0])["Message"]
+    with pytest.raises(CannotRender) as raised:
+        render_letter(Customer("", "Zoë"), template, date(2026, 12, 1))
+    assert str(raised.value) == expected

@@ -53,6 +53,10 @@ def render(
         raise CannotRender(f"{what} cannot be rendered: {error}") from None
     except RecursionError:
         raise CannotRender(f"{what} cannot be rendered: it nests too deeply") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as error:
+        # Every closure names its line; this is the net under them, so a template's own
+        # fault is never a 500.
+        raise CannotRender(f"{what} cannot be rendered: {type(error).__name__}") from None
     except MemoryError:
         raise CannotRender(f"{what} cannot be rendered: it needs too much memory") from None
     return "".join(frame.out)
