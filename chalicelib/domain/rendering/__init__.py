@@ -46,7 +46,8 @@ def render(
     try:
         program = _programs.get(source)
         frame = Frame(budget, dict(variables), locales)
-        program.run(frame)
+        with budget.running():
+            program.run(frame)
     except InvalidTemplate as error:  # stored before the subset, or written by hand
         raise CannotRender(f"{what} cannot be rendered: {error}") from None
     except CannotRender as error:

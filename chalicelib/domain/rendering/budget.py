@@ -7,6 +7,8 @@ take time (each of which is bounded in size, so none runs long between checks).
 """
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from chalicelib.domain.errors import CannotRender
 
@@ -29,7 +31,9 @@ class RenderBudget:
         self.output_left = MAX_OUTPUT_BYTES
         self.allocation_left = MAX_ALLOCATED_BYTES
         self.iterations_left = MAX_LOOP_ITERATIONS
-        self.deadline = time.thread_time() + MAX_RENDER_SECONDS
+        self.seconds_left = MAX_RENDER_SECONDS
+        self._running_since: float | None = None
+        """Set while a text runs: compiling one (bounded on its own) is not counted."""
 
     def write(self, text: str) -> None:
         """Count ``text`` against the output cap (UTF-8 bytes)."""
@@ -61,8 +65,20 @@ class RenderBudget:
         self.check_time()
 
     def check_time(self) -> None:
-        if time.thread_time() > self.deadline:
+        if self._running_since is None:
+            return
+        if time.thread_time() - self._running_since > self.seconds_left:
             raise CannotRender(f"the template ran for more than {MAX_RENDER_SECONDS:g} s of CPU")
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Count the CPU time of the block: one text of the letter running."""
+        self._running_since = time.thread_time()
+        try:
+            yield
+        finally:
+            self.seconds_left -= time.thread_time() - self._running_since
+            self._running_since = None
 
 
 def text_cost(length: int, ascii: bool = False) -> int:
