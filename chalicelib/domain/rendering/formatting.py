@@ -69,8 +69,12 @@ _DATE_RULE = "YYYY-MM-DD or a date-time ending in Z, such as 2026-12-01 or 2026-
 
 
 def shown(text: str) -> str:
-    """``text`` quoted for a message, cut to ``SHOWN_CHARS`` characters (then ``…``)."""
-    return repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…")
+    """``text`` quoted for a message: at most ``SHOWN_CHARS`` characters of it (then ``…``),
+    and at most twice that once escaped (control characters are written ``\\x1f``)."""
+    quoted = repr(text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…")
+    if len(quoted) <= 2 * SHOWN_CHARS:
+        return quoted
+    return quoted[: 2 * SHOWN_CHARS] + "…" + quoted[0]  # escapes made it long: cut them too
 
 
 # Locales
