@@ -5,7 +5,8 @@ The table holds items in each model's item form (``chalicelib.domain.model``); b
 resource layer does the type marshalling and ``boto3.dynamodb.conditions`` the
 conditions (``chalicelib.adapters.dynamodb_requests``). In and out go domain objects
 only. Batch writes (``put_many``, what the importer uses) are transactions:
-``chalicelib.adapters.transactions``.
+``chalicelib.adapters.transactions``; templates are written with their versions:
+``chalicelib.adapters.versions``.
 """
 
 import operator
@@ -18,6 +19,7 @@ from chalicelib.adapters.aws import dynamodb_table, required_env, unavailable_on
 from chalicelib.adapters.dynamodb_requests import (
     REQUEST_PATIENCE,
     Patience,
+    batch_get,
     condition,
     record_of,
     typed_version,
@@ -25,7 +27,7 @@ from chalicelib.adapters.dynamodb_requests import (
     version_of,
 )
 from chalicelib.adapters.transactions import Transactions
-from chalicelib.domain.errors import Unavailable
+from chalicelib.adapters.versions import TemplateVersions
 from chalicelib.domain.model import from_item, identifier_of_key, item_key, stored_attributes
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
@@ -38,6 +40,7 @@ from chalicelib.domain.storage import (
     Unreadable,
     WriteConflict,
 )
+from chalicelib.domain.versions import TemplateVersion, is_versioned, pick_version, version_key
 
 # A Scan reads this many items per call; a list request makes at most
 # _SCANS_PER_PAGE calls, then answers with what it has and a ``next`` cursor.
@@ -65,17 +68,34 @@ class DynamoDBRepository:
         transactions); it marshals types as the resource layer does."""
         return self.table.meta.client
 
+    @property
+    def versions(self) -> TemplateVersions:
+        return TemplateVersions(self.table, self.patience)
+
     def get_customer_and_template(
-        self, customer_id: str, doc_type: str
+        self, customer_id: str, doc_type: str, version: int | None = None
     ) -> tuple[Customer | None, Template | None]:
-        """Both items in one strongly consistent ``BatchGetItem``."""
-        items = self._batch_get([item_key(Customer, customer_id), item_key(Template, doc_type)])
-        customer = items.get(item_key(Customer, customer_id))
-        template = items.get(item_key(Template, doc_type))
-        return (
-            None if customer is None else from_item(Customer, customer),
-            None if template is None else from_item(Template, template),
-        )
+        """Both items in one strongly consistent ``BatchGetItem``; with ``version``, that
+        version's item is read too, and the template is that version."""
+        keys = [item_key(Customer, customer_id), item_key(Template, doc_type)]
+        if version is not None:
+            keys.append(version_key(doc_type, version))
+        items = self._batch_get(keys)
+        customer = items.get(keys[0])
+        if version is None:
+            template = items.get(keys[1])
+            pinned = None if template is None else from_item(Template, template)
+        else:
+            pinned = pick_version(items, doc_type, version)
+        return None if customer is None else from_item(Customer, customer), pinned
+
+    def get_version(self, doc_type: str, version: int) -> Template | None:
+        return self.versions.get(doc_type, version)
+
+    def template_versions(
+        self, doc_type: str, limit: int, start: int | None
+    ) -> Page[TemplateVersion] | None:
+        return self.versions.page(doc_type, limit, start)
 
     def get(self, model: type[M], identifier: str) -> M | None:
         with unavailable_on_aws_faults("DynamoDB"):
@@ -95,8 +115,11 @@ class DynamoDBRepository:
         """Create or replace in one atomic ``UpdateItem``; absent fields are removed.
 
         The version goes up by one on every write, whoever writes, so two writers
-        with the same ``If-Match`` cannot both succeed.
+        with the same ``If-Match`` cannot both succeed. A template is written with its
+        new version (``chalicelib.adapters.versions``).
         """
+        if is_versioned(type(record)):
+            return self.versions.put(record, expected)  # type: ignore[arg-type, return-value]
         request = update_request(record) | {"ReturnValues": "UPDATED_OLD"}
         old = self._conditional(self.table.update_item, request, expected)
         version = (version_of(old) or 0) + 1
@@ -108,7 +131,11 @@ class DynamoDBRepository:
         return Transactions(self.table, self.patience).put_many(writes)
 
     def delete(self, model: type[M], identifier: str, expected: Expected) -> None:
-        """Delete an existing item; ``WriteConflict`` if it is absent or at another version."""
+        """Delete an existing item; ``WriteConflict`` if it is absent or at another version.
+        A template's versions stay."""
+        if is_versioned(model):
+            self.versions.delete(identifier, expected)
+            return
         request = {"Key": {"PK": item_key(model, identifier)}}
         self._conditional(
             self.table.delete_item, request, ANY_VERSION if expected is None else expected
@@ -186,17 +213,4 @@ class DynamoDBRepository:
 
     def _batch_get(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The items of ``keys`` that exist, by key, read strongly consistent."""
-        name = self.table.name
-        request = {name: {"Keys": [{"PK": key} for key in keys], "ConsistentRead": True}}
-        found: dict[str, dict[str, Any]] = {}
-        with unavailable_on_aws_faults("DynamoDB"):
-            for attempt in range(self.patience.retries + 1):
-                if attempt:
-                    self.patience.wait(attempt)
-                response = self.client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(name, []):
-                    found[item["PK"]] = item
-                request = response.get("UnprocessedKeys")
-                if not request:
-                    return found
-        raise Unavailable("DynamoDB")
+        return batch_get(self.table, keys, self.patience)

@@ -1,12 +1,14 @@
-"""DynamoDB requests in the resource layer's terms, shared by the repository and its
-transactions: conditions on versions, the update that stores a record, and patience with
-a throttling table."""
+"""DynamoDB requests in the resource layer's terms, shared by the repository, its
+transactions and its template versions: conditions on versions, the update that stores a
+record, transaction writes, batch reads, and patience with a throttling table."""
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.adapters.aws import unavailable_on_aws_faults
+from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import Model, from_item, stored_attributes, to_item
 from chalicelib.domain.storage import ANY_VERSION, Expected, M, Read, Unreadable
 
@@ -27,6 +29,12 @@ class Patience:
 
 REQUEST_PATIENCE = Patience(retries=2)
 """An API request asks twice more (0.05 s, then 0.1 s), inside its time budget, before a 503."""
+BUSY = frozenset(
+    {"None", "ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
+)
+"""Why a transaction's write was cancelled when sending it again may succeed: it was
+fine (another write was the cause), the table was throttling, or another
+transaction held the item."""
 
 
 def version_of(item: dict[str, Any] | None) -> int | None:
@@ -34,6 +42,15 @@ def version_of(item: dict[str, Any] | None) -> int | None:
     if item is None:
         return None
     return int(item.get("version", 0))
+
+
+def holds(item: Mapping[str, Any] | None, expected: Expected) -> bool:
+    """Whether a stored item (as read) meets what a conditional write expects."""
+    if expected is None:
+        return True
+    if item is None:
+        return False
+    return expected == ANY_VERSION or version_of(dict(item)) == expected
 
 
 def record_of(models: Sequence[type[M]], item: dict[str, Any]) -> M | Unreadable:
@@ -65,13 +82,18 @@ def still_at(read: Read) -> Any:
     return Attr("PK").not_exists() if read is None else condition(read)
 
 
-def update_request(record: Model) -> dict[str, Any]:
-    """The ``UpdateItem`` that stores ``record`` as the next version: its absent fields
-    removed, attributes it does not name kept."""
+def update_request(record: Model, version: int | None = None) -> dict[str, Any]:
+    """The ``UpdateItem`` that stores ``record`` as the next version (or as ``version``):
+    its absent fields removed, attributes it does not name kept."""
     item = to_item(record)
     names: dict[str, str] = {}
-    values: dict[str, Any] = {":zero": 0, ":one": 1}
-    sets, removes = ["version = if_not_exists(version, :zero) + :one"], []
+    values: dict[str, Any]
+    if version is None:
+        values = {":zero": 0, ":one": 1}
+        sets, removes = ["version = if_not_exists(version, :zero) + :one"], []
+    else:
+        values = {":version": version}
+        sets, removes = ["version = :version"], []
     for index, name in enumerate(stored_attributes(type(record))):
         if name == "version":
             continue
@@ -96,3 +118,58 @@ def typed_version(typed: dict[str, Any] | None) -> int | None:
     from boto3.dynamodb.types import TypeDeserializer
 
     return version_of(None if typed is None else TypeDeserializer().deserialize({"M": typed}))
+
+
+def transaction_write(kind: str, table_name: str, request: dict[str, Any], held: Any) -> dict:
+    """One write of a ``TransactWriteItems`` (``Update``, ``Put`` or ``Delete``), on
+    condition ``held``; a failed condition gives back the item as it was."""
+    from boto3.dynamodb.conditions import ConditionExpressionBuilder
+
+    # The resource layer builds conditions only at a request's top level, not in its
+    # transaction's writes: build this one here.
+    condition = ConditionExpressionBuilder().build_expression(held)
+    write = dict(request)
+    write["ExpressionAttributeNames"] = (
+        write.get("ExpressionAttributeNames", {}) | condition.attribute_name_placeholders
+    )
+    values = write.get("ExpressionAttributeValues", {}) | condition.attribute_value_placeholders
+    if values:
+        write["ExpressionAttributeValues"] = values
+    write |= {
+        "TableName": table_name,
+        "ConditionExpression": condition.condition_expression,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    return {kind: write}
+
+
+def conditional_update(table_name: str, record: Model, read: Read) -> dict[str, Any]:
+    """A transaction's write of ``record`` as the version after ``read``, if still at it."""
+    return transaction_write("Update", table_name, update_request(record), still_at(read))
+
+
+def batch_get(
+    table: Any, keys: list[str], patience: Patience, projection: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """The items of ``keys`` (at most 100) that exist, by key, read strongly consistent in
+    one ``BatchGetItem`` (asked again for keys left unprocessed); only the attributes of
+    ``projection``, if given."""
+    name = table.name
+    wanted: dict[str, Any] = {"Keys": [{"PK": key} for key in keys], "ConsistentRead": True}
+    if projection:
+        names = {f"#p{index}": attribute for index, attribute in enumerate(projection)}
+        wanted |= {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+    request = {name: wanted}
+    found: dict[str, dict[str, Any]] = {}
+    client = table.meta.client
+    with unavailable_on_aws_faults("DynamoDB"):
+        for attempt in range(patience.retries + 1):
+            if attempt:
+                patience.wait(attempt)
+            response = client.batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(name, []):
+                found[item["PK"]] = item
+            request = response.get("UnprocessedKeys")
+            if not request:
+                return found
+    raise Unavailable("DynamoDB")

@@ -1,7 +1,8 @@
 """In-memory twins of the DynamoDB repository and the S3 store, for fast service tests.
 
 They keep the same contracts (``chalicelib.domain.storage``), items in the same item
-form, and the same version rules, so a service test here means what it would on AWS.
+form and keys, and the same version rules (a template's versions included), so a
+service test here means what it would on AWS.
 """
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -9,14 +10,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamodb_requests import record_of, version_of
+from chalicelib.adapters.dynamodb_requests import holds, record_of, version_of
 from chalicelib.adapters.s3 import DEFAULT_URL_TTL_SECONDS
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.model import Model, from_item, item_key, stored_attributes, to_item
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.storage import (
-    ANY_VERSION,
     Conflict,
     Expected,
     M,
@@ -26,15 +26,20 @@ from chalicelib.domain.storage import (
     WriteConflict,
     Written,
 )
-
-
-def _holds(item: dict[str, Any] | None, expected: Expected) -> bool:
-    """Whether a stored item meets what a conditional write expects."""
-    if expected is None:
-        return True
-    if item is None:
-        return False
-    return expected == ANY_VERSION or version_of(item) == expected
+from chalicelib.domain.versions import (
+    LATEST,
+    TemplateVersion,
+    as_version_item,
+    head_key,
+    is_versioned,
+    needs_snapshot,
+    newest,
+    newest_first,
+    next_version,
+    pick_version,
+    version_key,
+    versions_page,
+)
 
 
 class InMemoryRepository:
@@ -48,9 +53,29 @@ class InMemoryRepository:
             self.items[item["PK"]] = item
 
     def get_customer_and_template(
-        self, customer_id: str, doc_type: str
+        self, customer_id: str, doc_type: str, version: int | None = None
     ) -> tuple[Customer | None, Template | None]:
-        return self.get(Customer, customer_id), self.get(Template, doc_type)
+        if version is None:
+            return self.get(Customer, customer_id), self.get(Template, doc_type)
+        return self.get(Customer, customer_id), self.get_version(doc_type, version)
+
+    def get_version(self, doc_type: str, version: int) -> Template | None:
+        return pick_version(self.items, doc_type, version)
+
+    def template_versions(
+        self, doc_type: str, limit: int, start: int | None
+    ) -> Page[TemplateVersion] | None:
+        current = None
+        if start is None:
+            current = self.items.get(item_key(Template, doc_type))
+            start = newest(version_of(current), self._latest(doc_type))
+            if start is None:
+                return None
+        return versions_page(doc_type, newest_first(start, limit), self.items, current)
+
+    def _latest(self, doc_type: str) -> int | None:
+        head = self.items.get(head_key(doc_type))
+        return None if head is None else head[LATEST]
 
     def get(self, model: type[M], identifier: str) -> M | None:
         item = self.items.get(item_key(model, identifier))
@@ -63,7 +88,7 @@ class InMemoryRepository:
     def put(self, record: M, expected: Expected) -> tuple[M, bool]:
         key = item_key(type(record), record.identifier)
         old = self.items.get(key)
-        if not _holds(old, expected):
+        if not holds(old, expected):
             raise WriteConflict(version_of(old))
         return self._store(record, old), old is None
 
@@ -78,18 +103,39 @@ class InMemoryRepository:
         return outcomes
 
     def _store(self, record: M, old: dict[str, Any] | None) -> M:
-        """Store ``record`` as the version after ``old``'s; what it does not own, ``old`` keeps."""
-        stored = replace(record, version=(version_of(old) or 0) + 1)  # type: ignore[type-var]
+        """Store ``record`` as its next version (the one after ``old``'s, or a template's
+        next); what it does not own, ``old`` keeps. A template keeps each version."""
+        read = version_of(old)
+        if not is_versioned(type(record)):
+            stored = replace(record, version=(read or 0) + 1)  # type: ignore[type-var]
+        else:
+            doc_type, latest = record.identifier, self._latest(record.identifier)
+            if needs_snapshot(read, latest):
+                self._keep(doc_type, old or {})
+            stored = replace(record, version=next_version(read, latest))  # type: ignore[type-var]
+            self.items[head_key(doc_type)] = {"PK": head_key(doc_type), LATEST: stored.version}
+            number = stored.version
+            self.items[version_key(doc_type, number)] = as_version_item(
+                to_item(stored), doc_type, number
+            )
         owned = stored_attributes(type(record))
         kept = {name: value for name, value in (old or {}).items() if name not in owned}
         self.items[item_key(type(record), record.identifier)] = kept | to_item(stored)
         return stored
 
+    def _keep(self, doc_type: str, current: dict[str, Any]) -> None:
+        """The snapshot: a template item with no version item kept as one."""
+        number = version_of(current) or 0
+        self.items[version_key(doc_type, number)] = as_version_item(current, doc_type, number)
+        self.items[head_key(doc_type)] = {"PK": head_key(doc_type), LATEST: number}
+
     def delete(self, model: type[M], identifier: str, expected: Expected) -> None:
         key = item_key(model, identifier)
         old = self.items.get(key)
-        if old is None or not _holds(old, expected):
+        if old is None or not holds(old, expected):
             raise WriteConflict(version_of(old))
+        if is_versioned(model) and needs_snapshot(version_of(old), self._latest(identifier)):
+            self._keep(identifier, old)
         del self.items[key]
 
     def page(self, model: type[M], limit: int, after: str | None) -> Page[M]:

@@ -6,6 +6,11 @@ read. One transaction of up to 100 writes is one round trip, where conditional
 ``UpdateItem``s would be one each, and it is idempotent: botocore gives it a
 ``ClientRequestToken``, so a retry after a lost answer is not taken for a conflict with
 our own write. A transaction costs twice the write capacity of plain writes.
+
+A template takes three or four of a transaction's writes: its item, its new version's
+item and the head, plus the snapshot of an item with no version item yet
+(``chalicelib.adapters.versions``). The heads of a call's templates are read first, in
+one ``BatchGetItem`` per 100; the items to snapshot, if any, in one more per 25.
 """
 
 import json
@@ -14,21 +19,38 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters.aws import error_code, unavailable_on_aws_faults
-from chalicelib.adapters.dynamodb_requests import Patience, still_at, typed_version, update_request
-from chalicelib.domain.model import Model, to_item
+from chalicelib.adapters.dynamodb_requests import (
+    BUSY,
+    Patience,
+    batch_get,
+    conditional_update,
+    typed_version,
+    version_of,
+)
+from chalicelib.adapters.versions import TemplateVersions, template_writes
+from chalicelib.domain.model import Model, item_key
+from chalicelib.domain.records import Template
 from chalicelib.domain.storage import Conflict, Failed, M, Outcome, Read, Written
+from chalicelib.domain.versions import is_versioned, needs_snapshot
 
 TRANSACTION_LIMIT = 100
 """TransactWriteItems' limit on writes."""
 TRANSACTION_BYTES = 4_000_000
 """Under TransactWriteItems' 4 MB of items, counted as their JSON text, which is never
 smaller than DynamoDB's own measure."""
-_BUSY = frozenset(
-    {"None", "ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
-)
-"""Why a transaction's write was cancelled when sending it again may succeed: it was
-fine (another write was the cause), the table was throttling, or another
-transaction held the item."""
+BATCH_GET_KEYS = 100
+SNAPSHOT_READS = 25
+"""Template items read per ``BatchGetItem`` to keep as versions: 25 of at most 400 KB
+stay under its 16 MB answer."""
+
+
+@dataclass(frozen=True)
+class _Planned:
+    read: Read
+    stored: Model
+    """The record as it will be stored, at its new version."""
+    items: list[dict[str, Any]]
+    """Its transaction writes; the record's own item first."""
 
 
 @dataclass(frozen=True)
@@ -47,41 +69,66 @@ class Transactions:
         after a wait if DynamoDB was throttling, a bounded number of times.
         """
         outcomes: dict[int, Outcome[M]] = {}
-        for indexes in self._transactions(writes):
-            self._transact(writes, indexes, outcomes)
+        planned = self._plan(writes, outcomes)
+        for indexes in _transactions(planned):
+            self._transact(planned, indexes, outcomes)
         return [outcomes[index] for index in range(len(writes))]
 
-    def _transactions(self, writes: Sequence[tuple[Model, Read]]) -> Iterator[list[int]]:
-        """The writes' indexes, in groups that fit in one transaction each."""
-        group: list[int] = []
-        size = 0
-        for index, (record, _) in enumerate(writes):
-            item_size = len(json.dumps(to_item(record), default=str, ensure_ascii=False).encode())
-            if group and (len(group) == TRANSACTION_LIMIT or size + item_size > TRANSACTION_BYTES):
-                yield group
-                group, size = [], 0
-            group.append(index)
-            size += item_size
-        if group:
-            yield group
+    def _plan(
+        self, writes: Sequence[tuple[M, Read]], outcomes: dict[int, Outcome[M]]
+    ) -> dict[int, _Planned]:
+        """Each write's transaction writes; a template that moved since it was read (seen
+        while reading what its versions need) gets its ``Conflict`` at once."""
+        reads = {r.identifier: read for r, read in writes if is_versioned(type(r))}
+        doc_types = list(reads)
+        latest: dict[str, int] = {}
+        for start in range(0, len(doc_types), BATCH_GET_KEYS):
+            chunk = doc_types[start : start + BATCH_GET_KEYS]
+            latest |= TemplateVersions(self.table, self.patience).latest(chunk)
+        to_keep = [d for d, read in reads.items() if needs_snapshot(read, latest.get(d))]
+        current: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(to_keep), SNAPSHOT_READS):
+            keys = [item_key(Template, d) for d in to_keep[start : start + SNAPSHOT_READS]]
+            current |= batch_get(self.table, keys, self.patience)
+        planned: dict[int, _Planned] = {}
+        name = self.table.name
+        for index, (record, read) in enumerate(writes):
+            if not is_versioned(type(record)):
+                stored = replace(record, version=(read or 0) + 1)  # type: ignore[type-var]
+                planned[index] = _Planned(read, stored, [conditional_update(name, record, read)])
+                continue
+            item = current.get(item_key(Template, record.identifier))
+            if record.identifier in to_keep and version_of(item) != read:
+                outcomes[index] = Conflict(version_of(item))
+                continue
+            stored, items = template_writes(
+                name,
+                record,
+                read,
+                latest.get(record.identifier),
+                item,  # type: ignore[arg-type]
+            )
+            planned[index] = _Planned(read, stored, items)
+        return planned
 
     def _transact(
         self,
-        writes: Sequence[tuple[M, Read]],
+        planned: dict[int, _Planned],
         indexes: list[int],
-        outcomes: dict[int, Outcome[M]],
+        outcomes: dict[int, Outcome[Any]],
     ) -> None:
-        """Write ``indexes`` of ``writes`` in one transaction, putting each one's outcome."""
+        """Write ``indexes`` of ``planned`` in one transaction, putting each one's outcome."""
         pending, throttled = indexes, 0
         client = self.table.meta.client
         while pending:
             try:
                 with unavailable_on_aws_faults("DynamoDB"):
                     client.transact_write_items(
-                        TransactItems=[self._conditional_update(*writes[i]) for i in pending]
+                        TransactItems=[item for i in pending for item in planned[i].items]
                     )
             except client.exceptions.TransactionCanceledException as error:
-                retry = _sort_out(pending, error.response["CancellationReasons"], outcomes)
+                reasons = error.response["CancellationReasons"]
+                retry = _sort_out(planned, pending, reasons, outcomes)
                 if len(retry) == len(pending):  # no write of its own was the cause
                     throttled += 1
                     if throttled > self.patience.retries:
@@ -97,30 +144,30 @@ class Transactions:
                     outcomes[pending[0]] = _refused(error.response["Error"].get("Message"))
                     return
                 for index in pending:  # one at a time, so that only the culprit fails
-                    self._transact(writes, [index], outcomes)
+                    self._transact(planned, [index], outcomes)
                 return
             else:
                 for index in pending:
-                    record, read = writes[index]
-                    outcomes[index] = Written(replace(record, version=(read or 0) + 1))
+                    outcomes[index] = Written(planned[index].stored)
                 return
 
-    def _conditional_update(self, record: Model, read: Read) -> dict[str, Any]:
-        """A transaction's write of ``record``, if it is still at version ``read``."""
-        from boto3.dynamodb.conditions import ConditionExpressionBuilder
 
-        # The resource layer builds conditions only at a request's top level, not in its
-        # transaction's writes: build this one here.
-        condition = ConditionExpressionBuilder().build_expression(still_at(read))
-        update = update_request(record)
-        update["ExpressionAttributeNames"] |= condition.attribute_name_placeholders
-        update["ExpressionAttributeValues"] |= condition.attribute_value_placeholders
-        update |= {
-            "TableName": self.table.name,
-            "ConditionExpression": condition.condition_expression,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        return {"Update": update}
+def _transactions(planned: dict[int, _Planned]) -> Iterator[list[int]]:
+    """The planned writes' indexes, in groups that fit in one transaction each."""
+    group: list[int] = []
+    count = size = 0
+    for index, plan in sorted(planned.items()):
+        items_size = len(json.dumps(plan.items, default=str, ensure_ascii=False).encode())
+        if group and (
+            count + len(plan.items) > TRANSACTION_LIMIT or size + items_size > TRANSACTION_BYTES
+        ):
+            yield group
+            group, count, size = [], 0, 0
+        group.append(index)
+        count += len(plan.items)
+        size += items_size
+    if group:
+        yield group
 
 
 def _refused(message: str | None) -> Failed:
@@ -128,17 +175,29 @@ def _refused(message: str | None) -> Failed:
 
 
 def _sort_out(
-    pending: list[int], reasons: list[dict[str, Any]], outcomes: dict[int, Outcome[Any]]
+    planned: dict[int, _Planned],
+    pending: list[int],
+    reasons: list[dict[str, Any]],
+    outcomes: dict[int, Outcome[Any]],
 ) -> list[int]:
     """Put the outcome of each write a cancelled transaction names as the cause (a
     conflict, a refusal); return the others, to send again."""
     retry = []
-    for index, reason in zip(pending, reasons, strict=True):
-        code = reason.get("Code", "None")
-        if code == "ConditionalCheckFailed":
-            outcomes[index] = Conflict(typed_version(reason.get("Item")))
-        elif code in _BUSY:
+    reasons_left = iter(reasons)
+    for index in pending:
+        own = [next(reasons_left) for _ in planned[index].items]
+        codes = [reason.get("Code", "None") for reason in own]
+        if "ConditionalCheckFailed" in codes:
+            # The record's own item comes first: its version as stored if it moved; if it
+            # did not, another of its writes (its version's item, the head) lost a race.
+            first = own[0]
+            moved = first.get("Code") == "ConditionalCheckFailed"
+            outcomes[index] = Conflict(
+                typed_version(first.get("Item")) if moved else planned[index].read
+            )
+        elif all(code in BUSY for code in codes):
             retry.append(index)
         else:
-            outcomes[index] = _refused(reason.get("Message") or code)
+            refusal = next(reason for reason in own if reason.get("Code", "None") not in BUSY)
+            outcomes[index] = _refused(refusal.get("Message") or refusal.get("Code"))
     return retry

@@ -28,6 +28,13 @@ LOCALE_MAX_CHARS = 35
 take; when stored, it must also be a locale Babel knows."""
 NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 
+MAX_VERSION = 10**15 - 1
+"""The highest version number a request may name: as many digits as an ``ETag`` may have."""
+VERSION_PATTERN = "^(0|[1-9][0-9]{0,14})$"
+"""A version number as a path or query parameter: a whole number, written plainly."""
+VERSION = re.compile(VERSION_PATTERN.strip("^$"))
+VERSION_RULE = f"must be a whole number from 0 to {MAX_VERSION}, without leading zeros"
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -49,6 +56,13 @@ def require_identifier(field: str, value: str) -> str:
     if not IDENTIFIER.fullmatch(value):
         raise InvalidInput(f"{field} {IDENTIFIER_RULE}")
     return value
+
+
+def require_version(field: str, value: str) -> int:
+    """The version number ``value`` writes, else ``InvalidInput`` naming ``field``."""
+    if not VERSION.fullmatch(value):
+        raise InvalidInput(f"{field} {VERSION_RULE}")
+    return int(value)
 
 
 def is_storable_number(number: Decimal) -> bool:

@@ -10,6 +10,7 @@ from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.model import Model
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
+from chalicelib.domain.versions import TemplateVersion
 
 ANY_VERSION: Literal["*"] = "*"
 Expected = int | Literal["*"] | None
@@ -63,11 +64,29 @@ class Unreadable:
 
 
 class Repository(Protocol):
-    """Customers and templates, in and out as domain objects."""
+    """Customers and templates, in and out as domain objects.
+
+    Every write of a template (``put``, ``put_many``) also stores it as a new immutable
+    version (``chalicelib.domain.versions``); ``delete`` removes only the current one.
+    """
 
     def get_customer_and_template(
-        self, customer_id: str, doc_type: str
-    ) -> tuple[Customer | None, Template | None]: ...
+        self, customer_id: str, doc_type: str, version: int | None = None
+    ) -> tuple[Customer | None, Template | None]:
+        """Both in one strongly consistent read; with ``version``, the template is that
+        version of it (``None`` if it has none by that number)."""
+        ...
+
+    def get_version(self, doc_type: str, version: int) -> Template | None:
+        """Version ``version`` of the template, even if the template was deleted."""
+        ...
+
+    def template_versions(
+        self, doc_type: str, limit: int, start: int | None
+    ) -> Page[TemplateVersion] | None:
+        """Up to ``limit`` of the template's versions, newest first, from ``start`` down (or
+        from its newest); ``None`` if the template never existed."""
+        ...
 
     def get(self, model: type[M], identifier: str) -> M | None: ...
 
@@ -76,12 +95,15 @@ class Repository(Protocol):
         ...
 
     def put(self, record: M, expected: Expected) -> tuple[M, bool]:
-        """Store ``record`` as the next version; the stored record, and whether it is new."""
+        """Store ``record`` as the next version; the stored record, and whether it is new.
+
+        A template's next version is above every number it ever had, deleted or not.
+        """
         ...
 
     def put_many(self, writes: Sequence[tuple[M, Read]]) -> list[Outcome[M]]:
-        """Store each record (distinct keys) as the version after the one it was read at,
-        only if it is still at that version; one outcome per write, in order.
+        """Store each record (distinct keys) as the next version after the one it was read
+        at, only if it is still at that version; one outcome per write, in order.
 
         A version number therefore always names one content: a write between the
         read and this one makes a ``Conflict``, never a second content for a version.

@@ -45,6 +45,14 @@ S3_ACTIONS = {
     "ListObjectsV2": "s3:ListBucket",
 }
 """S3's operations and the IAM actions AWS authorizes them with; DynamoDB's share their names."""
+TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+"""A ``TransactWriteItems`` has no IAM action of its own: each of its writes is authorized as
+the single-item operation it is (AWS's "Using IAM with DynamoDB transactions")."""
 RUNTIME_PREFIXES = ("logs:", "xray:")
 """What the Lambda runtime does for the function (its logs, prod's traces), not the code."""
 NO_AWS = {("/health", "GET"), ("/openapi.json", "GET")}
@@ -83,11 +91,15 @@ TOUR = [
     Visit("DELETE", CUSTOMER, 412, ANN, headers=STALE),
     Visit("DELETE", CUSTOMER, 204, ANN),
     Visit("PUT", TEMPLATE, 201, RENEWAL, body={"text": "Renewing, {{ name }}?\n"}),
+    Visit("PUT", TEMPLATE, 412, RENEWAL, body={"text": "Renewing?\n"}, headers=STALE),
     Visit("GET", TEMPLATE, 200, RENEWAL),
     Visit("GET", "/templates", 200),
     Visit("POST", PREVIEW, 200, RENEWAL, body={"customerId": "TestCustomer"}),
     Visit("POST", PREVIEW, 200, RENEWAL, body={"customer": {"name": "Zoë"}}),
+    Visit("DELETE", TEMPLATE, 412, RENEWAL, headers=STALE),
     Visit("DELETE", TEMPLATE, 204, RENEWAL),
+    # The sample's template has no version item: deleting it keeps version 0 first.
+    Visit("DELETE", TEMPLATE, 204, {"docType": "Welcome"}),
 ]
 
 
@@ -128,9 +140,14 @@ def recorded() -> Iterator[Recorded]:
     """
     operations: Operations = set()
 
-    def on_params(event_name: str, **_: Any) -> None:
+    def on_params(event_name: str, params: dict[str, Any], **_: Any) -> None:
         _, service, operation = event_name.split(".")
-        operations.add((service, operation))
+        if operation == "TransactWriteItems":
+            for write in params["TransactItems"]:
+                (kind,) = write
+                operations.add((service, TRANSACTION_ACTIONS[kind]))
+        else:
+            operations.add((service, operation))
 
     events = aws_adapter.session().events
     with pytest.MonkeyPatch.context() as env, mock_aws():

@@ -93,6 +93,12 @@ def stored(aws: AWS, table: str = TABLE) -> dict[str, dict]:
     return {item["PK"]["S"]: item for item in items}
 
 
+def catalog(aws: AWS, table: str = TABLE) -> dict[str, dict]:
+    """The customer and template items of ``table`` by PK: what an export holds (no
+    template versions)."""
+    return {key: item for key, item in stored(aws, table).items() if key.startswith(("C#", "D#"))}
+
+
 def without_version(items: dict[str, dict]) -> dict[str, dict]:
     drop = ("version", "updatedAt")
     return {key: {k: v for k, v in item.items() if k not in drop} for key, item in items.items()}
@@ -172,6 +178,25 @@ def test_good_rows_become_exactly_these_items(aws: AWS, run: Any, tmp_path: Path
             "greeting": {"S": ""},
             **version_1,
         },
+        # Each template's version 1, and its head: the last number given out.
+        "V#Summary#1": {
+            "PK": {"S": "V#Summary#1"},
+            "data": {
+                "S": "{% for key, value in attributes|dictsort %}{{ key }}={{ value }}\n"
+                "{% endfor %}"
+            },
+            "greeting": {"S": "Hello {{ name }},"},
+            "description": {"S": "every attribute"},
+            **version_1,
+        },
+        "V#Summary": {"PK": {"S": "V#Summary"}, "latest": {"N": "1"}},
+        "V#Bare#1": {
+            "PK": {"S": "V#Bare#1"},
+            "data": {"S": "Just this."},
+            "greeting": {"S": ""},
+            **version_1,
+        },
+        "V#Bare": {"PK": {"S": "V#Bare"}, "latest": {"N": "1"}},
     }
 
 
@@ -250,7 +275,7 @@ def test_bad_rows_are_reported_by_line_and_good_rows_still_land(
         "'_', '.' or '-', starting with a letter or a digit"
     )
     assert len(messages) == 15
-    assert set(stored(aws)) == {*SEEDED, "C#good1", "D#good2"}
+    assert set(stored(aws)) == {*SEEDED, "C#good1", "D#good2", "V#good2", "V#good2#1"}
 
 
 def test_csv_bad_rows_are_reported_by_the_line_they_start_on(
@@ -359,6 +384,12 @@ def test_the_samples_seeded_items_count_as_version_0(aws: AWS, run: Any, tmp_pat
         template("Welcome", "\nHello and Welcome!\n", description="the sample's letter"),
     )
     assert counts(run(changed)) == (2, 2, 0, 0, 0, 0)
+    welcome = {
+        "data": {"S": "\nHello and Welcome!\n"},
+        "description": {"S": "the sample's letter"},
+        "version": {"N": "1"},
+        "updatedAt": STAMP,
+    }
     assert stored(aws) == {
         "C#TestCustomer": {
             "PK": {"S": "C#TestCustomer"},
@@ -367,13 +398,15 @@ def test_the_samples_seeded_items_count_as_version_0(aws: AWS, run: Any, tmp_pat
             "version": {"N": "1"},
             "updatedAt": STAMP,
         },
-        "D#Welcome": {
-            "PK": {"S": "D#Welcome"},
+        "D#Welcome": {"PK": {"S": "D#Welcome"}, **welcome},
+        "V#Welcome#1": {"PK": {"S": "V#Welcome#1"}, **welcome},
+        # The sample's item, kept as version 0 as it was replaced.
+        "V#Welcome#0": {
+            "PK": {"S": "V#Welcome#0"},
             "data": {"S": "\nHello and Welcome!\n"},
-            "description": {"S": "the sample's letter"},
-            "version": {"N": "1"},
-            "updatedAt": STAMP,
+            "version": {"N": "0"},
         },
+        "V#Welcome": {"PK": {"S": "V#Welcome"}, "latest": {"N": "1"}},
     }
 
 
@@ -397,6 +430,21 @@ def test_a_dropped_greeting_is_removed_and_other_attributes_are_kept(
         "updatedAt": STAMP,
         "createdAt": {"S": "2020-01-01T00:00:00Z"},
     }
+    # Version 7 had no item of its own: it is kept as it was, the new one is version 8.
+    assert stored(aws)["V#Note#7"] == {
+        "PK": {"S": "V#Note#7"},
+        "data": {"S": "x"},
+        "greeting": {"S": ""},
+        "version": {"N": "7"},
+        "createdAt": {"S": "2020-01-01T00:00:00Z"},
+    }
+    assert stored(aws)["V#Note#8"] == {
+        "PK": {"S": "V#Note#8"},
+        "data": {"S": "x"},
+        "version": {"N": "8"},
+        "updatedAt": STAMP,
+    }
+    assert stored(aws)["V#Note"] == {"PK": {"S": "V#Note"}, "latest": {"N": "8"}}
 
 
 def test_a_key_given_twice_is_written_once_with_the_last_row(
@@ -782,7 +830,7 @@ def test_a_csv_file_may_leave_out_columns_and_order_them_as_it_likes(
 
     assert summary.problems == [Problem(4, "name must be longer than or equal to 1 characters")]
     assert counts(summary) == (3, 2, 0, 1, 0, 0)
-    assert without_version(stored(aws)) == SEEDED | {
+    assert without_version(catalog(aws)) == SEEDED | {
         "C#ann": {"PK": {"S": "C#ann"}, "data": {"S": "Ann"}},
         "D#Note": {"PK": {"S": "D#Note"}, "data": {"S": ""}},
     }
@@ -863,7 +911,7 @@ def test_jsonl_export_then_import_into_an_empty_table_gives_the_same_items(
     create_table(aws.dynamodb, "docgen-copy")
     copied = run(exported, repository=on_table(slept, "docgen-copy"))
     assert counts(copied) == (10, 10, 0, 0, 0, 0)
-    assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
+    assert without_version(catalog(aws, "docgen-copy")) == without_version(catalog(aws))
     again = tmp_path / "again.jsonl"
     export_file(again, on_table(slept, "docgen-copy"), log=log)
     assert again.read_bytes() == exported.read_bytes()
@@ -885,7 +933,7 @@ def test_csv_export_then_import_into_an_empty_table_gives_the_same_items(
     )
     create_table(aws.dynamodb, "docgen-copy")
     assert counts(run(exported, repository=on_table(slept, "docgen-copy"))) == (6, 6, 0, 0, 0, 0)
-    assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
+    assert without_version(catalog(aws, "docgen-copy")) == without_version(catalog(aws))
     assert stored(aws, "docgen-copy")["D#PlanReminder"]["data"] == {
         "S": 'Your plan: {{ attributes.plan | default("none") }}.\n'
         "{% for key, value in attributes|dictsort %}- {{ key }}: {{ value }}\n{% endfor %}"
@@ -922,7 +970,7 @@ def test_a_templates_locale_goes_through_both_formats_and_a_bad_one_is_a_bad_row
         copy = f"docgen-{exported.suffix[1:]}"
         create_table(aws.dynamodb, copy)
         assert counts(run(exported, repository=on_table(slept, copy))) == (4, 4, 0, 0, 0, 0)
-        assert without_version(stored(aws, copy)) == without_version(stored(aws))
+        assert without_version(catalog(aws, copy)) == without_version(catalog(aws))
     exported_rows = (tmp_path / "export.jsonl").read_text(encoding="utf-8").splitlines()
     assert '{"kind": "template", "docType": "German", "text": "Hallo", "locale": "de-DE"}' in (
         exported_rows
@@ -1103,7 +1151,7 @@ def test_csv_export_neutralises_formulas_and_imports_them_back_exactly(
     ]
     create_table(aws.dynamodb, "docgen-copy")
     assert counts(run(exported, repository=on_table(slept, "docgen-copy"))) == (8, 8, 0, 0, 0, 0)
-    assert without_version(stored(aws, "docgen-copy")) == without_version(stored(aws))
+    assert without_version(catalog(aws, "docgen-copy")) == without_version(catalog(aws))
     assert stored(aws, "docgen-copy")["C#link"]["data"] == {"S": HYPERLINK}
     assert stored(aws, "docgen-copy")["C#calc"]["attributes"] == {"M": {"calc": {"S": CALC}}}
     assert stored(aws, "docgen-copy")["D#Tabbed"]["greeting"] == {"S": "\r\nDear {{ name }}"}

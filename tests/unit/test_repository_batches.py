@@ -153,7 +153,19 @@ def test_one_transaction_holds_at_most_4_mb(aws: AWS) -> None:
     outcomes = repository.put_many([(Template(f"T{n:02}", text), None) for n in range(14)])
 
     assert {type(outcome) for outcome in outcomes} == {Written}
-    assert aws.calls == ["TransactWriteItems"] * 2  # 13 writes fit in 4,000,000 bytes
+    # The templates' heads first; then 6 templates fit in 4,000,000 bytes, each written
+    # twice (its item and its version's).
+    assert aws.calls == ["BatchGetItem"] + ["TransactWriteItems"] * 3
+
+
+def test_a_template_takes_three_of_a_transactions_100_writes(aws: AWS) -> None:
+    repository = on_moto(aws)
+
+    outcomes = repository.put_many([(Template(f"T{n:02}", "t"), None) for n in range(40)])
+
+    assert {type(outcome) for outcome in outcomes} == {Written}
+    assert aws.calls == ["BatchGetItem"] + ["TransactWriteItems"] * 2  # 33 templates, then 7
+    assert repository.get_version("T39", 1) == Template("T39", "t", version=1)
 
 
 def test_writes_cancelled_by_another_transaction_are_sent_again_after_a_wait(aws: AWS) -> None:
