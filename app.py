@@ -23,6 +23,7 @@ from chalicelib.api.requests import (
     if_match,
     page_request,
     read_json,
+    template_version,
 )
 from chalicelib.domain.model import from_body, summary_json, to_json
 from chalicelib.domain.paging import Page
@@ -30,6 +31,7 @@ from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
 from chalicelib.services.catalog import CatalogService
 from chalicelib.services.letters import LetterService
+from chalicelib.services.versions import VersionService
 
 app = DocgenApp(app_name="docgen")
 
@@ -41,6 +43,7 @@ letters = LetterService(
 )
 customers = CatalogService(Customer, repository)
 templates = CatalogService(Template, repository)
+versions = VersionService(repository)
 JSON = ["application/json"]
 
 
@@ -85,14 +88,15 @@ def openapi() -> dict:
 def generate_document(customerId: str, docType: str) -> Response:
     """Render the customer's letter from the template and store it in S3.
 
-    Reads the customer and the template in one consistent BatchGetItem, renders
-    `<greeting>\n<text>` (Jinja2, sandboxed), lays it out in the asked format and writes it
-    with one PutObject (SSE) at `<customerId>/<docType>.<format>`, replacing any earlier one.
-    The `url` is a presigned GET, signed locally, valid for the stage's
-    `DOCUMENT_URL_TTL_SECONDS`.
+    Reads the customer and the template (the current one, or the version `templateVersion`
+    pins) in one consistent BatchGetItem, renders `<greeting>\n<text>` (Jinja2, sandboxed),
+    lays it out in the asked format and writes it with one PutObject (SSE) at
+    `<customerId>/<docType>.<format>`, replacing any earlier one. The `url` is a presigned
+    GET, signed locally, valid for the stage's `DOCUMENT_URL_TTL_SECONDS`.
     """
     request = app.current_request
-    document = letters.generate(customerId, docType, document_format(request))
+    fmt, pinned = document_format(request), template_version(request)
+    document = letters.generate(customerId, docType, fmt, pinned)
     location = f"{request.context['path']}?format={document.format}"
     return Response(body=to_json(document), status_code=201, headers={"Location": location})
 
@@ -182,7 +186,8 @@ def put_template(docType: str) -> Response:
     """Create or replace a template.
 
     The text and the greeting are checked for syntax when stored: an error is a 400 that
-    gives the line. The version goes up by one on every write.
+    gives the line. Every write is kept as a new immutable version, numbered above every
+    version the template has had (deleted or not).
     """
     request = app.current_request
     body = read_json(request, TEMPLATE_BODY)
@@ -201,12 +206,33 @@ def get_template(docType: str) -> Response:
 
 @app.route("/templates/{docType}", methods=["DELETE"], api_key_required=True)
 def delete_template(docType: str) -> Response:
-    """Delete a template; documents made from it stay.
+    """Delete a template; documents made from it and its versions stay.
 
-    With `If-Match`, only if the stored version is the one given.
+    With `If-Match`, only if the stored version is the one given. Generating without a
+    `templateVersion` is then a 404.
     """
     templates.delete(docType, if_match(app.current_request))
     return _no_content()
+
+
+@app.route("/templates/{docType}/versions", methods=["GET"], api_key_required=True)
+def list_template_versions(docType: str) -> dict:
+    """List a template's versions, newest first, a page at a time.
+
+    Each write of the template made one, and they stay after it is deleted. Read by number,
+    one BatchGetItem a page.
+    """
+    return _page(versions.list(docType, page_request(app.current_request)), to_json)
+
+
+@app.route("/templates/{docType}/versions/{version}", methods=["GET"], api_key_required=True)
+def get_template_version(docType: str, version: str) -> Response:
+    """Read one version of a template.
+
+    A version never changes and stays readable after the template is deleted. Its `ETag` is
+    its number.
+    """
+    return _resource(versions.get(docType, version))
 
 
 @app.route(
@@ -216,10 +242,12 @@ def preview_template(docType: str) -> dict:
     """Render the letter generation would write, without writing it.
 
     For a stored customer (`customerId`: the same read and render as generating) or an
-    inline one (`customer`, whose `customerId` renders as the empty string).
+    inline one (`customer`, whose `customerId` renders as the empty string), from the
+    current template or the version `templateVersion` pins.
     """
     body = read_json(app.current_request, PREVIEW_BODY)
+    pinned = body.get("templateVersion")
     if "customerId" in body:
-        return {"text": letters.preview(docType, body["customerId"])}
+        return {"text": letters.preview(docType, body["customerId"], pinned)}
     customer = from_body(Customer, "", body["customer"])  # inline: it has no customerId
-    return {"text": letters.preview(docType, customer)}
+    return {"text": letters.preview(docType, customer, pinned)}

@@ -90,6 +90,18 @@ def _not_carried_out(request: Any, status: int, headers: dict, payload: bytes) -
     return response
 
 
+def not_carried_out(fault: Fault) -> Fault:
+    """``fault``'s answer to an attempt that AWS did not carry out (a DynamoDB write it
+    throttled): moto's stubber never sees the attempt."""
+
+    def answer(request: Any) -> AWSResponse:
+        response = fault(request)
+        request.url = _NOT_SERVED
+        return response
+
+    return answer
+
+
 def s3_error(code: str, status: int) -> Fault:
     """An S3 XML error (``SlowDown`` 503, ``InternalError`` 500, ``AccessDenied`` 403); no write."""
     payload = (

@@ -22,6 +22,7 @@ from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.domain.records import Customer, Template
 from chalicelib.services.catalog import CatalogService
 from chalicelib.services.letters import LetterService
+from chalicelib.services.versions import VersionService
 from tools.stack import PROJECT_DIR, create_stack, stage_environment
 
 CONFIG = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
@@ -41,6 +42,8 @@ DOCUMENTS = "/customers/{customerId}/documents"
 CUSTOMER = "/customers/{customerId}"
 TEMPLATE = "/templates/{docType}"
 PREVIEW = "/templates/{docType}/preview"
+TEMPLATE_VERSIONS = "/templates/{docType}/versions"
+TEMPLATE_VERSION = "/templates/{docType}/versions/{version}"
 """The app's routes that take parameters, as API Gateway names their resources."""
 WELCOME = "/customers/TestCustomer/documents/Welcome"
 """The sample customer's sample letter, as ``make run`` seeds them."""
@@ -155,6 +158,7 @@ def use_services(monkeypatch: pytest.MonkeyPatch, service: LetterService) -> Non
     for name, model in (("customers", Customer), ("templates", Template)):
         catalog = CatalogService(model, service.repository, clock=service.clock)
         monkeypatch.setattr(app_module, name, catalog)
+    monkeypatch.setattr(app_module, "versions", VersionService(service.repository))
 
 
 def fresh_python(code: str) -> str:

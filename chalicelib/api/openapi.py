@@ -15,19 +15,13 @@ from typing import Any
 
 from chalice import Chalice
 
-from chalicelib.api.operations import (
-    BODY_EXAMPLES,
-    ERROR_RESPONSES,
-    IF_MATCH,
-    OPERATIONS,
-    answer,
-    path_parameter,
-    ref,
-)
+from chalicelib.api.operations import BODY_EXAMPLES, ERROR_RESPONSES, OPERATIONS, answer, ref
+from chalicelib.api.parameters import IF_MATCH, path_parameter
 from chalicelib.domain.documents import ListedDocument, StoredDocument
 from chalicelib.domain.model import resource_schema
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.schemas import BODIES
+from chalicelib.domain.versions import TemplateVersion
 
 VERSION = "1.0.0"
 SERVERS = [
@@ -46,7 +40,8 @@ TAGS = [
     {"name": "Customers", "description": "Who letters are written to."},
     {
         "name": "Templates",
-        "description": "What letters say: a subset of Jinja2, rendered within hard bounds.",
+        "description": "What letters say: a subset of Jinja2, rendered within hard bounds. "
+        "Every write is kept as an immutable version.",
     },
     {"name": "Service", "description": "Liveness and this document."},
 ]
@@ -117,6 +112,7 @@ def _components() -> dict[str, Any]:
             "CustomerSummary": resource_schema(Customer, summary=True),
             "Template": resource_schema(Template),
             "TemplateSummary": resource_schema(Template, summary=True),
+            "TemplateVersionSummary": resource_schema(TemplateVersion),
             **BODIES,
         },
         "responses": responses,

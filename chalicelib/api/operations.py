@@ -4,75 +4,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.api.requests import MAX_TOKEN_CHARS
+from chalicelib.api.parameters import FORMAT_QUERY, PAGING, TEMPLATE_VERSION_QUERY
 from chalicelib.domain import rules
-from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS
-
-# Parameters ------------------------------------------------------------------------
-
-_SAMPLE_IDENTIFIERS = {"customerId": "TestCustomer", "docType": "Welcome"}
-"""The original sample's items (``make run`` seeds them): readers can try them, and a
-contract fuzzer reaches the success paths rather than only the 404s."""
-_PATH_PARAMETERS = {
-    "customerId": "The customer (item `C#<customerId>`).",
-    "docType": "The template (item `D#<docType>`).",
-}
-_IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
-
-
-def path_parameter(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": _PATH_PARAMETERS[name],
-        "schema": _IDENTIFIER,
-        "example": _SAMPLE_IDENTIFIERS[name],
-    }
-
-
-FORMAT_QUERY = {
-    "name": "format",
-    "in": "query",
-    "required": False,
-    "description": " ".join(f"`{f.name}`: {f.description}." for f in FORMATS.values()),
-    "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
-}
-PAGING = (
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "schema": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": rules.MAX_PAGE_SIZE,
-            "default": rules.DEFAULT_PAGE_SIZE,
-        },
-    },
-    {
-        "name": "next",
-        "in": "query",
-        "required": False,
-        "description": "The `next` token of the previous page, as given; any other value is a 400.",
-        # Tokens are unpadded URL-safe base64: an empty, over-long or other-alphabet value
-        # is never one.
-        "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": MAX_TOKEN_CHARS,
-            "pattern": "^[A-Za-z0-9_-]+$",
-        },
-    },
-)
-IF_MATCH = {
-    "name": "If-Match",
-    "in": "header",
-    "required": False,
-    "description": 'Only if the stored version is this ETag (`"3"`), or exists at all (`*`). '
-    'Items written the original sample\'s way are version `"0"`.',
-    "schema": {"type": "string", "pattern": '^(\\*|"[0-9]{1,15}")$'},
-}
 
 # Responses -------------------------------------------------------------------------
 
@@ -255,7 +188,7 @@ OPERATIONS: dict[str, Operation] = {
             "201": answer("Stored.", ref("schemas", "Document"), Location=_LOCATION)
             | {"links": _DOCUMENT_LINKS}
         },
-        query=(FORMAT_QUERY,),
+        query=(FORMAT_QUERY, TEMPLATE_VERSION_QUERY),
         renders=True,
     ),
     "get_document": Operation(
@@ -283,10 +216,26 @@ OPERATIONS: dict[str, Operation] = {
                 "See a letter before generating it.",
                 docType="$response.body#/docType",
             ),
+            "getTemplateVersion": _link(
+                "getTemplateVersion",
+                "Read this version again: it never changes, and outlives the template.",
+                docType="$response.body#/docType",
+                version="$response.body#/version",
+            ),
+            "listTemplateVersions": _link(
+                "listTemplateVersions",
+                "Every version it has had, newest first.",
+                docType="$response.body#/docType",
+            ),
         },
     ),
     "get_template": _read("Template"),
     "delete_template": _deleted("Templates", conditional=True),
+    "list_template_versions": _listed("Templates", "TemplateVersionSummary"),
+    "get_template_version": Operation(
+        "Templates",
+        {"200": answer("That version of the template.", ref("schemas", "Template"), ETag=_ETAG)},
+    ),
     "preview_template": Operation(
         "Templates",
         {

@@ -38,6 +38,12 @@ def document_format(request: Request) -> DocumentFormat:
     return parse_format(query(request).get("format"))
 
 
+def template_version(request: Request) -> int | None:
+    """``templateVersion``: the version of the template to render, if the request pins one."""
+    raw = query(request).get("templateVersion")
+    return None if raw is None else rules.require_version("templateVersion", raw)
+
+
 def check_encoding(request: Request) -> None:
     """A JSON body is UTF-8 as sent: another charset, or any content encoding, is a 415."""
     headers = request.headers

@@ -26,6 +26,12 @@ PREVIEW_BODY: dict[str, Any] = {
     "properties": {
         "customerId": {"type": "string", "pattern": rules.IDENTIFIER_PATTERN},
         "customer": CUSTOMER_BODY,
+        "templateVersion": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": rules.MAX_VERSION,
+            "description": "Render this version of the template rather than the current one.",
+        },
     },
 }
 BODIES = {schema["title"]: schema for schema in (CUSTOMER_BODY, TEMPLATE_BODY, PREVIEW_BODY)}

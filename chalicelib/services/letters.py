@@ -17,6 +17,7 @@ from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rules import require_identifier
 from chalicelib.domain.storage import DocumentStore, Repository
+from chalicelib.domain.versions import no_such_version
 from chalicelib.services.clock import utc_now
 
 
@@ -54,16 +55,23 @@ class LetterService:
         self.default_locale = default_locale
         """The stage's, read when a template that names no locale of its own formats."""
 
-    def generate(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
+    def generate(
+        self,
+        customer_id: str,
+        doc_type: str,
+        fmt: DocumentFormat,
+        template_version: int | None = None,
+    ) -> StoredDocument:
         """Render the letter in ``fmt`` and store it: one read, one write.
 
-        Every input is checked before the first AWS call, and nothing is written
+        With ``template_version``, from that version of the template, else the current
+        one. Every input is checked before the first AWS call, and nothing is written
         unless the document is complete and its link can be signed.
         """
         _check_identifiers(customer_id, doc_type)
         self.store.prepare()  # the bucket is built while the read is in flight
         generated_at = self.clock()
-        template, text = self._compose(customer_id, doc_type, generated_at)
+        template, text = self._compose(customer_id, doc_type, generated_at, template_version)
         body = fmt.lay_out(Letter(customer_id, doc_type, text, generated_at))
         key = document_key(customer_id, doc_type, fmt)
         url, expires_at = self.store.presign(key, generated_at)  # local; a bad setting fails here
@@ -139,9 +147,11 @@ class LetterService:
         _check_identifiers(customer_id, doc_type)
         return document_key(customer_id, doc_type, fmt)
 
-    def preview(self, doc_type: str, customer: str | Customer) -> str:
+    def preview(
+        self, doc_type: str, customer: str | Customer, template_version: int | None = None
+    ) -> str:
         """The letter ``generate`` would write, for a stored customer (by id) or an inline
-        one; nothing is written.
+        one, from the current template or version ``template_version``; nothing is written.
 
         A stored customer goes through exactly generation's read and render. An inline
         one has no ``customerId``: it renders as the empty string.
@@ -149,22 +159,35 @@ class LetterService:
         now = self.clock()
         if isinstance(customer, str):
             _check_identifiers(customer, doc_type)
-            return self._compose(customer, doc_type, now)[1]
+            return self._compose(customer, doc_type, now, template_version)[1]
         require_identifier("docType", doc_type)
-        template = self.repository.get(Template, doc_type)
-        if template is None:
-            raise NotFound(f"template {doc_type} does not exist")
-        return self._render(customer, template, now)
+        if template_version is None:
+            template = self.repository.get(Template, doc_type)
+        else:
+            template = self.repository.get_version(doc_type, template_version)
+        return self._render(customer, _found(template, doc_type, template_version), now)
 
-    def _compose(self, customer_id: str, doc_type: str, now: datetime) -> tuple[Template, str]:
+    def _compose(
+        self, customer_id: str, doc_type: str, now: datetime, version: int | None
+    ) -> tuple[Template, str]:
         """Read both items in one call (the identifiers already checked), render the letter."""
-        customer, template = self.repository.get_customer_and_template(customer_id, doc_type)
+        customer, template = self.repository.get_customer_and_template(
+            customer_id, doc_type, version
+        )
         if customer is None:
             raise NotFound(f"customer {customer_id} does not exist")
-        if template is None:
-            raise NotFound(f"template {doc_type} does not exist")
+        template = _found(template, doc_type, version)
         return template, self._render(customer, template, now)
 
     def _render(self, customer: Customer, template: Template, now: datetime) -> str:
         """The letter as of ``now``: ``today`` is its date, in UTC."""
         return render_letter(customer, template, now.date(), self.default_locale)
+
+
+def _found(template: Template | None, doc_type: str, version: int | None) -> Template:
+    """The template read, or the 404 that says which one is missing."""
+    if template is not None:
+        return template
+    if version is None:
+        raise NotFound(f"template {doc_type} does not exist")
+    raise no_such_version(doc_type, version)

@@ -134,6 +134,12 @@ def test_links_lead_from_a_customer_and_a_template_to_a_document(client: Client)
         "deleteTemplate",
         "generateDocument",
         "previewTemplate",
+        "getTemplateVersion",
+        "listTemplateVersions",
+    }
+    assert template["getTemplateVersion"]["parameters"] == {
+        "docType": "$response.body#/docType",
+        "version": "$response.body#/version",
     }
     assert set(links("generateDocument", "201")) == {"getDocument", "deleteDocument"}
     for operation in by_id.values():
@@ -152,3 +158,30 @@ def test_shared_error_answers_are_components(client: Client) -> None:
                 assert responses[name]["content"]["application/json"]["schema"] == {
                     "$ref": "#/components/schemas/Error"
                 }
+
+
+def test_versions_are_documented_with_their_pins(client: Client) -> None:
+    document = spec(client)
+    paths = document["paths"]
+    version_path = paths["/templates/{docType}/versions/{version}"]
+    number = {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999}
+
+    assert [p["name"] for p in version_path["parameters"]] == ["docType", "version"]
+    assert version_path["parameters"][1]["schema"] == number
+    assert version_path["parameters"][1]["example"] == 0  # the sample's template
+    assert set(version_path["get"]["responses"]["200"]["headers"]) == {"X-Request-Id", "ETag"}
+    listed = paths["/templates/{docType}/versions"]["get"]["responses"]["200"]
+    items = listed["content"]["application/json"]["schema"]["properties"]["items"]
+    assert items["items"] == {"$ref": "#/components/schemas/TemplateVersionSummary"}
+    assert document["components"]["schemas"]["TemplateVersionSummary"]["required"] == [
+        "version",
+        "updatedAt",
+        "description",
+    ]
+    generate = paths["/customers/{customerId}/documents/{docType}"]["post"]
+    pin = next(p for p in generate["parameters"] if p["name"] == "templateVersion")
+    assert (pin["in"], pin["schema"]) == ("query", number)
+    preview = document["components"]["schemas"]["PreviewBody"]["properties"]
+    assert preview["templateVersion"] == number | {
+        "description": "Render this version of the template rather than the current one."
+    }

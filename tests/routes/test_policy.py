@@ -30,6 +30,8 @@ from tests.support import (
     JSON,
     PREVIEW,
     TEMPLATE,
+    TEMPLATE_VERSION,
+    TEMPLATE_VERSIONS,
     dev_stage,
     fake_aws_environment,
     mocked_account,
@@ -96,8 +98,12 @@ TOUR = [
     Visit("GET", "/templates", 200),
     Visit("POST", PREVIEW, 200, RENEWAL, body={"customerId": "TestCustomer"}),
     Visit("POST", PREVIEW, 200, RENEWAL, body={"customer": {"name": "Zoë"}}),
+    Visit("POST", PREVIEW, 200, RENEWAL, body={"customer": {"name": "Zoë"}, "templateVersion": 1}),
     Visit("DELETE", TEMPLATE, 412, RENEWAL, headers=STALE),
     Visit("DELETE", TEMPLATE, 204, RENEWAL),
+    Visit("GET", TEMPLATE_VERSIONS, 200, RENEWAL, "?limit=1"),
+    Visit("GET", TEMPLATE_VERSION, 200, RENEWAL | {"version": "1"}),
+    Visit("POST", DOCUMENT, 201, SAMPLE, "?templateVersion=0"),
     # The sample's template has no version item: deleting it keeps version 0 first.
     Visit("DELETE", TEMPLATE, 204, {"docType": "Welcome"}),
 ]

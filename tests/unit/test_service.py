@@ -112,3 +112,62 @@ def test_render_letter(greeting: str | None, text: str, letter: str) -> None:
     assert (
         render_letter(Customer("c1", "Ann"), Template("t1", text, greeting), NOW.date()) == letter
     )
+
+
+# Template versions: pinned letters
+
+
+@pytest.fixture
+def replaced(repository: InMemoryRepository) -> InMemoryRepository:
+    """The fixture's Welcome (version 3, older than versions) replaced: version 4."""
+    repository.put(Template("Welcome", "Version four.\n"), 3)
+    return repository
+
+
+def test_a_pinned_letter_is_that_versions_and_says_so(
+    service: LetterService, store: InMemoryDocumentStore, replaced: InMemoryRepository
+) -> None:
+    pinned = service.generate("TestCustomer", "Welcome", FORMATS["txt"], 3)
+
+    body, _, metadata = store.objects["TestCustomer/Welcome.txt"]
+    assert body == b"Dear Testing Customer;\n\nHello and Welcome!\n"
+    assert metadata["template-version"] == "3"
+    assert pinned.template_version == 3
+
+    current = service.generate("TestCustomer", "Welcome", FORMATS["txt"])
+
+    assert (
+        store.objects["TestCustomer/Welcome.txt"][0] == b"Dear Testing Customer;\nVersion four.\n"
+    )
+    assert current.template_version == 4
+
+
+def test_a_pinned_preview_renders_that_version_for_stored_and_inline_customers(
+    service: LetterService, store: InMemoryDocumentStore, replaced: InMemoryRepository
+) -> None:
+    replaced.delete(Template, "Welcome", None)  # versions outlive the template
+
+    assert service.preview("Welcome", "TestCustomer", 3) == (
+        "Dear Testing Customer;\n\nHello and Welcome!\n"
+    )
+    assert service.preview("Welcome", Customer("", "Zoë"), 4) == "Dear Zoë;\nVersion four.\n"
+    with pytest.raises(NotFound, match=r"^template Welcome does not exist$"):
+        service.preview("Welcome", Customer("", "Zoë"))
+    assert store.objects == {}
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_a_pin_to_an_unknown_version_is_not_found_and_writes_nothing(
+    service: LetterService,
+    store: InMemoryDocumentStore,
+    replaced: InMemoryRepository,
+    preview: bool,
+) -> None:
+    with pytest.raises(NotFound, match=r"^template Welcome has no version 7$"):
+        if preview:
+            service.preview("Welcome", Customer("", "Zoë"), 7)
+        else:
+            service.generate("TestCustomer", "Welcome", FORMATS["txt"], 7)
+    with pytest.raises(NotFound, match=r"^customer Nobody does not exist$"):
+        service.generate("Nobody", "Welcome", FORMATS["txt"], 7)  # the customer named first
+    assert store.objects == {}

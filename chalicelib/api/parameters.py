@@ -1,0 +1,83 @@
+"""The parameters the operations of ``chalicelib.api.operations`` read: in the path, the
+query and the headers, each described once."""
+
+from typing import Any
+
+from chalicelib.api.requests import MAX_TOKEN_CHARS
+from chalicelib.domain import rules
+from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS
+
+_SAMPLE_IDENTIFIERS = {"customerId": "TestCustomer", "docType": "Welcome", "version": 0}
+"""The original sample's items (``make run`` seeds them; its template is version 0):
+readers can try them, and a contract fuzzer reaches the success paths rather than only
+the 404s."""
+_PATH_PARAMETERS = {
+    "customerId": "The customer (item `C#<customerId>`).",
+    "docType": "The template (item `D#<docType>`).",
+    "version": "A version of the template, as its versions list gives them.",
+}
+_IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
+_VERSION_NUMBER = {"type": "integer", "minimum": 0, "maximum": rules.MAX_VERSION}
+
+
+def path_parameter(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": _PATH_PARAMETERS[name],
+        "schema": _VERSION_NUMBER if name == "version" else _IDENTIFIER,
+        "example": _SAMPLE_IDENTIFIERS[name],
+    }
+
+
+FORMAT_QUERY = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": " ".join(f"`{f.name}`: {f.description}." for f in FORMATS.values()),
+    "schema": {"type": "string", "enum": list(FORMATS), "default": DEFAULT_FORMAT},
+}
+TEMPLATE_VERSION_QUERY = {
+    "name": "templateVersion",
+    "in": "query",
+    "required": False,
+    "description": "Render this version of the template (`GET /templates/{docType}/versions`), "
+    "deleted since or not, rather than the current one. An unknown version is a 404.",
+    "schema": _VERSION_NUMBER,
+}
+PAGING = (
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": rules.MAX_PAGE_SIZE,
+            "default": rules.DEFAULT_PAGE_SIZE,
+        },
+    },
+    {
+        "name": "next",
+        "in": "query",
+        "required": False,
+        "description": "The `next` token of the previous page, as given; any other value is a 400.",
+        # Tokens are unpadded URL-safe base64: an empty, over-long or other-alphabet value
+        # is never one.
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_TOKEN_CHARS,
+            "pattern": "^[A-Za-z0-9_-]+$",
+        },
+    },
+)
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": 'Only if the stored version is this ETag (`"3"`), or exists at all (`*`). '
+    'Items written the original sample\'s way are version `"0"`.',
+    "schema": {"type": "string", "pattern": '^(\\*|"[0-9]{1,15}")$'},
+}
