@@ -490,7 +490,7 @@ class _APIWritesAfterTheRead:
     """``repository``, where an API client's PUT of each of ``writes`` lands just after the
     importer's read, conditional (``If-Match``) on the version that read found."""
 
-    def __init__(self, repository: Repository, *writes: Customer) -> None:
+    def __init__(self, repository: Repository, *writes: Customer | Template) -> None:
         self.repository = repository
         self.writes = list(writes)
 
@@ -552,6 +552,94 @@ def test_an_api_write_after_the_read_is_a_conflict_and_a_rerun_imports_over_it(
     assert rerun["C#b"] == Customer("b", "B from the file", version=3, updated_at=later)
     assert rerun["C#d"] == Customer("d", "D from the file", version=2, updated_at=later)
     assert rerun["C#a"] == after_race["C#a"]
+
+
+# Template versions
+
+
+def test_each_changed_template_row_is_a_new_version_and_an_unchanged_one_writes_nothing(
+    aws: AWS, run: Any, tmp_path: Path, slept: list[float]
+) -> None:
+    first = jsonl(tmp_path, template("Renewal", "One.\n"), name="first.jsonl")
+    second = jsonl(tmp_path, template("Renewal", "Two.\n", description="d"), name="second.jsonl")
+    repository = on_table(slept, counted=aws)
+
+    run(first, repository=repository)
+    first_calls, aws.calls[:] = list(aws.calls), []
+    run(second, at=LATER, repository=repository)
+    before = stored(aws)
+    aws.calls.clear()
+    again = run(second, at=LATER, repository=repository)
+
+    # The templates, then their version heads, then one transaction.
+    assert first_calls == ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
+    assert counts(again) == (1, 0, 1, 0, 0, 0)
+    assert aws.calls == ["BatchGetItem"]
+    assert stored(aws) == before
+    assert repository.get_version("Renewal", 1) == Template(
+        "Renewal", "One.\n", version=1, updated_at=STAMP["S"]
+    )
+    assert repository.get_version("Renewal", 2) == Template(
+        "Renewal", "Two.\n", description="d", version=2, updated_at=LATER_STAMP["S"]
+    )
+    assert stored(aws)["V#Renewal"] == {"PK": {"S": "V#Renewal"}, "latest": {"N": "2"}}
+
+
+def test_a_template_imported_after_a_delete_takes_the_next_number(
+    run: Any, tmp_path: Path, repository: Repository
+) -> None:
+    run(jsonl(tmp_path, template("Renewal", "One.\n")), repository=repository)
+    repository.delete(Template, "Renewal", None)
+
+    summary = run(jsonl(tmp_path, template("Renewal", "One.\n")), at=LATER, repository=repository)
+
+    assert counts(summary) == (1, 1, 0, 0, 0, 0)  # absent, so written again: as version 2
+    assert repository.get(Template, "Renewal") == Template(
+        "Renewal", "One.\n", version=2, updated_at=LATER_STAMP["S"]
+    )
+    page = repository.template_versions("Renewal", 10, None)
+    assert page is not None and [v.version for v in page.items] == [2, 1]
+
+
+def test_an_api_write_of_a_template_after_the_read_is_a_conflict_and_no_version_is_lost(
+    run: Any, tmp_path: Path, log: io.StringIO, repository: Repository
+) -> None:
+    run(jsonl(tmp_path, template("Renewal", "One.\n")), repository=repository)
+    api = Template("Renewal", "From the API.\n", updated_at="2026-11-23T21:30:00Z")
+    path = jsonl(tmp_path, template("Renewal", "From the file.\n"), name="second.jsonl")
+
+    summary = run(path, at=LATER, repository=_APIWritesAfterTheRead(repository, api))
+
+    assert summary.problems == [
+        Problem(1, "not imported: template Renewal changed since it was read; run the import again")
+    ]
+    assert repository.get_version("Renewal", 2) == replace(api, version=2)
+
+    assert counts(run(path, at=LATER, repository=repository)) == (1, 1, 0, 0, 0, 0)
+    page = repository.template_versions("Renewal", 10, None)
+    assert page is not None and [v.version for v in page.items] == [3, 2, 1]
+    assert repository.get_version("Renewal", 3) == Template(
+        "Renewal", "From the file.\n", version=3, updated_at=LATER_STAMP["S"]
+    )
+
+
+def test_template_versions_are_not_exported(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
+) -> None:
+    run(jsonl(tmp_path, template("Renewal", "One.\n"), template("Welcome", "Hi.\n")))
+    run(jsonl(tmp_path, template("Renewal", "Two.\n"), name="two.jsonl"), at=LATER)
+    exported = tmp_path / "export.jsonl"
+
+    summary = export_file(exported, on_table(slept), "templates", log=log)
+
+    assert summary.line() == "exported 2 rows: 0 customers, 2 templates"
+    assert exported.read_text(encoding="utf-8") == (
+        '{"kind": "template", "docType": "Renewal", "text": "Two.\\n"}\n'
+        '{"kind": "template", "docType": "Welcome", "text": "Hi.\\n"}\n'
+    )
+    assert sorted(key for key in stored(aws) if key.startswith("V#")) == [
+        "V#Renewal", "V#Renewal#1", "V#Renewal#2", "V#Welcome", "V#Welcome#0", "V#Welcome#1",
+    ]  # fmt: skip
 
 
 # Streaming
