@@ -71,7 +71,8 @@ class InMemoryRepository:
             start = newest(version_of(current), self._latest(doc_type))
             if start is None:
                 return None
-        return versions_page(doc_type, newest_first(start, limit), self.items, current)
+        numbers = newest_first(start, limit)
+        return versions_page(doc_type, numbers, limit, self.items, current)
 
     def _latest(self, doc_type: str) -> int | None:
         head = self.items.get(head_key(doc_type))

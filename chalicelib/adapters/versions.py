@@ -218,7 +218,7 @@ class TemplateVersions:
             return Page([], None)
         keys = [version_key(doc_type, number) for number in numbers]
         found = batch_get(self.table, keys, self.patience, _SUMMARY)
-        return versions_page(doc_type, numbers, found, current)
+        return versions_page(doc_type, numbers, limit, found, current)
 
 
 def _latest(head: dict[str, Any] | None) -> int | None:

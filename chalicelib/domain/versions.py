@@ -72,9 +72,15 @@ def newest(current: int | None, latest: int | None) -> int | None:
     return max(known) if known else None
 
 
+READ_LIMIT = 100
+"""Keys one ``BatchGetItem`` reads."""
+
+
 def newest_first(top: int, limit: int) -> list[int]:
-    """The numbers of a page of versions: ``top`` and below, at most ``limit``, down to 0."""
-    return list(range(top, max(top - limit, -1), -1))
+    """The numbers a page of versions reads: ``top`` and below, ``limit`` of them down to 0,
+    and the one below those (if one read can hold it: 100 keys), to tell whether another
+    page follows."""
+    return list(range(top, max(top - min(limit + 1, READ_LIMIT), -1), -1))
 
 
 def pick_version(
@@ -94,21 +100,28 @@ def pick_version(
 def versions_page(
     doc_type: str,
     numbers: list[int],
+    limit: int,
     items: Mapping[str, Mapping[str, Any]],
     current: Mapping[str, Any] | None,
 ) -> Page["TemplateVersion"]:
-    """The page of ``numbers`` (newest first) from the version items read, and the template
-    item ``current`` where it is its own version. A template's versions run without a gap
-    from its first to its newest, so a page that reaches the first ends the list."""
+    """The page of the first ``limit`` of ``numbers`` (newest first) from the version items
+    read, and the template item ``current`` where it is its own version. A template's
+    versions run without a gap from its first to its newest, so the list goes on if the
+    number read below the page has an item, or (when none was read) if the page's last
+    number has one and is not 0."""
     shown = []
-    for number in numbers:
+    for number in numbers[:limit]:
         item = items.get(version_key(doc_type, number))
         if item is None and current is not None and plain(current.get("version", 0)) == number:
             item = current
         if item is not None:
             shown.append(version_summary(item))
-    more = bool(shown) and shown[-1].version == numbers[-1] > 0
-    return Page(shown, version_key(doc_type, numbers[-1]) if more else None)
+    if len(numbers) > limit:
+        last, more = numbers[limit - 1], version_key(doc_type, numbers[limit]) in items
+    else:
+        last = numbers[-1] if numbers else 0
+        more = bool(shown) and shown[-1].version == last > 0
+    return Page(shown, version_key(doc_type, last) if more else None)
 
 
 def page_start(doc_type: str, request: PageRequest) -> int | None:

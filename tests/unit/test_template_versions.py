@@ -189,6 +189,22 @@ def test_versions_come_newest_first_a_page_at_a_time_by_number(repository: Repos
     assert empty is not None and (empty.items, empty.cursor) == ([], None)
 
 
+def test_the_page_that_reaches_the_first_version_ends_the_list(repository: Repository) -> None:
+    for number in range(1, 102):
+        repository.put(renewal(f"v{number}"), None)
+
+    two = repository.template_versions("Renewal", 2, 2)
+    hundred = repository.template_versions("Renewal", 100, None)
+    rest = repository.template_versions("Renewal", 100, 1)
+
+    assert two is not None and hundred is not None and rest is not None
+    assert ([v.version for v in two.items], two.cursor) == ([2, 1], None)  # no empty page next
+    # A full page of 100 leaves no key of its read for the one below: it says "go on".
+    assert [v.version for v in hundred.items] == list(range(101, 1, -1))
+    assert hundred.cursor == "V#Renewal#2"
+    assert ([v.version for v in rest.items], rest.cursor) == ([1], None)
+
+
 def test_version_items_are_neither_customers_nor_templates(repository: Repository) -> None:
     repository.put(renewal("one"), None)
     repository.put(renewal("two"), None)
