@@ -17,6 +17,7 @@ from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.adapters.settings import default_locale
 from chalicelib.api.app import DocgenApp
 from chalicelib.api.requests import (
+    body_version,
     document_format,
     encode_token,
     etag,
@@ -246,7 +247,7 @@ def preview_template(docType: str) -> dict:
     current template or the version `templateVersion` pins.
     """
     body = read_json(app.current_request, PREVIEW_BODY)
-    pinned = body.get("templateVersion")
+    pinned = body_version(body)
     if "customerId" in body:
         return {"text": letters.preview(docType, body["customerId"], pinned)}
     customer = from_body(Customer, "", body["customer"])  # inline: it has no customerId

@@ -44,6 +44,12 @@ def template_version(request: Request) -> int | None:
     return None if raw is None else rules.require_version("templateVersion", raw)
 
 
+def body_version(body: dict[str, Any]) -> int | None:
+    """A body's ``templateVersion``: a whole number its schema checked (``3``, or ``3.0``)."""
+    value = body.get("templateVersion")
+    return None if value is None else int(value)
+
+
 def check_encoding(request: Request) -> None:
     """A JSON body is UTF-8 as sent: another charset, or any content encoding, is a 415."""
     headers = request.headers

@@ -40,27 +40,35 @@ BODIES = {schema["title"]: schema for schema in (CUSTOMER_BODY, TEMPLATE_BODY, P
 _NUMBER_BOUNDS = ("exclusiveMinimum", "exclusiveMaximum")
 
 
-def _without_number_bounds(schema: Any) -> Any:
-    """``schema`` less its bounds on numbers, which ``jsontext.parse`` already enforces
-    exactly: compared with their float bounds, Decimals at the very edge (``1e-130``)
-    would be refused though they are stored exactly and the document allows them."""
+def _for_validation(schema: Any) -> Any:
+    """``schema`` as fastjsonschema should check bodies ``jsontext.parse`` read.
+
+    Less its bounds on numbers, which the parser already enforces exactly: compared with
+    their float bounds, Decimals at the very edge (``1e-130``) would be refused though
+    they are stored exactly and the document allows them. And an ``integer`` checked as
+    a whole number, however written: JSON Schema's integer takes ``3.0`` and ``3e0``,
+    which the parser reads as Decimals, and fastjsonschema's integer check refuses them.
+    """
     if isinstance(schema, list):
-        return [_without_number_bounds(inner) for inner in schema]
+        return [_for_validation(inner) for inner in schema]
     if not isinstance(schema, dict):
         return schema
-    return {
-        name: _without_number_bounds(inner)
+    checked = {
+        name: _for_validation(inner)
         for name, inner in schema.items()
         if name not in _NUMBER_BOUNDS
         and not (name == "not" and isinstance(inner, dict) and inner.get("type") == "number")
     }
+    if checked.get("type") == "integer":
+        checked |= {"type": "number", "multipleOf": 1}
+    return checked
 
 
 @functools.cache
 def _validator(title: str) -> Callable[[Any], Any]:
     import fastjsonschema  # compiled on first use: a cold start that reads no body skips it
 
-    return fastjsonschema.compile(_without_number_bounds(BODIES[title]))
+    return fastjsonschema.compile(_for_validation(BODIES[title]))
 
 
 def validate(schema: dict[str, Any], body: Any) -> None:
@@ -85,6 +93,9 @@ _PLAIN_MESSAGES = {
 def _describe(error: Any) -> str:
     """``data.attributes.plan must be ...`` -> ``attributes.plan must be ...``."""
     field = error.name.removeprefix("data").removeprefix(".") or "body"
+    whole = isinstance(error.definition, dict) and error.definition.get("multipleOf") == 1
+    if whole and error.rule in ("type", "multipleOf"):
+        return f"{field} must be integer"  # an integer of the document, checked as a number
     if error.rule in _PLAIN_MESSAGES and not (
         error.rule == "pattern" and field.endswith("customerId")
     ):

@@ -163,6 +163,17 @@ def test_a_pinned_preview_renders_that_version(client: Client, aws: AWS, three: 
     assert aws.objects() == {}
 
 
+def test_a_pin_in_a_body_is_any_json_number_that_is_whole(
+    client: Client, aws: AWS, three: list[dict]
+) -> None:
+    for raw in ("2", "2.0", "2e0", "0.2e1"):
+        payload = '{"customer": {"name": "Zoë"}, "templateVersion": ' + raw + "}"
+
+        response = client.http.post(f"{RENEWAL}/preview", headers=JSON, body=payload)
+
+        assert body(response) == {"text": "Dear Zoë;\nTwo Zoë.\n"}, raw
+
+
 def test_an_unknown_version_is_a_404_that_names_it_and_writes_nothing(
     client: Client, aws: AWS, three: list[dict]
 ) -> None:
