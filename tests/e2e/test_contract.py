@@ -83,8 +83,19 @@ def sample_items(servers: Servers) -> None:
 
     They are the document's examples, so each operation's examples phase reaches its
     success path (a 201, a 200 preview) whatever an earlier operation deleted or replaced.
+    The template's versions that earlier operations wrote are taken away too: a pin is
+    then to the sample's own version 0, which renders for the sample's customer, or a 404,
+    never to another operation's text (which may print an attribute the customer lacks,
+    a 422 no schema can foresee).
     """
-    seed_sample(servers.dynamodb, stage_environment(STAGE)["DYNAMODB_TABLE_NAME"])
+    table = stage_environment(STAGE)["DYNAMODB_TABLE_NAME"]
+    head = {"PK": {"S": "V#Welcome"}}
+    latest = servers.dynamodb.get_item(TableName=table, Key=head, ConsistentRead=True)
+    if "Item" in latest:
+        numbers = range(int(latest["Item"]["latest"]["N"]) + 1)
+        for key in [head, *({"PK": {"S": f"V#Welcome#{number}"}} for number in numbers)]:
+            servers.dynamodb.delete_item(TableName=table, Key=key)
+    seed_sample(servers.dynamodb, table)
 
 
 def as_valid_as_labelled(case: Case) -> None:
