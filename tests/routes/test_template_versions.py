@@ -392,3 +392,21 @@ def test_a_put_dynamodb_throttles_for_good_is_a_503_that_wrote_nothing(
     assert response.headers["Retry-After"] == "2"
     assert len(attempts) == 3  # botocore's standard mode, then no more
     assert {key: stored(aws, key) for key in keys(aws)} == before
+
+
+def test_a_version_keeps_every_field_of_its_template_the_locale_too(
+    client: Client, aws: AWS
+) -> None:
+    german = {"text": "Stand {{ today | date('long') }}\n", "greeting": "", "locale": "de-DE"}
+    put(client, RENEWAL, german | {"description": "auf Deutsch"})
+    put(client, RENEWAL, {"text": "Plain.\n"})
+
+    first = body(client.http.get(f"{VERSIONS}/1"))
+
+    assert {name: first[name] for name in ("text", "greeting", "description", "locale")} == (
+        german | {"description": "auf Deutsch"}
+    )
+    assert stored(aws, "V#Renewal#1")["locale"] == {"S": "de-DE"}
+    assert body(client.http.get(f"{VERSIONS}/2"))["locale"] is None
+    letter = preview(client, RENEWAL, {"customer": {"name": "Zoë"}, "templateVersion": 1})
+    assert body(letter) == {"text": "Stand 23. November 2026\n"}
