@@ -100,7 +100,7 @@ def _compile(source: str) -> "Program":
         raise program.InvalidTemplate(refused)
     try:
         # Parsing only: nothing Jinja2 compiles runs, and docgen escapes for HTML itself.
-        tree = Environment(keep_trailing_newline=True).parse(source)  # noqa: S701
+        tree = Environment(keep_trailing_newline=True).parse(source)  # noqa: S701 # nosec B701
     except TemplateSyntaxError as error:
         raise program.InvalidTemplate(
             f"line {error.lineno}: syntax error: {error.message}"
