@@ -21,11 +21,13 @@ from chalicelib.api.requests import (
     document_format,
     encode_token,
     etag,
+    idempotency_key,
     if_match,
     page_request,
     read_json,
     template_version,
 )
+from chalicelib.domain.idempotency import REPLAYED_HEADER
 from chalicelib.domain.model import from_body, summary_json, to_json
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
@@ -94,12 +96,18 @@ def generate_document(customerId: str, docType: str) -> Response:
     lays it out in the asked format and writes it with one PutObject (SSE) at
     `<customerId>/<docType>.<format>`, replacing any earlier one. The `url` is a presigned
     GET, signed locally, valid for the stage's `DOCUMENT_URL_TTL_SECONDS`.
+
+    With an `Idempotency-Key`, a retry of the same request within 24 hours gets the first
+    answer again (a fresh `url`, `Idempotent-Replayed: true`) and writes nothing.
     """
     request = app.current_request
     fmt, pinned = document_format(request), template_version(request)
-    document = letters.generate(customerId, docType, fmt, pinned)
-    location = f"{request.context['path']}?format={document.format}"
-    return Response(body=to_json(document), status_code=201, headers={"Location": location})
+    once = idempotency_key(request)
+    answer = letters.generate_once(once, customerId, docType, fmt, pinned)
+    headers = {"Location": f"{request.context['path']}?format={answer.value.format}"}
+    if answer.replayed:
+        headers[REPLAYED_HEADER] = "true"
+    return Response(body=to_json(answer.value), status_code=answer.status, headers=headers)
 
 
 @app.route("/customers/{customerId}/documents/{docType}", methods=["GET"], api_key_required=True)

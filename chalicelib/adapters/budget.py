@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-TIME_BUDGET_SECONDS = 10.0
-"""All AWS calls of one request end within this (API Gateway waits 29 s)."""
+from chalicelib.domain.rules import TIME_BUDGET_SECONDS
+
+__all__ = ["TIME_BUDGET_SECONDS", "BudgetExhausted", "attach", "time_budget"]
 
 _deadline: ContextVar[float | None] = ContextVar("docgen_deadline", default=None)
 

@@ -26,8 +26,10 @@ from chalicelib.adapters.dynamodb_requests import (
     update_request,
     version_of,
 )
+from chalicelib.adapters.idempotency import DynamoDBIdempotencyRecords
 from chalicelib.adapters.transactions import Transactions
 from chalicelib.adapters.versions import TemplateVersions
+from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.model import from_item, identifier_of_key, item_key, stored_attributes
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
@@ -71,6 +73,19 @@ class DynamoDBRepository:
     @property
     def versions(self) -> TemplateVersions:
         return TemplateVersions(self.table, self.patience)
+
+    @property
+    def idempotency(self) -> DynamoDBIdempotencyRecords:
+        return DynamoDBIdempotencyRecords(self.table)
+
+    def reserve(self, record: IdempotencyRecord, now: int) -> IdempotencyRecord | None:
+        return self.idempotency.reserve(record, now)
+
+    def complete(self, record: IdempotencyRecord) -> None:
+        self.idempotency.complete(record)
+
+    def release(self, record: IdempotencyRecord) -> None:
+        self.idempotency.release(record)
 
     def get_customer_and_template(
         self, customer_id: str, doc_type: str, version: int | None = None

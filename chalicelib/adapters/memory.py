@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.adapters.dynamodb_requests import holds, record_of, version_of
 from chalicelib.adapters.s3 import DEFAULT_URL_TTL_SECONDS
 from chalicelib.domain.documents import ObjectHead, ObjectListing
+from chalicelib.domain.idempotency import IdempotencyRecord, from_record_item, to_record_item
 from chalicelib.domain.model import Model, from_item, item_key, stored_attributes, to_item
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
@@ -51,6 +52,25 @@ class InMemoryRepository:
         for record in records:
             item = to_item(record)
             self.items[item["PK"]] = item
+
+    def reserve(self, record: IdempotencyRecord, now: int) -> IdempotencyRecord | None:
+        old = self.items.get(record.key)
+        if old is not None and not from_record_item(old).counts_as_absent(now):
+            return from_record_item(old)
+        self.items[record.key] = to_record_item(record)
+        return None
+
+    def complete(self, record: IdempotencyRecord) -> None:
+        if self._owns(record):
+            self.items[record.key] = to_record_item(record)
+
+    def release(self, record: IdempotencyRecord) -> None:
+        if self._owns(record):
+            del self.items[record.key]
+
+    def _owns(self, record: IdempotencyRecord) -> bool:
+        old = self.items.get(record.key)
+        return old is not None and old["owner"] == record.owner
 
     def get_customer_and_template(
         self, customer_id: str, doc_type: str, version: int | None = None

@@ -84,6 +84,8 @@ class RequestRecord(NamedTuple):
     path_parameters: dict[str, str]
     format: str | None
     cold_start: bool
+    idempotent: str | None = None
+    """``replayed`` for an answer given again for an ``Idempotency-Key`` (never the key)."""
 
     def fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {
@@ -99,6 +101,8 @@ class RequestRecord(NamedTuple):
                 fields[name] = _cut(self.path_parameters[name])
         if self.format is not None:
             fields["format"] = _cut(self.format)
+        if self.idempotent is not None:
+            fields["idempotent"] = self.idempotent
         return fields
 
 

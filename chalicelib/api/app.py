@@ -23,6 +23,7 @@ from chalicelib.api.errors import RETRY_AFTER_SECONDS, http_error
 from chalicelib.api.requests import query
 from chalicelib.domain import jsontext
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.idempotency import REPLAYED_HEADER
 
 _request_numbers = itertools.count()
 """Per container: the first request is the cold start."""
@@ -94,6 +95,7 @@ def _each_request(request: Request, get_response: Callable[[Request], Response])
             path_parameters=request.uri_params or {},
             format=(request.query_params or {}).get("format"),
             cold_start=cold_start,
+            idempotent="replayed" if response.headers.get(REPLAYED_HEADER) == "true" else None,
         )
     )
     return response

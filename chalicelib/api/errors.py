@@ -8,6 +8,7 @@ that ``../shared/API.md`` promises.
 from chalice import (
     BadRequestError,
     ChaliceViewError,
+    ConflictError,
     NotFoundError,
     UnprocessableEntityError,
 )
@@ -48,6 +49,8 @@ _HTTP_ERRORS: dict[type[errors.DomainError], type[ChaliceViewError]] = {
     errors.VersionMismatch: PreconditionFailedError,
     errors.TooLarge: PayloadTooLargeError,
     errors.CannotRender: UnprocessableEntityError,
+    errors.InProgress: ConflictError,
+    errors.KeyReused: UnprocessableEntityError,
     errors.Unavailable: ServiceUnavailableError,
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.api.operations import BODY_EXAMPLES, ERROR_RESPONSES, OPERATIONS, answer, ref
-from chalicelib.api.parameters import IF_MATCH, path_parameter
+from chalicelib.api.parameters import IDEMPOTENCY_KEY, IF_MATCH, path_parameter
 from chalicelib.domain.documents import ListedDocument, StoredDocument
 from chalicelib.domain.model import resource_schema
 from chalicelib.domain.records import Customer, Template
@@ -61,6 +61,7 @@ def _operation(path: str, entry: Any) -> dict[str, Any]:
     statuses += ["412"] * spec.conditional
     statuses += ["413", "415"] * (spec.body is not None)
     statuses += ["422"] * spec.renders
+    statuses += ["409", "422"] * spec.idempotent
     statuses += ["503"] * spec.aws
     statuses += ["403", "429"] * bool(entry.api_key_required)
     operation: dict[str, Any] = {
@@ -68,7 +69,11 @@ def _operation(path: str, entry: Any) -> dict[str, Any]:
         "tags": [spec.tag],
         "summary": summary.strip(),
         "description": description.strip() or summary.strip(),
-        "parameters": [*spec.query, *([IF_MATCH] if spec.conditional else [])],
+        "parameters": [
+            *spec.query,
+            *([IF_MATCH] if spec.conditional else []),
+            *([IDEMPOTENCY_KEY] if spec.idempotent else []),
+        ],
         "responses": spec.answers
         | {status: ref("responses", ERROR_RESPONSES[status][0]) for status in sorted(statuses)},
     }

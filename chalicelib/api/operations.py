@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.api.parameters import FORMAT_QUERY, PAGING, TEMPLATE_VERSION_QUERY
-from chalicelib.domain import rules
+from chalicelib.domain import idempotency, rules
 
 # Responses -------------------------------------------------------------------------
 
@@ -15,10 +15,20 @@ REQUEST_ID = {
 }
 _ETAG = {"description": 'The version, as a strong ETag: `"3"`.', "schema": {"type": "string"}}
 _LOCATION = {"description": "The stored document, with its format.", "schema": {"type": "string"}}
+_REPLAYED = {
+    "description": f"`true` on the answer to a retry with the same `{idempotency.HEADER}`: "
+    "the first request's answer, given again (with a fresh `url`); absent otherwise.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "400": ("BadRequest", "A bad identifier, query parameter or body; nothing was written."),
     "403": ("Forbidden", "API Gateway: no API key, or not a key of this API."),
     "404": ("NotFound", "What the path names does not exist; the message says which."),
+    "409": (
+        "Conflict",
+        f"The first request with this `{idempotency.HEADER}` is still being processed; retry "
+        "in a few seconds. Nothing was written.",
+    ),
     "412": ("PreconditionFailed", "`If-Match` does not hold; the message gives the version."),
     "413": ("PayloadTooLarge", f"The body is over {rules.MAX_BODY_BYTES} bytes."),
     "415": (
@@ -28,8 +38,8 @@ ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "422": (
         "UnprocessableEntity",
         "The template cannot be rendered for this customer (undefined variable printed, "
-        "forbidden access, output over 1 MiB, too slow); the message says what. "
-        "Nothing was written.",
+        "forbidden access, output over 1 MiB, too slow), or an `Idempotency-Key` already used "
+        "for a different request; the message says what. Nothing was written.",
     ),
     "429": ("TooManyRequests", "API Gateway: the usage plan's throttle or quota."),
     "500": ("InternalServerError", "Something unexpected; the message is generic."),
@@ -117,6 +127,8 @@ class Operation:
     """Honours ``If-Match``, so may answer 412."""
     renders: bool = False
     """Renders a letter, so may answer 422."""
+    idempotent: bool = False
+    """Takes ``Idempotency-Key``, so may answer 409 and 422, and replay its answer."""
     aws: bool = True
     """Calls DynamoDB or S3, so may answer 503."""
     links: dict[str, Any] = field(default_factory=dict)
@@ -185,11 +197,17 @@ OPERATIONS: dict[str, Operation] = {
     "generate_document": Operation(
         "Documents",
         {
-            "201": answer("Stored.", ref("schemas", "Document"), Location=_LOCATION)
+            "201": answer(
+                "Stored (or, for a retry with the same `Idempotency-Key`, stored before).",
+                ref("schemas", "Document"),
+                Location=_LOCATION,
+                **{idempotency.REPLAYED_HEADER: _REPLAYED},
+            )
             | {"links": _DOCUMENT_LINKS}
         },
         query=(FORMAT_QUERY, TEMPLATE_VERSION_QUERY),
         renders=True,
+        idempotent=True,
     ),
     "get_document": Operation(
         "Documents",

@@ -4,7 +4,7 @@ query and the headers, each described once."""
 from typing import Any
 
 from chalicelib.api.requests import MAX_TOKEN_CHARS
-from chalicelib.domain import rules
+from chalicelib.domain import idempotency, rules
 from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS
 
 _SAMPLE_IDENTIFIERS = {"customerId": "TestCustomer", "docType": "Welcome", "version": 0}
@@ -80,4 +80,21 @@ IF_MATCH = {
     "description": 'Only if the stored version is this ETag (`"3"`), or exists at all (`*`). '
     'Items written the original sample\'s way are version `"0"`.',
     "schema": {"type": "string", "pattern": '^(\\*|"[0-9]{1,15}")$'},
+}
+IDEMPOTENCY_KEY = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe: the first request with a key runs, and its answer is "
+    "remembered for 24 hours; the same request again with the same key gets that answer "
+    f"(`{idempotency.REPLAYED_HEADER}: true`, a fresh `url`) and writes nothing. The same key "
+    "with another request is a 422; while its first request runs, a 409. A request that fails "
+    "keeps nothing: retry it with the same key. Keys are per API key. A UUID is a good key.",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": idempotency.MAX_KEY_CHARS,
+        "pattern": idempotency.KEY_PATTERN,
+    },
+    "example": "5f1c9a7e-4b2d-4e8f-9a61-3c0d2b7e8f10",
 }

@@ -1,4 +1,5 @@
-"""Reading what a request carries: its query, JSON body, ``If-Match`` and paging."""
+"""Reading what a request carries: its query, JSON body, ``If-Match``, paging and
+``Idempotency-Key``."""
 
 import base64
 import binascii
@@ -12,6 +13,13 @@ from chalicelib.api.errors import UnsupportedMediaType
 from chalicelib.domain import jsontext, rules
 from chalicelib.domain.documents import DocumentFormat, parse_format
 from chalicelib.domain.errors import InvalidInput, TooLarge
+from chalicelib.domain.idempotency import (
+    HEADER,
+    LOCAL_SCOPE,
+    IdempotentRequest,
+    check_key,
+    idempotent_request,
+)
 from chalicelib.domain.paging import NEXT_RULE, PageRequest
 from chalicelib.domain.schemas import validate
 from chalicelib.domain.storage import ANY_VERSION, Expected
@@ -87,6 +95,39 @@ def if_match(request: Request) -> Expected:
     if match is None:
         raise InvalidInput('If-Match must be one ETag as given by this API, such as "3", or *')
     return int(match.group(1))
+
+
+def idempotency_key(request: Request, body: bytes = b"") -> IdempotentRequest | None:
+    """``Idempotency-Key``, for the caller, with what the request asks for (its method,
+    route and parameters, query and ``body``); ``None`` without one. A bad key, or one given
+    twice, is a 400."""
+    event = request.to_original_event()
+    given = [
+        value
+        for name, values in (event.get("multiValueHeaders") or {}).items()
+        if name.lower() == HEADER.lower()
+        for value in values or ()
+    ]
+    if len(given) > 1:
+        raise InvalidInput(f"{HEADER} is given {len(given)} times; send it once")
+    key = request.headers.get(HEADER.lower())
+    if key is None:
+        return None
+    check_key(key)
+    route = request.context.get("resourcePath", "")
+    path = route.format_map(request.uri_params or {})
+    return idempotent_request(_caller(request), key, request.method, path, query(request), body)
+
+
+def _caller(request: Request) -> str:
+    """Whose keys these are: the API key API Gateway checked (its id, or the key itself:
+    either way only its hash with the idempotency key is stored), else the one local scope."""
+    identity = request.context.get("identity") or {}
+    if identity.get("apiKeyId"):
+        return f"apiKeyId:{identity['apiKeyId']}"
+    if identity.get("apiKey"):
+        return f"apiKey:{identity['apiKey']}"
+    return LOCAL_SCOPE
 
 
 def page_request(request: Request) -> PageRequest:

@@ -28,6 +28,14 @@ class CannotRender(DomainError):
     """The template cannot be rendered for this customer (an HTTP 422)."""
 
 
+class InProgress(DomainError):
+    """An earlier request with the same ``Idempotency-Key`` is still running (an HTTP 409)."""
+
+
+class KeyReused(DomainError):
+    """An ``Idempotency-Key`` already used for a different request (an HTTP 422)."""
+
+
 class Unavailable(DomainError):
     """DynamoDB or S3 was throttled or unreachable after retries (an HTTP 503)."""
 

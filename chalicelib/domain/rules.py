@@ -35,6 +35,11 @@ VERSION_PATTERN = "^(0|[1-9][0-9]{0,14})$"
 VERSION = re.compile(VERSION_PATTERN.strip("^$"))
 VERSION_RULE = f"must be a whole number from 0 to {MAX_VERSION}, without leading zeros"
 
+TIME_BUDGET_SECONDS = 10.0
+"""All AWS calls of one request end within this (API Gateway waits 29 s, Lambda 15 s):
+``chalicelib.adapters.budget`` keeps them to it, and an idempotency record still in progress
+after it (``chalicelib.domain.idempotency``) has no request left to finish it."""
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 

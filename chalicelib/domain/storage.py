@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Generic, Literal, Protocol, TypeVar
 
 from chalicelib.domain.documents import ObjectHead, ObjectListing
+from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.model import Model
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
@@ -63,8 +64,26 @@ class Unreadable:
     error: Exception
 
 
-class Repository(Protocol):
-    """Customers and templates, in and out as domain objects.
+class IdempotencyStore(Protocol):
+    """Idempotency records (``chalicelib.domain.idempotency``), in the same table."""
+
+    def reserve(self, record: IdempotencyRecord, now: int) -> IdempotencyRecord | None:
+        """Write ``record`` in one conditional write, unless a record of its key that still
+        counts at ``now`` (neither expired nor abandoned) is there: ``None`` if written,
+        else the record that holds the key."""
+        ...
+
+    def complete(self, record: IdempotencyRecord) -> None:
+        """Store a done record's status and answer, if its ``owner`` still holds the key."""
+        ...
+
+    def release(self, record: IdempotencyRecord) -> None:
+        """Delete the record, if its ``owner`` still holds the key: the key is free again."""
+        ...
+
+
+class Repository(IdempotencyStore, Protocol):
+    """Customers and templates, in and out as domain objects; and idempotency records.
 
     Every write of a template (``put``, ``put_many``) also stores it as a new immutable
     version (``chalicelib.domain.versions``); ``delete`` removes only the current one.

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from chalicelib.domain.documents import (
     DocumentFormat,
@@ -12,13 +13,21 @@ from chalicelib.domain.documents import (
     iso_utc,
 )
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.idempotency import IdempotentRequest
 from chalicelib.domain.letters import Letter, render_letter
+from chalicelib.domain.model import specs, to_json
 from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rules import require_identifier
 from chalicelib.domain.storage import DocumentStore, Repository
 from chalicelib.domain.versions import no_such_version
 from chalicelib.services.clock import utc_now
+from chalicelib.services.idempotency import Answer, IdempotencyService
+
+CREATED = 201
+"""The status a generated document is answered with, and remembered with for its key."""
+_LINK = ("url", "urlExpiresAt")
+"""What a remembered document leaves out: a replay signs a fresh link."""
 
 
 def _counted_nowhere(format_name: str) -> None:
@@ -46,6 +55,7 @@ class LetterService:
         clock: Callable[[], datetime] = utc_now,
         on_letter: Callable[[str], None] = _counted_nowhere,
         default_locale: Callable[[], str] | None = None,
+        idempotency: IdempotencyService | None = None,
     ) -> None:
         self.repository = repository
         self.store = store
@@ -54,6 +64,8 @@ class LetterService:
         """Called with the format of every letter written: where the metric is counted."""
         self.default_locale = default_locale
         """The stage's, read when a template that names no locale of its own formats."""
+        self.idempotency = idempotency or IdempotencyService(repository, clock)
+        """Keeps ``Idempotency-Key`` records, in the repository's table by default."""
 
     def generate(
         self,
@@ -84,6 +96,28 @@ class LetterService:
         head = ObjectHead(len(body), generated_at, version_id, metadata)
         # The moment is at hand: parsing it back from the metadata would import _strptime.
         return self._described(customer_id, doc_type, fmt, head, (url, expires_at), generated_at)
+
+    def generate_once(
+        self,
+        once: IdempotentRequest | None,
+        customer_id: str,
+        doc_type: str,
+        fmt: DocumentFormat,
+        template_version: int | None = None,
+    ) -> Answer[StoredDocument]:
+        """``generate``, once per ``Idempotency-Key`` (``once``; ``None``: no key, and
+        nothing more than ``generate``).
+
+        The identifiers are checked before the key's record is written. A retry of the same
+        request gets the document as first described, with a fresh link and no new write.
+        """
+        _check_identifiers(customer_id, doc_type)
+        return self.idempotency.run(
+            once,
+            CREATED,
+            lambda: self.generate(customer_id, doc_type, fmt, template_version),
+            _DocumentAnswers(self),
+        )
 
     def describe(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """A stored document's description with a fresh link: one ``HeadObject``."""
@@ -182,6 +216,22 @@ class LetterService:
     def _render(self, customer: Customer, template: Template, now: datetime) -> str:
         """The letter as of ``now``: ``today`` is its date, in UTC."""
         return render_letter(customer, template, now.date(), self.default_locale)
+
+
+class _DocumentAnswers:
+    """A generated document as its key's record keeps it: the description without its link,
+    which is signed afresh (locally, no AWS call) each time it is given again."""
+
+    def __init__(self, letters: LetterService) -> None:
+        self.letters = letters
+
+    def remember(self, document: StoredDocument) -> dict[str, Any]:
+        return {name: value for name, value in to_json(document).items() if name not in _LINK}
+
+    def recall(self, answer: dict[str, Any]) -> StoredDocument:
+        url, expires_at = self.letters.store.presign(answer["key"], self.letters.clock())
+        kept = {name: answer[s.json] for name, s in specs(StoredDocument) if s.json not in _LINK}
+        return StoredDocument(**kept, url=url, url_expires_at=iso_utc(expires_at))
 
 
 def _found(template: Template | None, doc_type: str, version: int | None) -> Template:

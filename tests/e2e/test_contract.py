@@ -13,6 +13,7 @@ on pytest 9.2's nodes. ``test_the_served_document_is_the_one_fuzzed`` checks
 that ``GET /openapi.json`` serves exactly this document.
 """
 
+import itertools
 import json
 import re
 from typing import Any
@@ -75,6 +76,7 @@ CONFIG = SchemathesisConfig.from_dict(
     }
 )
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
+_FRESH_KEYS = itertools.count()
 
 
 @pytest.fixture
@@ -107,7 +109,10 @@ def as_valid_as_labelled(case: Case) -> None:
     ``*``); it then sends its fallback, a negative ``0``, in cases it labels positive.
     A template's ``locale`` must be one Babel knows, which the schema (a string of at most
     35 characters) cannot say without listing them all: a generated one becomes ``de-DE``.
-    Negative cases keep all three, and must still be refused.
+    An ``Idempotency-Key`` is valid once per request, and the fuzzer sends the same few keys
+    with many requests (a 422 by design, decided by what is stored, as ``If-Match`` is): each
+    positive case's key is made its own. Negative cases keep all four, and must still be
+    refused.
     """
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return
@@ -120,6 +125,9 @@ def as_valid_as_labelled(case: Case) -> None:
             del case.headers[parameter.name]
     if isinstance(case.body, dict) and locale_problem(case.body.get("locale", "de-DE")):
         case.body["locale"] = "de-DE"
+    key = (case.headers or {}).get("Idempotency-Key")
+    if key is not None:
+        case.headers["Idempotency-Key"] = f"{next(_FRESH_KEYS)}-{key}"[:255]
 
 
 def test_the_served_document_is_the_one_fuzzed(servers: Servers) -> None:

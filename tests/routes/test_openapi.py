@@ -35,7 +35,7 @@ def test_generate_route_documents_every_status_it_returns(client: Client) -> Non
     operation = spec(client)["paths"]["/customers/{customerId}/documents/{docType}"]["post"]
 
     assert set(operation["responses"]) == {
-        "201", "400", "403", "404", "422", "429", "500", "503"
+        "201", "400", "403", "404", "409", "422", "429", "500", "503"
     }  # fmt: skip
 
 
@@ -185,3 +185,26 @@ def test_versions_are_documented_with_their_pins(client: Client) -> None:
     assert preview["templateVersion"] == number | {
         "description": "Render this version of the template rather than the current one."
     }
+
+
+def test_the_generate_route_documents_its_idempotency_key(client: Client) -> None:
+    document = spec(client)
+    operation = document["paths"]["/customers/{customerId}/documents/{docType}"]["post"]
+    [key] = [p for p in operation["parameters"] if p["in"] == "header"]
+
+    assert (key["name"], key["required"]) == ("Idempotency-Key", False)
+    assert key["schema"] == {
+        "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"
+    }  # fmt: skip
+    replayed = operation["responses"]["201"]["headers"]["Idempotent-Replayed"]
+    assert replayed["schema"] == {"type": "string", "enum": ["true"]}
+    assert operation["responses"]["409"] == {"$ref": "#/components/responses/Conflict"}
+    assert "Idempotency-Key" in document["components"]["responses"]["Conflict"]["description"]
+    others = [
+        parameter["name"]
+        for path, item in document["paths"].items()
+        for method, other in item.items()
+        if method != "parameters" and other is not operation
+        for parameter in other.get("parameters", [])
+    ]
+    assert "Idempotency-Key" not in others

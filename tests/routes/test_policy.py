@@ -1,7 +1,8 @@
 """The stage policies grant exactly what the app does: every AWS call a route can make.
 
 This file drives the app itself through every route that reaches AWS, on each path
-that makes a different call (every format, a missing document, a failed condition),
+that makes a different call (every format, a missing document, a failed condition, an
+Idempotency-Key's first request, its replay and its release),
 with the app's own adapters built as in production, and records the operation of
 every API call and presigned link their clients make. It needs no other test: run
 alone or in any order, it sees the same calls.
@@ -65,6 +66,10 @@ ANN = {"customerId": "ann"}
 RENEWAL = {"docType": "Renewal"}
 STALE = {"If-Match": '"7"'}
 """A version no item has: the conditional write is sent, and fails."""
+KEYED = {"Idempotency-Key": "policy-tour"}
+"""Its record taken (PutItem) and finished (UpdateItem), then found again (PutItem)."""
+RELEASED = {"Idempotency-Key": "policy-tour-404"}
+"""Its record taken, then released (DeleteItem) when the letter cannot be made."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ class Visit:
 
 TOUR = [
     *(Visit("POST", DOCUMENT, 201, SAMPLE, f"?format={fmt}") for fmt in ("txt", "html", "pdf")),
+    Visit("POST", DOCUMENT, 201, SAMPLE, headers=KEYED),
+    Visit("POST", DOCUMENT, 201, SAMPLE, headers=KEYED),
+    Visit("POST", DOCUMENT, 404, SAMPLE | {"customerId": "Nobody"}, headers=RELEASED),
     Visit("GET", DOCUMENT, 200, SAMPLE, "?format=pdf"),
     Visit("GET", DOCUMENTS, 200, {"customerId": "TestCustomer"}, "?limit=2"),
     Visit("DELETE", DOCUMENT, 204, SAMPLE, "?format=pdf"),

@@ -26,6 +26,7 @@ from moto import mock_aws
 from samtranslator.translator.transform import transform as sam_translate
 
 import app as app_module
+from chalicelib.domain.idempotency import EXPIRES_AT
 from chalicelib.domain.layout.pdf import letter_pdf
 from chalicelib.domain.letters import Letter
 from chalicelib.domain.rendering.formatting import (
@@ -410,7 +411,15 @@ def test_table(stage: str, template: Template) -> None:
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": EXPIRES_AT, "Enabled": True}
     assert resolve(table.get("DeletionProtectionEnabled", False), template) is (stage == "prod")
+
+
+def test_the_table_deletes_idempotency_records_past_their_expiry() -> None:
+    """DynamoDB's TTL on the records' own attribute; read from the merge template, so it
+    holds without packaging."""
+    table = json.loads(MERGE_TEMPLATE.read_text())["Resources"]["CatalogTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": EXPIRES_AT, "Enabled": True}
 
 
 def test_bucket(template: Template) -> None:
