@@ -207,7 +207,10 @@ class InMemoryDocumentStore:
         self.objects.pop(key, None)
         self.written_at.pop(key, None)
 
-    def presign(self, key: str, now: datetime) -> tuple[str, datetime]:
-        return f"memory://{self.bucket_name}/{key}", now + timedelta(
+    def presign(
+        self, key: str, now: datetime, version_id: str | None = None
+    ) -> tuple[str, datetime]:
+        version = "" if version_id is None else f"?versionId={version_id}"
+        return f"memory://{self.bucket_name}/{key}{version}", now + timedelta(
             seconds=DEFAULT_URL_TTL_SECONDS
         )

@@ -117,10 +117,14 @@ class S3DocumentStore:
         with unavailable_on_aws_faults("S3"):
             self.client.delete_object(Bucket=self.bucket_name, Key=key)
 
-    def presign(self, key: str, now: datetime) -> tuple[str, datetime]:
-        """A GET link signed locally (no AWS call), and when it stops working."""
+    def presign(
+        self, key: str, now: datetime, version_id: str | None = None
+    ) -> tuple[str, datetime]:
+        """A GET link signed locally (no AWS call), and when it stops working; with
+        ``version_id``, a link to exactly that version (a versioned bucket's)."""
         ttl = self.url_ttl_seconds
-        url = self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket_name, "Key": key}, ExpiresIn=ttl
-        )
+        params = {"Bucket": self.bucket_name, "Key": key}
+        if version_id is not None:
+            params["VersionId"] = version_id
+        url = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
         return url, now + timedelta(seconds=ttl)

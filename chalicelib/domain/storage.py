@@ -153,8 +153,11 @@ class DocumentStore(Protocol):
         """Store one object; its version id on a versioned bucket."""
         ...
 
-    def presign(self, key: str, now: datetime) -> tuple[str, datetime]:
-        """A download link, signed without an AWS call, and when it stops working."""
+    def presign(
+        self, key: str, now: datetime, version_id: str | None = None
+    ) -> tuple[str, datetime]:
+        """A download link, signed without an AWS call, and when it stops working; to
+        ``version_id`` exactly, when given."""
         ...
 
     def head(self, key: str) -> ObjectHead | None: ...

@@ -92,6 +92,8 @@ class LetterService:
             "generated-at": iso_utc(generated_at),
         }
         version_id = self.store.put(key, body, fmt.content_type, metadata)
+        if version_id is not None:  # a versioned bucket: the link names this version
+            url, expires_at = self.store.presign(key, generated_at, version_id)
         self.on_letter(fmt.name)
         head = ObjectHead(len(body), generated_at, version_id, metadata)
         # The moment is at hand: parsing it back from the metadata would import _strptime.
@@ -125,7 +127,7 @@ class LetterService:
         head = self.store.head(key)
         if head is None:
             raise NotFound(f"document {key} does not exist")
-        link = self.store.presign(key, self.clock())
+        link = self.store.presign(key, self.clock(), head.version_id)
         generated_at = _parse_utc(head.metadata.get("generated-at")) or head.last_modified
         return self._described(customer_id, doc_type, fmt, head, link, generated_at)
 
@@ -229,7 +231,8 @@ class _DocumentAnswers:
         return {name: value for name, value in to_json(document).items() if name not in _LINK}
 
     def recall(self, answer: dict[str, Any]) -> StoredDocument:
-        url, expires_at = self.letters.store.presign(answer["key"], self.letters.clock())
+        store, now = self.letters.store, self.letters.clock()
+        url, expires_at = store.presign(answer["key"], now, answer["versionId"])
         kept = {name: answer[s.json] for name, s in specs(StoredDocument) if s.json not in _LINK}
         return StoredDocument(**kept, url=url, url_expires_at=iso_utc(expires_at))
 

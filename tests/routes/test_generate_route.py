@@ -123,6 +123,29 @@ def test_versioned_bucket_reports_the_version_id(client: Client, aws: AWS) -> No
     assert document["versionId"] == head["VersionId"]
 
 
+def test_on_a_versioned_bucket_each_link_downloads_its_own_version(
+    client: Client, aws: AWS
+) -> None:
+    """The contract: ``url`` downloads exactly ``versionId``, even after the letter is
+    generated again; describing it later links the version now current."""
+    import requests
+
+    aws.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    first = body(client.http.post(WELCOME))
+    aws.put_item(PK={"S": "C#TestCustomer"}, data={"S": "Renamed Customer"})
+    second = body(client.http.post(WELCOME))
+    described = body(client.http.get("/customers/TestCustomer/documents/Welcome"))
+
+    assert first["versionId"] != second["versionId"] == described["versionId"]
+    assert f"versionId={first['versionId']}" in first["url"]
+    assert requests.get(first["url"], timeout=5).content == (
+        b"Dear Testing Customer;\n\nHello and Welcome!\n"
+    )
+    assert requests.get(described["url"], timeout=5).content == (
+        b"Dear Renamed Customer;\n\nHello and Welcome!\n"
+    )
+
+
 def test_explicit_txt_format(client: Client, aws: AWS) -> None:
     response = client.http.post(f"{WELCOME}?format=txt")
 

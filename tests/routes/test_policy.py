@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
 import pytest
 from chalice.test import Client
 from moto import mock_aws
@@ -24,6 +25,7 @@ from chalicelib.adapters.observability import count_letter
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.services.letters import LetterService
 from tests.support import (
+    BUCKET,
     CONFIG,
     CUSTOMER,
     DOCUMENT,
@@ -43,6 +45,7 @@ from tools.stack import PROJECT_DIR
 S3_ACTIONS = {
     "HeadObject": "s3:GetObject",
     "GetObject": "s3:GetObject",  # a presigned download link
+    "GetObjectVersion": "s3:GetObjectVersion",  # a link to one version of a versioned bucket
     "PutObject": "s3:PutObject",
     "DeleteObject": "s3:DeleteObject",
     "ListObjectsV2": "s3:ListBucket",
@@ -160,6 +163,8 @@ def recorded() -> Iterator[Recorded]:
             for write in params["TransactItems"]:
                 (kind,) = write
                 operations.add((service, TRANSACTION_ACTIONS[kind]))
+        elif operation == "GetObject" and "VersionId" in params:
+            operations.add((service, "GetObjectVersion"))  # what IAM authorizes it as
         else:
             operations.add((service, operation))
 
@@ -168,6 +173,9 @@ def recorded() -> Iterator[Recorded]:
         fake_aws_environment(env)
         dev_stage(env)
         mocked_account()
+        boto3.client("s3").put_bucket_versioning(  # as the packaged template makes it
+            Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"}
+        )
         as_built = LetterService(DynamoDBRepository(), S3DocumentStore(), on_letter=count_letter)
         use_services(env, as_built)
         events.register("provide-client-params", on_params)
