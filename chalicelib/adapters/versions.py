@@ -10,7 +10,7 @@ race reads again and, if what it expects (``If-Match``) still holds, tries again
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.adapters.aws import unavailable_on_aws_faults
@@ -106,12 +106,12 @@ def template_writes(
     return stored, writes
 
 
-@dataclass(frozen=True)
 class TemplateVersions:
     """A table's templates, written and read with their versions."""
 
-    table: Any
-    patience: Patience
+    def __init__(self, table: Any, patience: Patience) -> None:
+        self.table = table
+        self.patience = patience
 
     def state(self, doc_type: str) -> tuple[dict[str, Any] | None, int | None]:
         """The template item (``None`` if absent) and the head's ``latest``, in one read."""

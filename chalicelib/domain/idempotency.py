@@ -12,11 +12,9 @@ Every value here is written once: the header's name and limits, the record's lay
 lifetime, and when a record in progress has been abandoned.
 """
 
-import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain.errors import InProgress, InvalidInput, KeyReused
 from chalicelib.domain.rules import TIME_BUDGET_SECONDS
@@ -61,14 +59,21 @@ def check_key(value: str) -> str:
     return value
 
 
+def _body_hash(body: bytes) -> str:
+    from hashlib import sha256
+
+    return sha256(body).hexdigest()
+
+
 def _sha256(*parts: Any) -> str:
     """The hash of ``parts`` written as one JSON array: no two lists of parts write alike."""
+    from hashlib import sha256  # OpenSSL's, only for a request that sends a key
+
     text = json.dumps(parts, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return sha256(text.encode("ascii")).hexdigest()
 
 
-@dataclass(frozen=True)
-class IdempotentRequest:
+class IdempotentRequest(NamedTuple):
     """A request that carries a key: its record's table key, and what it asks for."""
 
     record_key: str
@@ -91,14 +96,11 @@ def idempotent_request(
     once (a repeated one is a 400 before this); ``body`` is as sent (none for generate).
     """
     check_key(key)
-    fingerprint = _sha256(
-        method.upper(), path, sorted(query.items()), hashlib.sha256(body).hexdigest()
-    )
+    fingerprint = _sha256(method.upper(), path, sorted(query.items()), _body_hash(body))
     return IdempotentRequest(PREFIX + _sha256(scope, key), fingerprint)
 
 
-@dataclass(frozen=True)
-class IdempotencyRecord:
+class IdempotencyRecord(NamedTuple):
     """A key's record: in progress while its first request runs, then done with its answer."""
 
     key: str
@@ -121,7 +123,7 @@ class IdempotencyRecord:
         return cls(request.record_key, request.fingerprint, owner, now, now + REMEMBERED_SECONDS)
 
     def done(self, status: int, answer: str) -> "IdempotencyRecord":
-        return replace(self, state=DONE, status=status, answer=answer)
+        return self._replace(state=DONE, status=status, answer=answer)
 
     def counts_as_absent(self, now: int) -> bool:
         """Expired (DynamoDB deletes expired items only some time later), or in progress

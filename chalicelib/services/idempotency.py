@@ -10,12 +10,10 @@ fails (the table unreachable, the function stopped), the record is abandoned onc
 can still finish it (``ABANDONED_AFTER_SECONDS``), and the key is free again.
 """
 
-import secrets
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from chalicelib.domain import jsontext
 from chalicelib.domain.errors import Unavailable
@@ -26,8 +24,7 @@ from chalicelib.services.clock import utc_now
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Answer(Generic[T]):
+class Answer(NamedTuple, Generic[T]):
     """What a request answers: its value and status, and whether it was given again."""
 
     value: T
@@ -48,6 +45,8 @@ class Remembering(Protocol[T]):
 
 
 def _owner() -> str:
+    import secrets  # with hmac and random: only when a request sends a key
+
     return secrets.token_hex(16)
 
 
