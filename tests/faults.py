@@ -252,3 +252,22 @@ class VirtualClock:
         monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=self.backoffs.append))
         monkeypatch.setattr(budget, "time", SimpleNamespace(monotonic=self.monotonic))
         monkeypatch.setattr(f"{__name__}._clock", self)
+
+
+def cancel_next_transaction(client: Any) -> None:
+    """The client's next ``TransactWriteItems`` is cancelled as DynamoDB cancels one that
+    another transaction holds an item of (``TransactionConflict``); the ones after go through."""
+    pending = [True]
+
+    def cancel_once(**_: Any) -> None:
+        if pending:
+            pending.pop()
+            raise client.exceptions.TransactionCanceledException(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                    "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}],
+                },
+                "TransactWriteItems",
+            )
+
+    client.meta.events.register("before-call.dynamodb.TransactWriteItems", cancel_once)

@@ -16,7 +16,7 @@ from chalicelib.adapters.memory import InMemoryRepository
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.records import RECORDS, Customer, Template
 from chalicelib.domain.storage import Conflict, Repository, Unreadable, Written
-from tests.faults import dynamodb_error
+from tests.faults import cancel_next_transaction, dynamodb_error
 from tests.support import AWS, TABLE, record_calls
 
 STAMP = "2026-11-23T21:00:00Z"
@@ -171,20 +171,7 @@ def test_a_template_takes_three_of_a_transactions_100_writes(aws: AWS) -> None:
 def test_writes_cancelled_by_another_transaction_are_sent_again_after_a_wait(aws: AWS) -> None:
     slept: list[float] = []
     repository = on_moto(aws, slept.append)
-    conflicts = [True]
-
-    def conflict_once(**_: Any) -> None:
-        if conflicts:
-            conflicts.pop()
-            raise repository.client.exceptions.TransactionCanceledException(
-                {
-                    "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
-                    "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}],
-                },
-                "TransactWriteItems",
-            )
-
-    repository.client.meta.events.register("before-call.dynamodb.TransactWriteItems", conflict_once)
+    cancel_next_transaction(repository.client)
 
     outcomes = repository.put_many([(Customer("a", "A"), None), (Customer("b", "B"), None)])
 

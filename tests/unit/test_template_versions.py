@@ -16,6 +16,7 @@ from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.records import RECORDS, Customer, Template
 from chalicelib.domain.storage import Conflict, Repository, WriteConflict, Written
 from chalicelib.domain.versions import TemplateVersion
+from tests.faults import cancel_next_transaction
 from tests.support import AWS, STAMP, TABLE, record_calls
 
 WELCOME = "\nHello and Welcome!\n"
@@ -358,20 +359,7 @@ def test_a_number_taken_between_an_imports_read_and_write_is_a_conflict(aws: AWS
 def test_a_transaction_another_one_held_is_sent_again_after_a_wait(aws: AWS) -> None:
     slept: list[float] = []
     repository = on_moto(aws, slept.append)
-    cancelled = [True]
-
-    def held_once(**_: Any) -> None:
-        if cancelled:
-            cancelled.pop()
-            raise repository.client.exceptions.TransactionCanceledException(
-                {
-                    "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
-                    "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}],
-                },
-                "TransactWriteItems",
-            )
-
-    repository.client.meta.events.register("before-call.dynamodb.TransactWriteItems", held_once)
+    cancel_next_transaction(repository.client)
 
     assert repository.put(renewal("one"), None) == (renewal("one", 1), True)
     assert slept == [0.05]

@@ -4,7 +4,7 @@ Jinja2's parser gives the nodes (``jinja2.nodes``); what is not handled here is 
 with its line. The statements are in ``compiler.py``.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from inspect import signature
 from typing import Any
@@ -213,12 +213,27 @@ class ExpressionCompiler:
         return run
 
     def filter(self, node: Any) -> Value:
-        name, line = node.name, node.lineno
-        function = FILTERS.get(name)
+        return self._applied(node, "filter", FILTERS, TAKES_UNDEFINED, node.name)
+
+    def test(self, node: Any) -> Value:
+        return self._applied(node, "test", TESTS, TYPE_TESTS, f"is {node.name}")
+
+    def _applied(
+        self,
+        node: Any,
+        what: str,
+        table: Mapping[str, Callable[..., Any]],
+        taking_undefined: Collection[str],
+        label: str,
+    ) -> Value:
+        """A filter (given the frame, for its budget and locale) or a test (a yes or no)."""
+        name, line, is_filter = node.name, node.lineno, what == "filter"
+        function = table.get(name)
         if function is None:
-            raise InvalidTemplate(f"line {line}: unknown filter '{name}'")
-        value, args, kwargs = self.expression(node.node), *self.arguments(node, function, 2)
-        takes_undefined = name in TAKES_UNDEFINED
+            raise InvalidTemplate(f"line {line}: unknown {what} '{name}'")
+        value = self.expression(node.node)
+        args, kwargs = self.arguments(node, function, 2 if is_filter else 1)
+        takes_undefined = name in taking_undefined
 
         def run(frame: Frame) -> Any:
             try:
@@ -231,35 +246,13 @@ class ExpressionCompiler:
             except FAULTS as error:
                 raise failed(line, error) from None
             try:
-                return function(frame, given, *positional, **keywords)
+                if is_filter:
+                    return function(frame, given, *positional, **keywords)
+                return bool(function(given, *positional, **keywords))
             except LineError:
                 raise
             except FAULTS as error:
-                raise failed(line, CannotRender(f"{name}: {reason(error)}")) from None
-
-        return run
-
-    def test(self, node: Any) -> Value:
-        name, line = node.name, node.lineno
-        function = TESTS.get(name)
-        if function is None:
-            raise InvalidTemplate(f"line {line}: unknown test '{name}'")
-        value, args, kwargs = self.expression(node.node), *self.arguments(node, function, 1)
-        answers_undefined = name in TYPE_TESTS
-
-        def run(frame: Frame) -> bool:
-            try:
-                given = value(frame)
-                if not answers_undefined:
-                    defined(given)
-                positional = [defined(arg(frame)) for arg in args]
-                keywords = {key: defined(arg(frame)) for key, arg in kwargs.items()}
-            except FAULTS as error:
-                raise failed(line, error) from None
-            try:
-                return bool(function(given, *positional, **keywords))
-            except FAULTS as error:
-                raise failed(line, CannotRender(f"is {name}: {reason(error)}")) from None
+                raise failed(line, CannotRender(f"{label}: {reason(error)}")) from None
 
         return run
 
