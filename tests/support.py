@@ -18,12 +18,13 @@ import pytest
 import app as app_module
 from chalicelib.adapters import aws as aws_adapter
 from chalicelib.adapters.dynamodb import DynamoDBRepository
+from chalicelib.adapters.memory import InMemoryRepository
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.domain.records import Customer, Template
 from chalicelib.services.catalog import CatalogService
 from chalicelib.services.letters import LetterService
 from chalicelib.services.versions import VersionService
-from tools.stack import PROJECT_DIR, create_stack, stage_environment
+from tools.stack import PROJECT_DIR, SAMPLE_ITEMS, create_stack, stage_environment
 
 CONFIG = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
 """The project's Chalice configuration: stages, their settings and policy files."""
@@ -168,3 +169,39 @@ def fresh_python(code: str) -> str:
         [sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
     )
     return result.stdout.strip()
+
+
+def repository_on_moto(aws: AWS, sleep: Any = None) -> DynamoDBRepository:
+    """A repository on the mocked dev table, built as the importer builds it for real AWS
+    (3 attempts in botocore's standard mode), counting its calls into ``aws``."""
+    from chalicelib.adapters.aws import dynamodb_table
+    from chalicelib.adapters.dynamodb_requests import Patience
+
+    table = dynamodb_table(TABLE)
+    record_calls(table.meta.client, aws)
+    return DynamoDBRepository(table, Patience(retries=2, sleep=sleep or (lambda _: None)))
+
+
+def sample_in_memory() -> InMemoryRepository:
+    """The in-memory twin holding the original sample's items as ``create_stack`` seeds
+    moto's table (plain values, so version 0)."""
+    memory = InMemoryRepository()
+    memory.items = {
+        item["PK"]["S"]: {name: value["S"] for name, value in item.items()} for item in SAMPLE_ITEMS
+    }
+    return memory
+
+
+MOCKED_DEV_STAGE = """
+import os
+import boto3
+from moto import mock_aws
+from tools.stack import create_stack, stage_environment
+
+os.environ.update(stage_environment("dev"), AWS_ACCESS_KEY_ID="testing",
+                  AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
+    del os.environ[name]
+mock_aws().start()
+"""
+"""The start of a fresh interpreter's probe: the dev stage's settings on moto, no real AWS."""

@@ -36,7 +36,7 @@ from chalicelib.domain.rendering.formatting import (
     normalize_locale,
     resolve_locale,
 )
-from tests.support import fresh_python
+from tests.support import MOCKED_DEV_STAGE, fresh_python
 from tools.stack import PROJECT_DIR
 
 LOCALES = ("en_US", "de_DE", "fr_FR", "ja_JP", "ar_EG")
@@ -515,18 +515,10 @@ def test_importing_the_module_does_not_import_babel() -> None:
     assert fresh_python(probe) == "[]"
 
 
-COLD_LETTERS = textwrap.dedent(
+COLD_LETTERS = MOCKED_DEV_STAGE + textwrap.dedent(
     """
-    import contextlib, io, json, os, sys
+    import contextlib, io, json, sys
     import boto3
-    from moto import mock_aws
-    from tools.stack import create_stack, stage_environment
-
-    os.environ.update(stage_environment("dev"), AWS_ACCESS_KEY_ID="testing",
-                      AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
-        del os.environ[name]
-    mock_aws().start()
     dynamodb = boto3.client("dynamodb")
     create_stack(dynamodb, boto3.client("s3"), "dev")
     dynamodb.put_item(TableName=os.environ["DYNAMODB_TABLE_NAME"], Item={

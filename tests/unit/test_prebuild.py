@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.adapters import aws
 from chalicelib.adapters.aws import Lazy, build_while_waiting
-from tests.support import fresh_python
+from tests.support import MOCKED_DEV_STAGE, fresh_python
 
 WAIT_SECONDS = 10
 
@@ -90,18 +90,10 @@ def test_a_failure_on_the_thread_is_raised_where_the_value_is_used() -> None:
 
 
 # A cold start in a fresh interpreter: moto, the dev stage's table and bucket, then the app.
-COLD_START = textwrap.dedent(
+COLD_START = MOCKED_DEV_STAGE + textwrap.dedent(
     """
-    import contextlib, io, json, os, sys, threading
+    import contextlib, io, json, sys, threading
     import boto3
-    from moto import mock_aws
-    from tools.stack import create_stack, stage_environment
-
-    os.environ.update(stage_environment("dev"), AWS_ACCESS_KEY_ID="testing",
-                      AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
-        del os.environ[name]
-    mock_aws().start()
     create_stack(boto3.client("dynamodb"), boto3.client("s3"), "dev")
     os.environ.update(json.loads(sys.argv[1]))
     for name in json.loads(sys.argv[2]):

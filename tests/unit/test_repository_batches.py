@@ -9,39 +9,21 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.adapters.aws import dynamodb_table
-from chalicelib.adapters.dynamodb import DynamoDBRepository
-from chalicelib.adapters.dynamodb_requests import Patience
 from chalicelib.adapters.memory import InMemoryRepository
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.records import RECORDS, Customer, Template
 from chalicelib.domain.storage import Conflict, Repository, Unreadable, Written
 from tests.faults import cancel_next_transaction, dynamodb_error
-from tests.support import AWS, TABLE, record_calls
+from tests.support import AWS, TABLE, repository_on_moto, sample_in_memory
 
 STAMP = "2026-11-23T21:00:00Z"
 WELCOME = "\nHello and Welcome!\n"
 
 
-def on_moto(aws: AWS, sleep: Any = None) -> DynamoDBRepository:
-    """A repository on the mocked dev table, built as the importer builds it for real AWS
-    (3 attempts in botocore's standard mode), counting its calls into ``aws``."""
-    table = dynamodb_table(TABLE)
-    record_calls(table.meta.client, aws)
-    return DynamoDBRepository(table, Patience(retries=2, sleep=sleep or (lambda _: None)))
-
-
 @pytest.fixture(params=["dynamodb", "memory"])
 def repository(request: pytest.FixtureRequest, aws: AWS) -> Repository:
     """Either repository, holding the sample's two items as it seeds them: version 0."""
-    if request.param == "dynamodb":
-        return on_moto(aws)  # moto's table is seeded so
-    memory = InMemoryRepository()
-    memory.items = {
-        "C#TestCustomer": {"PK": "C#TestCustomer", "data": "Testing Customer"},
-        "D#Welcome": {"PK": "D#Welcome", "data": WELCOME},
-    }
-    return memory
+    return repository_on_moto(aws) if request.param == "dynamodb" else sample_in_memory()
 
 
 def put_raw(repository: Repository, item: dict[str, Any]) -> None:
@@ -138,7 +120,7 @@ def test_a_write_replaces_what_the_record_owns_and_keeps_the_rest(
 
 
 def test_one_transaction_holds_at_most_100_writes(aws: AWS) -> None:
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
 
     outcomes = repository.put_many([(Customer(f"c{n:03}", "C"), None) for n in range(250)])
 
@@ -147,7 +129,7 @@ def test_one_transaction_holds_at_most_100_writes(aws: AWS) -> None:
 
 
 def test_one_transaction_holds_at_most_4_mb(aws: AWS) -> None:
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
     text = "€" * 102_400  # the longest text a template may have, 307,200 bytes of UTF-8
 
     outcomes = repository.put_many([(Template(f"T{n:02}", text), None) for n in range(14)])
@@ -159,7 +141,7 @@ def test_one_transaction_holds_at_most_4_mb(aws: AWS) -> None:
 
 
 def test_a_template_takes_three_of_a_transactions_100_writes(aws: AWS) -> None:
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
 
     outcomes = repository.put_many([(Template(f"T{n:02}", "t"), None) for n in range(40)])
 
@@ -170,7 +152,7 @@ def test_a_template_takes_three_of_a_transactions_100_writes(aws: AWS) -> None:
 
 def test_writes_cancelled_by_another_transaction_are_sent_again_after_a_wait(aws: AWS) -> None:
     slept: list[float] = []
-    repository = on_moto(aws, slept.append)
+    repository = repository_on_moto(aws, slept.append)
     cancel_next_transaction(repository.client)
 
     outcomes = repository.put_many([(Customer("a", "A"), None), (Customer("b", "B"), None)])
@@ -186,7 +168,7 @@ def test_throttling_after_botocores_retries_is_unavailable(
     aws: AWS, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _: None)
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
 
     def throttled(request: Any, **_: Any) -> Any:
         request.body = b'{"TransactItems": []}'  # so that moto, which still sees it, does nothing

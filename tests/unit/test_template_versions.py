@@ -9,7 +9,6 @@ import pytest
 
 from chalicelib.adapters.aws import dynamodb_table
 from chalicelib.adapters.dynamodb import DynamoDBRepository
-from chalicelib.adapters.dynamodb_requests import Patience
 from chalicelib.adapters.memory import InMemoryRepository
 from chalicelib.adapters.versions import ATTEMPTS
 from chalicelib.domain.errors import Unavailable
@@ -17,30 +16,16 @@ from chalicelib.domain.records import RECORDS, Customer, Template
 from chalicelib.domain.storage import Conflict, Repository, WriteConflict, Written
 from chalicelib.domain.versions import TemplateVersion
 from tests.faults import cancel_next_transaction
-from tests.support import AWS, STAMP, TABLE, record_calls
+from tests.support import AWS, STAMP, TABLE, repository_on_moto, sample_in_memory
 
 WELCOME = "\nHello and Welcome!\n"
 SAMPLE = {"PK": "D#Welcome", "data": WELCOME}
 
 
-def on_moto(aws: AWS, sleep: Any = None) -> DynamoDBRepository:
-    """A repository on the mocked dev table, counting its calls into ``aws``."""
-    table = dynamodb_table(TABLE)
-    record_calls(table.meta.client, aws)
-    return DynamoDBRepository(table, Patience(retries=2, sleep=sleep or (lambda _: None)))
-
-
 @pytest.fixture(params=["dynamodb", "memory"])
 def repository(request: pytest.FixtureRequest, aws: AWS) -> Repository:
     """Either repository, holding the sample's two items as it seeds them: version 0."""
-    if request.param == "dynamodb":
-        return on_moto(aws)
-    memory = InMemoryRepository()
-    memory.items = {
-        "C#TestCustomer": {"PK": "C#TestCustomer", "data": "Testing Customer"},
-        "D#Welcome": dict(SAMPLE),
-    }
-    return memory
+    return repository_on_moto(aws) if request.param == "dynamodb" else sample_in_memory()
 
 
 def items(repository: Repository) -> dict[str, dict[str, Any]]:
@@ -259,7 +244,7 @@ def test_an_import_writes_versions_and_continues_after_a_delete(repository: Repo
 
 
 def test_reads_and_writes_take_these_calls(aws: AWS) -> None:
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
 
     repository.put(renewal("one"), None)
     repository.put(renewal("two"), None)
@@ -301,7 +286,7 @@ def _competitor(repository: DynamoDBRepository, times: int, *writes: Any) -> Non
 
 
 def test_two_writers_never_take_one_number(aws: AWS) -> None:
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
     other = DynamoDBRepository(dynamodb_table(TABLE))
     repository.put(renewal("one"), None)
     _competitor(repository, 1, lambda: other.put(renewal("theirs"), None))
@@ -315,7 +300,7 @@ def test_two_writers_never_take_one_number(aws: AWS) -> None:
 
 
 def test_a_writer_whose_if_match_no_longer_holds_after_a_race_is_refused(aws: AWS) -> None:
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
     other = DynamoDBRepository(dynamodb_table(TABLE))
     repository.put(renewal("one"), None)
     _competitor(repository, 1, lambda: other.put(renewal("theirs"), 1))
@@ -328,7 +313,7 @@ def test_a_writer_whose_if_match_no_longer_holds_after_a_race_is_refused(aws: AW
 
 
 def test_a_writer_that_loses_every_race_gives_up_as_unavailable(aws: AWS) -> None:
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
     other = DynamoDBRepository(dynamodb_table(TABLE))
     _competitor(repository, ATTEMPTS, lambda: other.put(renewal("theirs"), None))
 
@@ -340,7 +325,7 @@ def test_a_writer_that_loses_every_race_gives_up_as_unavailable(aws: AWS) -> Non
 
 
 def test_a_number_taken_between_an_imports_read_and_write_is_a_conflict(aws: AWS) -> None:
-    repository = on_moto(aws)
+    repository = repository_on_moto(aws)
     other = DynamoDBRepository(dynamodb_table(TABLE))
     # Another writer creates the template and deletes it again: its item is absent, as the
     # import read it, but number 1 is taken.
@@ -358,7 +343,7 @@ def test_a_number_taken_between_an_imports_read_and_write_is_a_conflict(aws: AWS
 
 def test_a_transaction_another_one_held_is_sent_again_after_a_wait(aws: AWS) -> None:
     slept: list[float] = []
-    repository = on_moto(aws, slept.append)
+    repository = repository_on_moto(aws, slept.append)
     cancel_next_transaction(repository.client)
 
     assert repository.put(renewal("one"), None) == (renewal("one", 1), True)
