@@ -54,8 +54,9 @@ from chalicelib.domain import jsontext
 from chalicelib.domain.documents import iso_utc
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import writable
+from chalicelib.domain.outcomes import Conflict, Failed, Unreadable, Written
 from chalicelib.domain.records import RECORDS, Customer
-from chalicelib.domain.storage import Conflict, Failed, Repository, Unreadable, Written
+from chalicelib.domain.storage import Repository
 from chalicelib.services.clock import utc_now
 from tools.rowfiles import (
     BadRow,

@@ -9,11 +9,13 @@ only. Batch writes (``put_many``, what the importer uses) are transactions:
 ``chalicelib.adapters.versions``.
 """
 
+from __future__ import annotations
+
 import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import cached_property, reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.aws import dynamodb_table, required_env, unavailable_on_aws_faults
 from chalicelib.adapters.dynamodb_requests import (
@@ -26,23 +28,17 @@ from chalicelib.adapters.dynamodb_requests import (
     update_request,
     version_of,
 )
-from chalicelib.adapters.idempotency import DynamoDBIdempotencyRecords
-from chalicelib.adapters.transactions import Transactions
-from chalicelib.adapters.versions import TemplateVersions
-from chalicelib.domain.idempotency import IdempotencyRecord
-from chalicelib.domain.model import from_item, identifier_of_key, item_key, stored_attributes
+from chalicelib.domain.model import M, from_item, identifier_of_key, item_key, stored_attributes
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
-from chalicelib.domain.storage import (
-    ANY_VERSION,
-    Expected,
-    M,
-    Outcome,
-    Read,
-    Unreadable,
-    WriteConflict,
-)
-from chalicelib.domain.versions import TemplateVersion, is_versioned, pick_version, version_key
+from chalicelib.domain.writes import ANY_VERSION, Expected, Read, WriteConflict
+
+if TYPE_CHECKING:  # loaded by the requests that use them: a letter needs none
+    from chalicelib.adapters.idempotency import DynamoDBIdempotencyRecords
+    from chalicelib.adapters.versions import TemplateVersions
+    from chalicelib.domain.idempotency import IdempotencyRecord
+    from chalicelib.domain.outcomes import Outcome, Unreadable
+    from chalicelib.domain.versions import TemplateVersion
 
 # A Scan reads this many items per call; a list request makes at most
 # _SCANS_PER_PAGE calls, then answers with what it has and a ``next`` cursor.
@@ -72,10 +68,14 @@ class DynamoDBRepository:
 
     @property
     def versions(self) -> TemplateVersions:
+        from chalicelib.adapters.versions import TemplateVersions
+
         return TemplateVersions(self.table, self.patience)
 
     @property
     def idempotency(self) -> DynamoDBIdempotencyRecords:
+        from chalicelib.adapters.idempotency import DynamoDBIdempotencyRecords
+
         return DynamoDBIdempotencyRecords(self.table)
 
     def reserve(self, record: IdempotencyRecord, now: int) -> IdempotencyRecord | None:
@@ -94,6 +94,8 @@ class DynamoDBRepository:
         version's item is read too, and the template is that version."""
         keys = [item_key(Customer, customer_id), item_key(Template, doc_type)]
         if version is not None:
+            from chalicelib.domain.versions import pick_version, version_key
+
             keys.append(version_key(doc_type, version))
         items = self._batch_get(keys)
         customer = items.get(keys[0])
@@ -133,6 +135,8 @@ class DynamoDBRepository:
         with the same ``If-Match`` cannot both succeed. A template is written with its
         new version (``chalicelib.adapters.versions``).
         """
+        from chalicelib.domain.versions import is_versioned
+
         if is_versioned(type(record)):
             return self.versions.put(record, expected)  # type: ignore[arg-type, return-value]
         request = update_request(record) | {"ReturnValues": "UPDATED_OLD"}
@@ -143,11 +147,15 @@ class DynamoDBRepository:
     def put_many(self, writes: Sequence[tuple[M, Read]]) -> list[Outcome[M]]:
         """Each record stored as the version after ``read``, if still at it
         (``chalicelib.adapters.transactions``)."""
+        from chalicelib.adapters.transactions import Transactions
+
         return Transactions(self.table, self.patience).put_many(writes)
 
     def delete(self, model: type[M], identifier: str, expected: Expected) -> None:
         """Delete an existing item; ``WriteConflict`` if it is absent or at another version.
         A template's versions stay."""
+        from chalicelib.domain.versions import is_versioned
+
         if is_versioned(model):
             self.versions.delete(identifier, expected)
             return

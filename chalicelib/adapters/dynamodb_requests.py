@@ -2,19 +2,22 @@
 transactions and its template versions: conditions on versions, the update that stores a
 record, transaction writes, batch reads, and patience with a throttling table."""
 
+from __future__ import annotations
+
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from chalicelib.adapters.aws import unavailable_on_aws_faults
 from chalicelib.domain.errors import Unavailable
-from chalicelib.domain.model import Model, from_item, stored_attributes, to_item
-from chalicelib.domain.storage import ANY_VERSION, Expected, M, Read, Unreadable
+from chalicelib.domain.model import M, Model, from_item, stored_attributes, to_item
+from chalicelib.domain.writes import ANY_VERSION, Expected, Read
+
+if TYPE_CHECKING:
+    from chalicelib.domain.outcomes import Unreadable
 
 
-@dataclass(frozen=True)
-class Patience:
+class Patience(NamedTuple):
     """How often to ask DynamoDB again for what it left undone while throttling (keys
     unprocessed, writes cancelled), and how long to wait before each time."""
 
@@ -59,6 +62,8 @@ def record_of(models: Sequence[type[M]], item: dict[str, Any]) -> M | Unreadable
     try:
         return from_item(model, item)
     except TypeError as error:  # a required attribute is missing
+        from chalicelib.domain.outcomes import Unreadable
+
         return Unreadable(item["PK"], error)
 
 

@@ -14,19 +14,10 @@ from chalicelib.adapters.dynamodb_requests import holds, record_of, version_of
 from chalicelib.adapters.s3 import DEFAULT_URL_TTL_SECONDS
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.idempotency import IdempotencyRecord, from_record_item, to_record_item
-from chalicelib.domain.model import Model, from_item, item_key, stored_attributes, to_item
+from chalicelib.domain.model import M, Model, from_item, item_key, stored_attributes, to_item
+from chalicelib.domain.outcomes import Conflict, Outcome, Unreadable, Written
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
-from chalicelib.domain.storage import (
-    Conflict,
-    Expected,
-    M,
-    Outcome,
-    Read,
-    Unreadable,
-    WriteConflict,
-    Written,
-)
 from chalicelib.domain.versions import (
     LATEST,
     TemplateVersion,
@@ -41,6 +32,7 @@ from chalicelib.domain.versions import (
     version_key,
     versions_page,
 )
+from chalicelib.domain.writes import Expected, Read, WriteConflict
 
 
 class InMemoryRepository:

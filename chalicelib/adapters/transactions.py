@@ -28,10 +28,11 @@ from chalicelib.adapters.dynamodb_requests import (
     version_of,
 )
 from chalicelib.adapters.versions import TemplateVersions, template_writes
-from chalicelib.domain.model import Model, item_key
+from chalicelib.domain.model import M, Model, item_key
+from chalicelib.domain.outcomes import Conflict, Failed, Outcome, Written
 from chalicelib.domain.records import Template
-from chalicelib.domain.storage import Conflict, Failed, M, Outcome, Read, Written
 from chalicelib.domain.versions import is_versioned, needs_snapshot
+from chalicelib.domain.writes import Read
 
 TRANSACTION_LIMIT = 100
 """TransactWriteItems' limit on writes."""

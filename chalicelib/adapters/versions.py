@@ -30,7 +30,6 @@ from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import item_key, stored_attributes, to_item
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Template
-from chalicelib.domain.storage import ANY_VERSION, Expected, Read, WriteConflict
 from chalicelib.domain.versions import (
     LATEST,
     TemplateVersion,
@@ -44,6 +43,7 @@ from chalicelib.domain.versions import (
     version_key,
     versions_page,
 )
+from chalicelib.domain.writes import ANY_VERSION, Expected, Read, WriteConflict
 
 ATTEMPTS = 10
 """How often one request writes a template before it gives up with a 503: a writer that

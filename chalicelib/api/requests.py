@@ -22,7 +22,7 @@ from chalicelib.domain.idempotency import (
 )
 from chalicelib.domain.paging import NEXT_RULE, PageRequest
 from chalicelib.domain.schemas import validate
-from chalicelib.domain.storage import ANY_VERSION, Expected
+from chalicelib.domain.writes import ANY_VERSION, Expected
 
 _ETAG = re.compile(r'"(\d{1,15})"')
 _LIMIT = re.compile(r"[0-9]{1,3}")

@@ -2,66 +2,17 @@
 (``chalicelib.adapters``) or their in-memory twins."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Literal, Protocol, TypeVar
+from typing import Protocol
 
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.idempotency import IdempotencyRecord
-from chalicelib.domain.model import Model
+from chalicelib.domain.model import M
+from chalicelib.domain.outcomes import Outcome, Unreadable
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.versions import TemplateVersion
-
-ANY_VERSION: Literal["*"] = "*"
-Expected = int | Literal["*"] | None
-"""What a conditional write expects: a version, any existing item (``*``), or nothing."""
-M = TypeVar("M", bound=Model)
-
-
-class WriteConflict(Exception):
-    """A conditional write or delete did not hold: the item is at another version, or absent."""
-
-    def __init__(self, current_version: int | None) -> None:
-        super().__init__(current_version)
-        self.current_version = current_version
-        """The stored version, or ``None`` when there is no item."""
-
-
-Read = int | None
-"""The version a record had when it was read; ``None``: there was none."""
-
-
-@dataclass(frozen=True)
-class Written(Generic[M]):
-    record: M
-    """As stored: the version after the one it was read at."""
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """The record moved since it was read (another writer), so it was not written."""
-
-    current_version: int | None
-    """The stored version, or ``None`` when there is no item."""
-
-
-@dataclass(frozen=True)
-class Failed:
-    """Not written, for a reason retrying soon would not mend; ``reason`` is for a person."""
-
-    reason: str
-
-
-Outcome = Written[M] | Conflict | Failed
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A stored item no record can be built from (a required attribute missing)."""
-
-    key: str
-    error: Exception
+from chalicelib.domain.writes import Expected, Read
 
 
 class IdempotencyStore(Protocol):

@@ -4,17 +4,22 @@ Both follow the same rules (checked identifiers, conditional writes on ``version
 paging by cursor), so one service serves either, given the model class.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 from chalicelib.domain.documents import iso_utc
 from chalicelib.domain.errors import NotFound, VersionMismatch
 from chalicelib.domain.model import M, from_body, key_field
 from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.rules import require_identifier
-from chalicelib.domain.storage import Expected, Repository, WriteConflict
+from chalicelib.domain.writes import Expected, WriteConflict
 from chalicelib.services.clock import utc_now
+
+if TYPE_CHECKING:
+    from chalicelib.domain.storage import Repository
 
 
 class CatalogService(Generic[M]):

@@ -10,26 +10,23 @@ fails (the table unreachable, the function stopped), the record is abandoned onc
 can still finish it (``ABANDONED_AFTER_SECONDS``), and the key is free again.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from chalicelib.domain import jsontext
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.idempotency import IdempotencyRecord, IdempotentRequest
-from chalicelib.domain.storage import IdempotencyStore
+from chalicelib.services.answers import Answer
 from chalicelib.services.clock import utc_now
 
+if TYPE_CHECKING:  # the storage protocols are for the type checker only
+    from chalicelib.domain.storage import IdempotencyStore
+
 T = TypeVar("T")
-
-
-class Answer(NamedTuple, Generic[T]):
-    """What a request answers: its value and status, and whether it was given again."""
-
-    value: T
-    status: int
-    replayed: bool = False
 
 
 class Remembering(Protocol[T]):

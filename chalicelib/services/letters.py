@@ -1,8 +1,10 @@
 """Letters: generate one and store it, describe, list and delete what is stored, preview."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.documents import (
     DocumentFormat,
@@ -13,16 +15,18 @@ from chalicelib.domain.documents import (
     iso_utc,
 )
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.idempotency import IdempotentRequest
 from chalicelib.domain.letters import Letter, render_letter
 from chalicelib.domain.model import specs, to_json
 from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rules import require_identifier
-from chalicelib.domain.storage import DocumentStore, Repository
-from chalicelib.domain.versions import no_such_version
+from chalicelib.services.answers import Answer
 from chalicelib.services.clock import utc_now
-from chalicelib.services.idempotency import Answer, IdempotencyService
+
+if TYPE_CHECKING:
+    from chalicelib.domain.idempotency import IdempotentRequest
+    from chalicelib.domain.storage import DocumentStore, Repository
+    from chalicelib.services.idempotency import IdempotencyService
 
 CREATED = 201
 """The status a generated document is answered with, and remembered with for its key."""
@@ -64,8 +68,17 @@ class LetterService:
         """Called with the format of every letter written: where the metric is counted."""
         self.default_locale = default_locale
         """The stage's, read when a template that names no locale of its own formats."""
-        self.idempotency = idempotency or IdempotencyService(repository, clock)
-        """Keeps ``Idempotency-Key`` records, in the repository's table by default."""
+        self._idempotency = idempotency
+
+    @property
+    def idempotency(self) -> IdempotencyService:
+        """Keeps ``Idempotency-Key`` records, in the repository's table by default: built
+        (and its module loaded) by the first request that carries a key."""
+        if self._idempotency is None:
+            from chalicelib.services.idempotency import IdempotencyService
+
+            self._idempotency = IdempotencyService(self.repository, self.clock)
+        return self._idempotency
 
     def generate(
         self,
@@ -114,6 +127,8 @@ class LetterService:
         request gets the document as first described, with a fresh link and no new write.
         """
         _check_identifiers(customer_id, doc_type)
+        if once is None:
+            return Answer(self.generate(customer_id, doc_type, fmt, template_version), CREATED)
         return self.idempotency.run(
             once,
             CREATED,
@@ -243,4 +258,6 @@ def _found(template: Template | None, doc_type: str, version: int | None) -> Tem
         return template
     if version is None:
         raise NotFound(f"template {doc_type} does not exist")
+    from chalicelib.domain.versions import no_such_version  # only a pinned version is missing
+
     raise no_such_version(doc_type, version)

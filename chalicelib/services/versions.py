@@ -5,12 +5,18 @@ leaves them all (``chalicelib.domain.versions``), so a version number always nam
 same text.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.records import Template
 from chalicelib.domain.rules import require_identifier, require_version
-from chalicelib.domain.storage import Repository
-from chalicelib.domain.versions import TemplateVersion, no_such_version, page_start
+
+if TYPE_CHECKING:
+    from chalicelib.domain.storage import Repository
+    from chalicelib.domain.versions import TemplateVersion
 
 
 class VersionService:
@@ -19,6 +25,8 @@ class VersionService:
 
     def list(self, doc_type: str, request: PageRequest) -> Page[TemplateVersion]:
         """A page of the template's versions, newest first; ``cursor`` continues it."""
+        from chalicelib.domain.versions import page_start  # loaded by the version routes only
+
         require_identifier("docType", doc_type)
         start = page_start(doc_type, request)
         page = self.repository.template_versions(doc_type, request.limit, start)
@@ -32,5 +40,7 @@ class VersionService:
         number = require_version("version", version)
         template = self.repository.get_version(doc_type, number)
         if template is None:
+            from chalicelib.domain.versions import no_such_version
+
             raise no_such_version(doc_type, number)
         return template

@@ -49,7 +49,7 @@ def on_table(slept: list[float], table: str = TABLE, counted: AWS | None = None)
     dynamodb = boto3.resource("dynamodb").Table(table)
     if counted is not None:
         record_calls(dynamodb.meta.client, counted)
-    return DynamoDBRepository(dynamodb, replace(PATIENCE, sleep=slept.append))
+    return DynamoDBRepository(dynamodb, PATIENCE._replace(sleep=slept.append))
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 
 from chalicelib.adapters.memory import InMemoryRepository
 from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.outcomes import Conflict, Unreadable, Written
 from chalicelib.domain.records import RECORDS, Customer, Template
-from chalicelib.domain.storage import Conflict, Repository, Unreadable, Written
+from chalicelib.domain.storage import Repository
 from tests.faults import cancel_next_transaction, dynamodb_error
 from tests.support import AWS, TABLE, repository_on_moto, sample_in_memory
 

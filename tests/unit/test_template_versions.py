@@ -12,9 +12,11 @@ from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.memory import InMemoryRepository
 from chalicelib.adapters.versions import ATTEMPTS
 from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.outcomes import Conflict, Written
 from chalicelib.domain.records import RECORDS, Customer, Template
-from chalicelib.domain.storage import Conflict, Repository, WriteConflict, Written
+from chalicelib.domain.storage import Repository
 from chalicelib.domain.versions import TemplateVersion
+from chalicelib.domain.writes import WriteConflict
 from tests.faults import cancel_next_transaction
 from tests.support import AWS, STAMP, TABLE, repository_on_moto, sample_in_memory
 

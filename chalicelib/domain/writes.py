@@ -1,0 +1,21 @@
+"""What a conditional write expects of the stored version, and what it meets instead: on
+the path of every write, so kept apart from the rest of storage's vocabulary."""
+
+from typing import Literal
+
+ANY_VERSION: Literal["*"] = "*"
+Expected = int | Literal["*"] | None
+"""What a conditional write expects: a version, any existing item (``*``), or nothing."""
+
+
+class WriteConflict(Exception):
+    """A conditional write or delete did not hold: the item is at another version, or absent."""
+
+    def __init__(self, current_version: int | None) -> None:
+        super().__init__(current_version)
+        self.current_version = current_version
+        """The stored version, or ``None`` when there is no item."""
+
+
+Read = int | None
+"""The version a record had when it was read; ``None``: there was none."""
