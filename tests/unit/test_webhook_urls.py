@@ -1,13 +1,17 @@
-"""Which webhook URLs and addresses docgen calls: the text's rules, and each refused address
-block (IPv4, IPv6 and the IPv6 forms that carry an IPv4 address)."""
+"""Which webhook URLs and addresses docgen calls: the text's rules, each refused address
+block (IPv4, IPv6 and the IPv6 forms that carry an IPv4 address), and a name that resolves
+to a private address."""
 
+import socket
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any
 
 import pytest
 
+from chalicelib.adapters.webhooks import resolved_addresses
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.webhooks import WebhookUrl, check_url, refused_address
+from tests.resolvers import resolving_to
 
 HTTPS_RULE = "webhook.url must use https on port 443"
 LOCAL_HINT = "; the local stage also takes http://127.0.0.1 on any port"
@@ -233,3 +237,62 @@ def test_a_public_address_is_not_refused(address: str) -> None:
 
 def test_a_scoped_ipv6_address_is_judged_like_its_unscoped_form() -> None:
     assert refused_address(IPv6Address("fe80::1%eth0")) == "a link-local address"
+
+
+# --- a name's addresses, through a stand-in resolver ---------------------------------------
+
+HOOKS = "https://hooks.example.com/docgen"
+
+
+def test_a_name_is_resolved_for_its_port_and_its_public_addresses_kept_once_each() -> None:
+    resolve = resolving_to(
+        "93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "93.184.215.14"
+    )
+    addresses = resolved_addresses(check_url(HOOKS, False), resolve)
+    assert addresses == (
+        IPv4Address("93.184.215.14"),
+        IPv6Address("2606:2800:21f:cb07:6820:80da:af6b:8b2c"),
+    )
+    assert resolve.asked == [("hooks.example.com", 443, {"type": socket.SOCK_STREAM})]
+
+
+@pytest.mark.parametrize(
+    ("addresses", "reason"),
+    [
+        (["10.0.0.7"], "a private address"),
+        (["127.0.0.1"], "a loopback address"),
+        (["::ffff:169.254.169.254"], "a cloud metadata address inside an IPv6 IPv4-mapped address"),
+        (["93.184.215.14", "192.168.0.10", "1.1.1.1"], "a private address"),
+        (["2606:4700::1111", "fd00::1"], "a private address"),
+    ],
+)  # fmt: skip
+def test_a_name_with_any_address_that_is_not_public_is_refused(
+    addresses: list[str], reason: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        resolved_addresses(check_url(HOOKS, False), resolving_to(*addresses))
+    assert str(refused.value) == f"{NOT} {reason}"
+
+
+def test_an_ip_literal_is_not_resolved() -> None:
+    resolve = resolving_to("10.0.0.7")
+    assert resolved_addresses(check_url("https://8.8.8.8/", False), resolve) == (
+        IPv4Address("8.8.8.8"),
+    )
+    assert resolve.asked == []
+
+
+def test_a_name_without_addresses_does_not_resolve() -> None:
+    with pytest.raises(socket.gaierror, match="the name has no address"):
+        resolved_addresses(check_url(HOOKS, False), resolving_to())
+
+
+def test_plain_http_reaches_127_0_0_1_alone_whatever_the_address_check_says() -> None:
+    local = check_url("http://127.0.0.1:8123/", allow_loopback_http=True)
+    assert resolved_addresses(local, address_check=lambda _: "refused") == (
+        IPv4Address("127.0.0.1"),
+    )
+    forged = WebhookUrl("http://hooks.example.com/", "http", "hooks.example.com", 80, "/", None)
+    with pytest.raises(InvalidInput) as refused:
+        resolved_addresses(forged, resolving_to("10.0.0.7"), address_check=lambda _: None)
+    assert str(refused.value) == f"{NOT} another address than 127.0.0.1 over http"
