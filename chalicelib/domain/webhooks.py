@@ -73,7 +73,8 @@ IPV4_REFUSED = tuple(
         ("240.0.0.0/4", RESERVED),  # and the broadcast address
     )
 )
-"""IANA's special-purpose IPv4 registry: every block that is not globally reachable."""
+"""IANA's special-purpose IPv4 registry: every block that is not globally reachable (and the
+few anycast addresses in ``192.0.0.0/24`` that are: no webhook needs them)."""
 IPV6_REFUSED = tuple(
     (IPv6Network(network), reason)
     for network, reason in (
@@ -89,8 +90,8 @@ IPV6_REFUSED = tuple(
         ("ff00::/8", MULTICAST),
     )
 )
-"""IANA's special-purpose IPv6 blocks that are not globally reachable; outside ``2000::/3``
-(global unicast) everything else is reserved too, but for the forms that stand for IPv4."""
+"""IANA's special-purpose IPv6 blocks that are not globally reachable. Outside ``2000::/3``
+(global unicast) every other address is reserved too, except the forms that stand for IPv4."""
 GLOBAL_UNICAST = IPv6Network("2000::/3")
 IPV4_MAPPED = IPv6Network("::ffff:0:0/96")
 NAT64 = IPv6Network("64:ff9b::/96")
