@@ -6,8 +6,10 @@ domain errors into HTTP errors. Every route but /health and /openapi.json needs 
 key on API Gateway; chalice local and the test client do not check keys.
 """
 
+import json
 from collections.abc import Callable
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -15,6 +17,7 @@ from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.observability import count_letter
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.adapters.settings import default_locale
+from chalicelib.adapters.sqs import SQSQueues
 from chalicelib.api.app import DocgenApp
 from chalicelib.api.requests import (
     body_version,
@@ -24,6 +27,7 @@ from chalicelib.api.requests import (
     idempotency_key,
     if_match,
     page_request,
+    query,
     read_json,
     template_version,
 )
@@ -31,10 +35,16 @@ from chalicelib.domain.idempotency import REPLAYED_HEADER
 from chalicelib.domain.model import from_body, summary_json, to_json
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
-from chalicelib.domain.schemas import CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
+from chalicelib.domain.schemas import BATCH_BODY, CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
 from chalicelib.services.catalog import CatalogService
 from chalicelib.services.letters import LetterService
 from chalicelib.services.versions import VersionService
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.batches import DynamoDBBatches
+    from chalicelib.services.batches import BatchService
+    from chalicelib.services.letter_worker import LetterWorker
+    from chalicelib.services.planner import Planner
 
 app = DocgenApp(app_name="docgen")
 
@@ -47,7 +57,44 @@ letters = LetterService(
 customers = CatalogService(Customer, repository)
 templates = CatalogService(Template, repository)
 versions = VersionService(repository)
+queues = SQSQueues()
 JSON = ["application/json"]
+LETTER_WORKERS = 10
+"""The letter worker's SQS ``maximum_concurrency``: how many of it one batch may keep
+busy (README, Batches, on sizing it)."""
+
+
+# The batch pipeline is built by its first use: a cold start for a letter never loads it.
+@cache
+def batch_records() -> "DynamoDBBatches":
+    from chalicelib.adapters.batches import DynamoDBBatches
+
+    return DynamoDBBatches(repository.table, repository.patience)
+
+
+@cache
+def batches() -> "BatchService":
+    from chalicelib.adapters.webhooks import checked_webhook_url
+    from chalicelib.services.batches import BatchService
+
+    return BatchService(
+        repository, batch_records, queues, letters.store, webhook_check=checked_webhook_url
+    )
+
+
+@cache
+def planner() -> "Planner":
+    from chalicelib.services.planner import Planner
+
+    return Planner(batch_records, repository, queues)
+
+
+@cache
+def letter_worker() -> "LetterWorker":
+    from chalicelib.api.errors import error_body
+    from chalicelib.services.letter_worker import LetterWorker
+
+    return LetterWorker(batch_records, letters, queues, error_body)
 
 
 def _resource(record: Customer | Template, status_code: int = 200) -> Response:
@@ -260,3 +307,75 @@ def preview_template(docType: str) -> dict:
         return {"text": letters.preview(docType, body["customerId"], pinned)}
     customer = from_body(Customer, "", body["customer"])  # inline: it has no customerId
     return {"text": letters.preview(docType, customer, pinned)}
+
+
+@app.route("/batches", methods=["POST"], content_types=JSON, api_key_required=True)
+def start_batch() -> Response:
+    """Start a batch: one letter per customer, made asynchronously.
+
+    Everything is checked first (ids, format, outputs, webhook URL: a 400; the template and
+    its version: a 404); then the batch is stored and its planning queued. A customer that
+    does not exist is not an error of the request: its letter fails. With a `webhook`, the
+    answer carries its signing secret, this once. With an `Idempotency-Key`, a retry within
+    24 hours gets the first answer again and starts nothing.
+    """
+    request = app.current_request
+    body = read_json(request, BATCH_BODY)
+    answer = batches().start(idempotency_key(request, request.raw_body), body)
+    headers = {"Location": f"/batches/{answer.value['batchId']}"}
+    if answer.replayed:
+        headers[REPLAYED_HEADER] = "true"
+    return Response(body=answer.value, status_code=answer.status, headers=headers)
+
+
+@app.route("/batches", methods=["GET"], api_key_required=True)
+def list_batches() -> dict:
+    """List batches, newest first, a page at a time.
+
+    Batches are kept 30 days; their letters and outputs stay in S3.
+    """
+    return _page(batches().list(page_request(app.current_request)), lambda shown: shown)
+
+
+@app.route("/batches/{batchId}", methods=["GET"], api_key_required=True)
+def get_batch(batchId: str) -> dict:
+    """A batch's progress and, once it is finished, its outputs with fresh links."""
+    return batches().get(batchId)
+
+
+@app.route("/batches/{batchId}/items", methods=["GET"], api_key_required=True)
+def list_batch_items(batchId: str) -> dict:
+    """A batch's letters that are done, in the order they were queued, a page at a time.
+
+    `status` keeps only the succeeded or the failed ones; a failed letter's `error` says why.
+    """
+    request = app.current_request
+    status = query(request).get("status")
+    return _page(batches().letters(batchId, status, page_request(request)), to_json)
+
+
+@app.route("/batches/{batchId}/cancel", methods=["POST"], api_key_required=True)
+def cancel_batch(batchId: str) -> Response:
+    """Stop a batch: letters not yet written are not written.
+
+    A batch that is over already is answered as it is.
+    """
+    return Response(body=batches().cancel(batchId), status_code=202)
+
+
+@app.on_sqs_message(queue="docgen-batch-plans", batch_size=1)
+def plan_batches(event: Any) -> None:
+    """Queue a batch's letters (``chalicelib.services.planner``)."""
+    for record in event:
+        planner().plan(json.loads(record.body)["batchId"])
+
+
+@app.on_sqs_message(queue="docgen-letters", batch_size=10, maximum_concurrency=LETTER_WORKERS)
+def write_letters(event: Any) -> dict:
+    """Make up to ten letters (``chalicelib.services.letter_worker``); those to retry are
+    answered as SQS's partial batch failures."""
+    from chalicelib.services.letter_worker import Queued
+
+    queued = [Queued.of(r.to_dict()["messageId"], json.loads(r.body)) for r in event]
+    retry = letter_worker().run(queued)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in retry]}

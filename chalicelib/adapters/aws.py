@@ -1,4 +1,4 @@
-"""boto3 resources for DynamoDB and S3, built on first use, and what their failures mean.
+"""boto3 resources for DynamoDB, S3 and SQS, built on first use, and what their failures mean.
 
 Nothing here is built, and neither boto3 nor botocore is imported, until a request
 needs AWS: a cold start that never reaches it (``/health``, a 400) pays for neither.
@@ -171,6 +171,10 @@ def dynamodb_table(name: str, **timeouts: float) -> Any:
 
 def s3_bucket(name: str, **timeouts: float) -> Any:
     return resource("s3", **timeouts).Bucket(name)
+
+
+def queue(url: str, **timeouts: float) -> Any:
+    return resource("sqs", **timeouts).Queue(url)
 
 
 def error_code(error: Any) -> str:

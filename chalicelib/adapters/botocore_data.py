@@ -21,7 +21,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "botocore-data"
 """Generated, not checked in: ``python -m tools.botocore_data`` (``make`` runs it)."""
 MANIFEST = "manifest.json"
 """Written last, so a folder that has it is complete: ``{"versions": {...}, "services": [...]}``."""
-SERVICES = ("dynamodb", "s3")
+SERVICES = ("dynamodb", "s3", "sqs")
 
 
 def running_versions() -> dict[str, str]:

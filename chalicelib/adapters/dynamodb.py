@@ -216,6 +216,24 @@ class DynamoDBRepository:
                 return Page(found, None)
         return Page(found, start["PK"])
 
+    def customer_ids(self, limit: int, after: str | None) -> tuple[list[str], str | None]:
+        """The ids of the customers in one scan page of ``limit`` items after the key
+        ``after``, and the key to go on from (``None``: the scan is over)."""
+        from boto3.dynamodb.conditions import Key
+
+        request: dict[str, Any] = {
+            "FilterExpression": Key("PK").begins_with(Customer.KEY_PREFIX),
+            "ProjectionExpression": "PK",
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = {"PK": after}
+        with unavailable_on_aws_faults("DynamoDB"):
+            response = self.table.scan(**request)
+        ids = [identifier_of_key(Customer, item["PK"]) for item in response.get("Items", [])]
+        return ids, response.get("LastEvaluatedKey", {}).get("PK")
+
     def every(self, models: Sequence[type[M]]) -> Iterator[M | Unreadable]:
         """A strongly consistent scan, filtered to the models' key prefixes, page by page."""
         from boto3.dynamodb.conditions import Key

@@ -14,7 +14,15 @@ from chalicelib.adapters.dynamodb_requests import holds, record_of, version_of
 from chalicelib.adapters.s3 import DEFAULT_URL_TTL_SECONDS
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.idempotency import IdempotencyRecord, from_record_item, to_record_item
-from chalicelib.domain.model import M, Model, from_item, item_key, stored_attributes, to_item
+from chalicelib.domain.model import (
+    M,
+    Model,
+    from_item,
+    identifier_of_key,
+    item_key,
+    stored_attributes,
+    to_item,
+)
 from chalicelib.domain.outcomes import Conflict, Outcome, Unreadable, Written
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
@@ -158,6 +166,14 @@ class InMemoryRepository:
         page = [from_item(model, self.items[key]) for key in keys[:limit]]
         more = len(keys) > limit
         return Page(page, item_key(model, page[-1].identifier) if more else None)
+
+    def customer_ids(self, limit: int, after: str | None) -> tuple[list[str], str | None]:
+        keys = sorted(key for key in self.items if key.startswith(Customer.KEY_PREFIX))
+        if after is not None:
+            keys = [key for key in keys if key > after]
+        page = keys[:limit]
+        more = len(keys) > limit
+        return [identifier_of_key(Customer, key) for key in page], page[-1] if more else None
 
     def every(self, models: Sequence[type[M]]) -> Iterator[M | Unreadable]:
         prefixes = tuple(model.KEY_PREFIX for model in models)

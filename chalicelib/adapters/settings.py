@@ -25,3 +25,9 @@ def default_locale() -> str:
             f"DEFAULT_LOCALE must be a locale docgen knows, a BCP 47 tag such as de-DE or "
             f"de_DE; {shown(raw)} is not"
         ) from None
+
+
+def webhooks_may_use_loopback_http() -> bool:
+    """``WEBHOOKS_ALLOW_LOOPBACK_HTTP=true``: the local stage alone sets it, so a webhook
+    may be ``http://127.0.0.1`` there and nowhere else."""
+    return os.environ.get("WEBHOOKS_ALLOW_LOOPBACK_HTTP", "") == "true"

@@ -18,7 +18,7 @@ from ipaddress import IPv4Address, ip_address
 from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.webhooks import IPAddress, WebhookUrl, refusal, refused_address
+from chalicelib.domain.webhooks import IPAddress, WebhookUrl, check_url, refusal, refused_address
 
 Resolver = Callable[..., Sequence[tuple[Any, ...]]]
 """``socket.getaddrinfo``, or a stand-in with its signature and answer."""
@@ -210,3 +210,16 @@ def _failure(error: Exception, timeout_seconds: float) -> str:
     if isinstance(error, ConnectionRefusedError):
         return "the connection was refused"
     return f"the connection failed ({error.strerror or 'no detail'})"
+
+
+def checked_webhook_url(url: str) -> str:
+    """``url`` as a batch stores it, once its syntax and every address its host resolves to
+    pass; else the 400 that says why (a name that does not resolve included)."""
+    from chalicelib.adapters.settings import webhooks_may_use_loopback_http
+
+    checked = check_url(url, allow_loopback_http=webhooks_may_use_loopback_http())
+    try:
+        resolved_addresses(checked)
+    except OSError:
+        raise InvalidInput(f"webhook.url: {checked.host} does not resolve") from None
+    return checked.text

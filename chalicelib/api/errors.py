@@ -59,3 +59,9 @@ def http_error(error: errors.DomainError) -> ChaliceViewError:
     """The HTTP error a domain error is, with the same message."""
     kind = next(kind for kind in type(error).__mro__ if kind in _HTTP_ERRORS)
     return _HTTP_ERRORS[kind](str(error))
+
+
+def error_body(error: errors.DomainError) -> dict[str, str]:
+    """The error shape an HTTP answer would carry, for an error that has none to go in:
+    why a batch's letter failed."""
+    return {"Code": type(http_error(error)).__name__, "Message": str(error)}

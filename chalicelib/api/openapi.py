@@ -15,8 +15,10 @@ from typing import Any
 
 from chalice import Chalice
 
+from chalicelib.api.batch_operations import BATCH_OPERATIONS
 from chalicelib.api.operations import BODY_EXAMPLES, ERROR_RESPONSES, OPERATIONS, answer, ref
 from chalicelib.api.parameters import IDEMPOTENCY_KEY, IF_MATCH, path_parameter
+from chalicelib.domain.batches import Batch, BatchLetter
 from chalicelib.domain.documents import ListedDocument, StoredDocument
 from chalicelib.domain.model import resource_schema
 from chalicelib.domain.records import Customer, Template
@@ -43,6 +45,11 @@ TAGS = [
         "description": "What letters say: a subset of Jinja2, rendered within hard bounds. "
         "Every write is kept as an immutable version.",
     },
+    {
+        "name": "Batches",
+        "description": "One letter per customer, asynchronously, through queues; a ZIP and a "
+        "merged PDF when done, and a signed webhook.",
+    },
     {"name": "Service", "description": "Liveness and this document."},
 ]
 
@@ -54,7 +61,7 @@ def _operation_id(view_name: str) -> str:
 
 def _operation(path: str, entry: Any) -> dict[str, Any]:
     name = entry.view_name
-    spec = OPERATIONS[name]  # a KeyError here: a new route to describe above
+    spec = (OPERATIONS | BATCH_OPERATIONS)[name]  # a KeyError here: a route to describe
     summary, _, description = inspect.getdoc(entry.view_function).partition("\n")
     statuses = ["400", "500"]
     statuses += ["404"] * ("{" in path)
@@ -118,6 +125,8 @@ def _components() -> dict[str, Any]:
             "Template": resource_schema(Template),
             "TemplateSummary": resource_schema(Template, summary=True),
             "TemplateVersionSummary": resource_schema(TemplateVersion),
+            "Batch": resource_schema(Batch),
+            "BatchItem": resource_schema(BatchLetter),
             **BODIES,
         },
         "responses": responses,

@@ -15,7 +15,7 @@ REQUEST_ID = {
 }
 _ETAG = {"description": 'The version, as a strong ETag: `"3"`.', "schema": {"type": "string"}}
 _LOCATION = {"description": "The stored document, with its format.", "schema": {"type": "string"}}
-_REPLAYED = {
+REPLAYED = {
     "description": f"`true` on the answer to a retry with the same `{idempotency.HEADER}`: "
     "the first request's answer, given again (with a fresh `url`); absent otherwise.",
     "schema": {"type": "string", "enum": ["true"]},
@@ -61,7 +61,7 @@ def ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 
 
-def _page_of(schema_name: str) -> dict[str, Any]:
+def page_of(schema_name: str) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["items", "next"],
@@ -72,7 +72,7 @@ def _page_of(schema_name: str) -> dict[str, Any]:
     }
 
 
-def _link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
+def link(operation_id: str, description: str, **parameters: str) -> dict[str, Any]:
     return {"operationId": operation_id, "description": description, "parameters": parameters}
 
 
@@ -81,13 +81,13 @@ def _resource_links(resource: str, id_name: str) -> dict[str, Any]:
     found = f"$response.body#/{id_name}"
     etag = "$response.header.ETag"
     return {
-        f"get{resource}": _link(f"get{resource}", "Read it back.", **{id_name: found}),
-        f"put{resource}": _link(
+        f"get{resource}": link(f"get{resource}", "Read it back.", **{id_name: found}),
+        f"put{resource}": link(
             f"put{resource}",
             "Replace it only if nobody changed it since.",
             **{id_name: found, "header.If-Match": etag},
         ),
-        f"delete{resource}": _link(
+        f"delete{resource}": link(
             f"delete{resource}",
             "Delete this version.",
             **{id_name: found, "header.If-Match": etag},
@@ -96,14 +96,14 @@ def _resource_links(resource: str, id_name: str) -> dict[str, Any]:
 
 
 _DOCUMENT_LINKS = {
-    "getDocument": _link(
+    "getDocument": link(
         "getDocument",
         "Describe it again, with a fresh link.",
         customerId="$response.body#/customerId",
         docType="$response.body#/docType",
         format="$response.body#/format",
     ),
-    "deleteDocument": _link(
+    "deleteDocument": link(
         "deleteDocument",
         "Delete it.",
         customerId="$response.body#/customerId",
@@ -163,16 +163,16 @@ def _deleted(tag: str, **options: Any) -> Operation:
     )
 
 
-def _listed(tag: str, summary: str) -> Operation:
+def listed(tag: str, summary: str) -> Operation:
     return Operation(
         tag,
-        {"200": answer("A page; `next` is null on the last page.", _page_of(summary))},
+        {"200": answer("A page; `next` is null on the last page.", page_of(summary))},
         query=PAGING,
     )
 
 
 _GENERATE_FROM = {
-    "generateDocument": _link(
+    "generateDocument": link(
         "generateDocument", "Generate a letter with it.", customerId="$response.body#/customerId"
     )
 }
@@ -201,7 +201,7 @@ OPERATIONS: dict[str, Operation] = {
                 "Stored (or, for a retry with the same `Idempotency-Key`, stored before).",
                 ref("schemas", "Document"),
                 Location=_LOCATION,
-                **{idempotency.REPLAYED_HEADER: _REPLAYED},
+                **{idempotency.REPLAYED_HEADER: REPLAYED},
             )
             | {"links": _DOCUMENT_LINKS}
         },
@@ -215,32 +215,32 @@ OPERATIONS: dict[str, Operation] = {
         query=(FORMAT_QUERY,),
     ),
     "delete_document": _deleted("Documents", query=(FORMAT_QUERY,)),
-    "list_documents": _listed("Documents", "StoredObject"),
-    "list_customers": _listed("Customers", "CustomerSummary"),
+    "list_documents": listed("Documents", "StoredObject"),
+    "list_customers": listed("Customers", "CustomerSummary"),
     "put_customer": _stored("Customer", "customerId", "CustomerBody", _GENERATE_FROM),
     "get_customer": _read("Customer"),
     "delete_customer": _deleted("Customers", conditional=True),
-    "list_templates": _listed("Templates", "TemplateSummary"),
+    "list_templates": listed("Templates", "TemplateSummary"),
     "put_template": _stored(
         "Template",
         "docType",
         "TemplateBody",
         {
-            "generateDocument": _link(
+            "generateDocument": link(
                 "generateDocument", "Generate a letter from it.", docType="$response.body#/docType"
             ),
-            "previewTemplate": _link(
+            "previewTemplate": link(
                 "previewTemplate",
                 "See a letter before generating it.",
                 docType="$response.body#/docType",
             ),
-            "getTemplateVersion": _link(
+            "getTemplateVersion": link(
                 "getTemplateVersion",
                 "Read this version again: it never changes, and outlives the template.",
                 docType="$response.body#/docType",
                 version="$response.body#/version",
             ),
-            "listTemplateVersions": _link(
+            "listTemplateVersions": link(
                 "listTemplateVersions",
                 "Every version it has had, newest first.",
                 docType="$response.body#/docType",
@@ -249,7 +249,7 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "get_template": _read("Template"),
     "delete_template": _deleted("Templates", conditional=True),
-    "list_template_versions": _listed("Templates", "TemplateVersionSummary"),
+    "list_template_versions": listed("Templates", "TemplateVersionSummary"),
     "get_template_version": Operation(
         "Templates",
         {"200": answer("That version of the template.", ref("schemas", "Template"), ETag=_ETAG)},
@@ -279,4 +279,5 @@ BODY_EXAMPLES: dict[str, dict[str, Any]] = {
         "description": "Plan renewal",
     },
     "PreviewBody": {"customer": {"name": "Zoë", "attributes": {"plan": "Free"}}},
+    "BatchBody": {"docType": "Welcome", "allCustomers": True, "output": {"zip": True}},
 }

@@ -7,7 +7,12 @@ from chalicelib.api.requests import MAX_TOKEN_CHARS
 from chalicelib.domain import idempotency, rules
 from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS
 
-_SAMPLE_IDENTIFIERS = {"customerId": "TestCustomer", "docType": "Welcome", "version": 0}
+_SAMPLE_IDENTIFIERS = {
+    "customerId": "TestCustomer",
+    "docType": "Welcome",
+    "version": 0,
+    "batchId": "20261201T120000Z-0a1b2c3d",
+}
 """The original sample's items (``make run`` seeds them; its template is version 0):
 readers can try them, and a contract fuzzer reaches the success paths rather than only
 the 404s."""
@@ -15,6 +20,7 @@ _PATH_PARAMETERS = {
     "customerId": "The customer (item `C#<customerId>`).",
     "docType": "The template (item `D#<docType>`).",
     "version": "A version of the template, as its versions list gives them.",
+    "batchId": "A batch, as `POST /batches` answered it.",
 }
 _IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
 _VERSION_NUMBER = {"type": "integer", "minimum": 0, "maximum": rules.MAX_VERSION}

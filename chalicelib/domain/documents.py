@@ -138,6 +138,14 @@ class ListedDocument:
     last_modified: str = field(metadata=spec("lastModified", _TIME))
 
 
+class Draft(NamedTuple):
+    """A letter laid out and ready to store: its key, its bytes and its object metadata."""
+
+    key: str
+    body: bytes
+    metadata: dict[str, str]
+
+
 class ObjectHead(NamedTuple):
     """What the bucket says of one object: the storage layer's answer to a describe."""
 

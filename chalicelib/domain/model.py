@@ -35,6 +35,8 @@ class Spec:
     """Whether a list page shows it."""
     derived: bool = False
     """Computed from the other fields (a property of the same name): shown, never stored."""
+    hidden: bool = False
+    """Stored, never shown: what the service keeps for itself (a webhook's secret)."""
 
 
 def spec(json: str, schema: Mapping[str, Any], **options: Any) -> dict[str, Spec]:
@@ -90,11 +92,15 @@ def writable(cls: type) -> tuple[tuple[str, Spec], ...]:
 
 
 def to_json(record: Any) -> dict[str, Any]:
-    return {s.json: getattr(record, name) for name, s in specs(type(record))}
+    return {s.json: getattr(record, name) for name, s in specs(type(record)) if not s.hidden}
 
 
 def summary_json(record: Any) -> dict[str, Any]:
-    return {s.json: getattr(record, name) for name, s in specs(type(record)) if s.summary}
+    return {
+        s.json: getattr(record, name)
+        for name, s in specs(type(record))
+        if s.summary and not s.hidden
+    }
 
 
 def from_body(cls: type[M], identifier: str, body: Mapping[str, Any], **stamps: Any) -> M:
@@ -162,7 +168,9 @@ def plain(value: Any) -> Any:
 
 def resource_schema(cls: type, summary: bool = False) -> dict[str, Any]:
     """What a GET (or, with ``summary``, a list page) returns for one record."""
-    shown = [(s.json, s.schema) for _, s in specs(cls) if s.summary or not summary]
+    shown = [
+        (s.json, s.schema) for _, s in specs(cls) if (s.summary or not summary) and not s.hidden
+    ]
     return {
         "type": "object",
         "required": [name for name, _ in shown],

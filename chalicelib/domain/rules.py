@@ -40,6 +40,10 @@ TIME_BUDGET_SECONDS = 10.0
 ``chalicelib.adapters.budget`` keeps them to it, and an idempotency record still in progress
 after it (``chalicelib.domain.idempotency``) has no request left to finish it."""
 
+MAX_BATCH_CUSTOMERS = 1000
+"""A batch names at most this many customers; ``allCustomers`` has no limit."""
+WEBHOOK_URL_MAX_CHARS = 2048
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 

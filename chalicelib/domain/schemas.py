@@ -7,10 +7,12 @@ They keep to the part of JSON Schema that draft 7 (which validates here) and Ope
 """
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain import rules
+from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.model import body_schema
 from chalicelib.domain.records import Customer, Template
@@ -34,7 +36,51 @@ PREVIEW_BODY: dict[str, Any] = {
         },
     },
 }
-BODIES = {schema["title"]: schema for schema in (CUSTOMER_BODY, TEMPLATE_BODY, PREVIEW_BODY)}
+BATCH_BODY: dict[str, Any] = {
+    "title": "BatchBody",
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Either the customers to write to, or all of them.",
+    "required": ["docType"],
+    "oneOf": [{"required": ["customerIds"]}, {"required": ["allCustomers"]}],
+    "properties": {
+        "docType": {"type": "string", "pattern": rules.IDENTIFIER_PATTERN},
+        "format": {"enum": list(FORMATS), "default": DEFAULT_FORMAT},
+        "templateVersion": PREVIEW_BODY["properties"]["templateVersion"],
+        "customerIds": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": rules.MAX_BATCH_CUSTOMERS,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": rules.IDENTIFIER_PATTERN},
+        },
+        "allCustomers": {"const": True},
+        "output": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "zip": {"type": "boolean", "description": "A ZIP of every letter."},
+                "pdf": {"type": "boolean", "description": "One PDF of every letter (format pdf)."},
+            },
+        },
+        "webhook": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["url"],
+            "properties": {
+                "url": {
+                    "type": "string",
+                    "maxLength": rules.WEBHOOK_URL_MAX_CHARS,
+                    "description": "https on port 443 to a public address; POSTed when the "
+                    "batch finishes.",
+                }
+            },
+        },
+    },
+}
+BODIES = {
+    schema["title"]: schema for schema in (CUSTOMER_BODY, TEMPLATE_BODY, PREVIEW_BODY, BATCH_BODY)
+}
 
 
 _NUMBER_BOUNDS = ("exclusiveMinimum", "exclusiveMaximum")
@@ -86,7 +132,7 @@ _PLAIN_MESSAGES = {
     "pattern": "must not contain control characters",
     "propertyNames": "must have names of letters, digits and '_' (not starting with a "
     "digit), at most 64 characters",
-    "oneOf": "must have exactly one of customerId and customer",
+    "uniqueItems": "must not name a customer twice",
 }
 
 
@@ -96,6 +142,16 @@ def _describe(error: Any) -> str:
     whole = isinstance(error.definition, dict) and error.definition.get("multipleOf") == 1
     if whole and error.rule in ("type", "multipleOf"):
         return f"{field} must be integer"  # an integer of the document, checked as a number
+    if error.rule == "const":
+        return f"{field} must be {json.dumps(error.definition['const'])}"
+    identifier = isinstance(error.definition, dict) and (
+        error.definition.get("pattern") == rules.IDENTIFIER_PATTERN
+    )
+    if error.rule == "pattern" and identifier and field.startswith("customerIds["):
+        return f"{field} {rules.IDENTIFIER_RULE}"
+    if error.rule == "oneOf":
+        names = [alternative["required"][0] for alternative in error.definition["oneOf"]]
+        return f"{field} must have exactly one of {' and '.join(names)}"
     if error.rule in _PLAIN_MESSAGES and not (
         error.rule == "pattern" and field.endswith("customerId")
     ):

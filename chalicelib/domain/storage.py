@@ -3,8 +3,9 @@
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from chalicelib.domain.batches import Batch, BatchLetter, PlanPage
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.idempotency import IdempotencyRecord
 from chalicelib.domain.model import M
@@ -86,6 +87,11 @@ class Repository(IdempotencyStore, Protocol):
         """Up to ``limit`` records (list fields only) after the cursor ``after``."""
         ...
 
+    def customer_ids(self, limit: int, after: str | None) -> tuple[list[str], str | None]:
+        """Customer ids a page at a time, from just after the cursor ``after``, and the
+        cursor to go on from (``None`` once there are no more)."""
+        ...
+
     def every(self, models: Sequence[type[M]]) -> Iterator[M | Unreadable]:
         """Every stored record of ``models``, whole, a page at a time (never all in memory)."""
         ...
@@ -118,3 +124,69 @@ class DocumentStore(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+
+
+class BatchStore(Protocol):
+    """Batches, their plan pages and their letters' records (``chalicelib.domain.batches``)."""
+
+    def create(self, batch: Batch) -> None:
+        """Store a new batch and list it under its day, in one write."""
+        ...
+
+    def get(self, batch_id: str) -> Batch | None: ...
+
+    def get_many(self, batch_ids: Sequence[str]) -> dict[str, Batch]: ...
+
+    def ids_on(self, days: Sequence[str]) -> list[str]:
+        """The ids of the batches created on ``days``."""
+        ...
+
+    def update(self, batch_id: str, sets: dict[str, Any], only_if: Any = None) -> Batch | None:
+        """Set the batch's item attributes ``sets`` (by item name); the batch as it is then,
+        ``None`` if there is none. ``only_if`` is the adapter's condition."""
+        ...
+
+    def cancel(self, batch_id: str, now: str) -> Batch | None:
+        """Cancel a batch still open; the batch as it is then."""
+        ...
+
+    def mark_finishing(self, batch_id: str, status: str, now: str) -> bool:
+        """Note that the finisher was asked for, once: whether this call did."""
+        ...
+
+    def record_plan(
+        self, batch_id: str, plan: dict[str, Any], total: int | None, now: str
+    ) -> Batch | None:
+        """Keep how far planning got (with ``total``: it is done); ``None`` if the batch
+        is gone or no longer open."""
+        ...
+
+    def plan_page(self, batch_id: str, number: int) -> PlanPage | None: ...
+
+    def add_plan_page(self, page: PlanPage, expires_at: int) -> PlanPage:
+        """Store ``page`` unless one by its number is stored: the page as stored."""
+        ...
+
+    def letters(self, batch_id: str, customer_ids: Iterable[str]) -> dict[str, BatchLetter]: ...
+
+    def read_for_letters(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Items by table key, in one read: what a letter worker needs for its messages."""
+        ...
+
+    def begin(self, letters: Sequence[BatchLetter], taking_over: dict[str, str]) -> list[str]:
+        """Record letters as ``writing`` where none is recorded (or, for ``taking_over``,
+        the abandoned record begun then still is); the customers begun."""
+        ...
+
+    def settle(self, batch_id: str, letters: Sequence[BatchLetter], started: set[str]) -> None:
+        """Store outcomes and count them in one write; ``LettersMoved`` if another worker
+        settled one first."""
+        ...
+
+
+class Queues(Protocol):
+    """The batch pipeline's queues: ``plans``, ``letters``, ``finishes``, ``webhooks``."""
+
+    def send(self, name: str, bodies: Sequence[Mapping[str, Any]], delay_seconds: int = 0) -> None:
+        """Queue every body (JSON) on the queue ``name``."""
+        ...

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.documents import (
     DocumentFormat,
+    Draft,
     ListedDocument,
     ObjectHead,
     StoredDocument,
@@ -96,19 +97,15 @@ class LetterService:
         _check_identifiers(customer_id, doc_type)
         self.store.prepare()  # the bucket is built while the read is in flight
         generated_at = self.clock()
-        template, text = self._compose(customer_id, doc_type, generated_at, template_version)
-        body = fmt.lay_out(Letter(customer_id, doc_type, text, generated_at))
-        key = document_key(customer_id, doc_type, fmt)
-        url, expires_at = self.store.presign(key, generated_at)  # local; a bad setting fails here
-        metadata = {
-            "template-version": str(template.version),
-            "generated-at": iso_utc(generated_at),
-        }
-        version_id = self.store.put(key, body, fmt.content_type, metadata)
+        customer, template = self._read(customer_id, doc_type, template_version)
+        draft = self.draft(customer, template, fmt, generated_at)
+        # Signed locally: a bad setting fails here, before anything is written.
+        url, expires_at = self.store.presign(draft.key, generated_at)
+        version_id = self.store.put(draft.key, draft.body, fmt.content_type, draft.metadata)
         if version_id is not None:  # a versioned bucket: the link names this version
-            url, expires_at = self.store.presign(key, generated_at, version_id)
+            url, expires_at = self.store.presign(draft.key, generated_at, version_id)
         self.on_letter(fmt.name)
-        head = ObjectHead(len(body), generated_at, version_id, metadata)
+        head = ObjectHead(len(draft.body), generated_at, version_id, draft.metadata)
         # The moment is at hand: parsing it back from the metadata would import _strptime.
         return self._described(customer_id, doc_type, fmt, head, (url, expires_at), generated_at)
 
@@ -135,6 +132,19 @@ class LetterService:
             lambda: self.generate(customer_id, doc_type, fmt, template_version),
             _DocumentAnswers(self),
         )
+
+    def draft(
+        self, customer: Customer, template: Template, fmt: DocumentFormat, generated_at: datetime
+    ) -> Draft:
+        """The customer's letter from ``template``, laid out in ``fmt`` as of ``generated_at``:
+        what generating stores, and what a batch stores for each of its letters."""
+        text = self._render(customer, template, generated_at)
+        body = fmt.lay_out(Letter(customer.customer_id, template.doc_type, text, generated_at))
+        metadata = {
+            "template-version": str(template.version),
+            "generated-at": iso_utc(generated_at),
+        }
+        return Draft(document_key(customer.customer_id, template.doc_type, fmt), body, metadata)
 
     def describe(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """A stored document's description with a fresh link: one ``HeadObject``."""
@@ -210,7 +220,7 @@ class LetterService:
         now = self.clock()
         if isinstance(customer, str):
             _check_identifiers(customer, doc_type)
-            return self._compose(customer, doc_type, now, template_version)[1]
+            return self._render(*self._read(customer, doc_type, template_version), now)
         require_identifier("docType", doc_type)
         if template_version is None:
             template = self.repository.get(Template, doc_type)
@@ -218,17 +228,16 @@ class LetterService:
             template = self.repository.get_version(doc_type, template_version)
         return self._render(customer, _found(template, doc_type, template_version), now)
 
-    def _compose(
-        self, customer_id: str, doc_type: str, now: datetime, version: int | None
-    ) -> tuple[Template, str]:
-        """Read both items in one call (the identifiers already checked), render the letter."""
+    def _read(
+        self, customer_id: str, doc_type: str, version: int | None
+    ) -> tuple[Customer, Template]:
+        """Both items in one call (the identifiers already checked), or the 404 for either."""
         customer, template = self.repository.get_customer_and_template(
             customer_id, doc_type, version
         )
         if customer is None:
             raise NotFound(f"customer {customer_id} does not exist")
-        template = _found(template, doc_type, version)
-        return template, self._render(customer, template, now)
+        return customer, _found(template, doc_type, version)
 
     def _render(self, customer: Customer, template: Template, now: datetime) -> str:
         """The letter as of ``now``: ``today`` is its date, in UTC."""
