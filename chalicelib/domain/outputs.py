@@ -1,0 +1,61 @@
+"""A finished batch's merged outputs: where they are stored, what one is once written, and
+what the services need of storage to write one without holding it whole."""
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol
+
+BATCH_FILES = "_batches"
+"""The bucket's folder of batch files: no customer id starts with ``_``, so none of them
+shows in a customer's document list."""
+ZIP_NAME = "letters.zip"
+PDF_NAME = "letters.pdf"
+
+
+def batch_file_key(batch_id: str, name: str) -> str:
+    """``_batches/<batchId>/<name>``."""
+    return f"{BATCH_FILES}/{batch_id}/{name}"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One merged output as stored: what the batch resource shows and signs a link to."""
+
+    key: str
+    size: int
+    """Bytes stored."""
+    version_id: str | None
+    """Set on a versioned bucket: a link to exactly this file."""
+
+
+class Upload(Protocol):
+    """A write-only stream into one stored object, which is stored only if the ``with`` block
+    ends without an error; otherwise nothing is."""
+
+    size: int
+    """Bytes written so far: the object's size once stored."""
+    version_id: str | None
+    """The stored object's version, on a versioned bucket; known once the block ends."""
+
+    def write(self, data: bytes) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def tell(self) -> int: ...
+
+    def __enter__(self) -> "Upload": ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
+
+
+class Uploads(Protocol):
+    """Where uploads go: the documents' bucket (``S3DocumentStore``)."""
+
+    def upload(self, key: str, content_type: str) -> Upload:
+        """A stream into ``key``, written encrypted like every object of the bucket."""
+        ...
