@@ -10,11 +10,23 @@ BATCH_FILES = "_batches"
 shows in a customer's document list."""
 ZIP_NAME = "letters.zip"
 PDF_NAME = "letters.pdf"
+PAGES_PER_PART = 5_000
+"""The most pages in one file of a merged PDF; more make ``letters-1.pdf``, ``letters-2.pdf``...
+
+ReportLab holds a canvas's pages until it makes the file, and then makes it whole: this
+bounds both, at about 3.5 MiB of file (``bench/outputs.py``). A letter is never split: a
+part ends before the letter that would pass the limit, and holds more only when that letter
+alone is longer (at most ``pdf.MAX_PAGES``, 400, so never at this limit)."""
 
 
 def batch_file_key(batch_id: str, name: str) -> str:
     """``_batches/<batchId>/<name>``."""
     return f"{BATCH_FILES}/{batch_id}/{name}"
+
+
+def pdf_part_name(number: int, only: bool) -> str:
+    """``letters.pdf`` when one part holds every letter, else ``letters-<number>.pdf``."""
+    return PDF_NAME if only else f"letters-{number}.pdf"
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,27 @@
-"""A finished batch's merged outputs, streamed into the bucket: a ZIP of every letter
-(``_batches/<batchId>/letters.zip``).
+"""A finished batch's merged outputs, streamed into the bucket: a ZIP of every letter, and for
+a PDF batch one PDF of them all (``_batches/<batchId>/letters.zip`` and ``letters.pdf``).
 
-It is never whole in memory: it goes out a part at a time as letters are added, taken one
-at a time from an iterable the caller fills lazily (a ``GetObject`` per stored letter), and
-the caller chooses which letters go in and in what order: the finisher's succeeded items.
+Neither is ever whole in memory: the ZIP goes out a part at a time as letters are added,
+and the PDF one file of at most ``PAGES_PER_PART`` pages at a time. Both take their letters
+one at a time from iterables the caller fills lazily, and the caller chooses which letters
+go in and in what order: the finisher's succeeded items.
 """
 
 from collections.abc import Iterable
 from datetime import datetime
 
+from chalicelib.domain.letters import Letter
 from chalicelib.domain.outputs import (
+    PAGES_PER_PART,
     ZIP_NAME,
     OutputFile,
     Uploads,
     batch_file_key,
+    pdf_part_name,
 )
 
 ZIP_TYPE = "application/zip"
+PDF_TYPE = "application/pdf"
 ENTRY_MODE = 0o644
 """Each letter's permissions when unzipped: readable by all, as a downloaded file is."""
 
@@ -42,3 +47,34 @@ def write_zip(
             entry.compress_type = zipfile.ZIP_STORED if pdf else zipfile.ZIP_DEFLATED
             archive.writestr(entry, data)
     return OutputFile(key, stream.size, stream.version_id)
+
+
+def write_merged_pdf(
+    uploads: Uploads,
+    batch_id: str,
+    doc_type: str,
+    letters: Iterable[Letter],
+    dated: datetime,
+    pages_per_part: int = PAGES_PER_PART,
+) -> list[OutputFile]:
+    """Every letter, in order, in one PDF (``letters.pdf``), or in parts ``letters-1.pdf``,
+    ``letters-2.pdf``... of at most ``pages_per_part`` pages; none if there are no letters.
+
+    A PDF is drawn from the letters' text, not from their stored PDFs: drawing them all on
+    one canvas is what keeps the file and the memory small. Each ``Letter`` must be the one
+    its own PDF was drawn from (text and ``dated``, its ``generated-at``): the worker that
+    wrote the letter has it, and can keep its text beside the batch for the finisher to read
+    back; rendering it again at the end is the same letter only if the customer did not
+    change meanwhile. The files are written one after the other: a failure stores no more
+    of them, and leaves those already stored to be written again by a retry.
+    """
+    from chalicelib.domain.layout.merged_pdf import pdf_parts  # ReportLab: only for PDFs
+
+    title, subject = f"{doc_type} letters", f"the {doc_type} letters of batch {batch_id}"
+    files = []
+    for part in pdf_parts(letters, title, subject, dated, pages_per_part):
+        key = batch_file_key(batch_id, pdf_part_name(part.number, part.number == 1 and part.last))
+        with uploads.upload(key, PDF_TYPE) as stream:
+            stream.write(part.data)
+        files.append(OutputFile(key, stream.size, stream.version_id))
+    return files
