@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from reportlab.pdfgen.canvas import Canvas
+
 from chalicelib.domain.layout.pdf import draw_letter, lay_out, new_canvas
 from chalicelib.domain.letters import Letter
 from chalicelib.domain.outputs import PAGES_PER_PART
@@ -28,8 +30,6 @@ class PdfPart:
     """From 1."""
     last: bool
     data: bytes
-    letters: int
-    pages: int
 
 
 def pdf_parts(
@@ -45,16 +45,16 @@ def pdf_parts(
     another follows: a caller can name a lone part differently. No letters, no part. A
     letter the PDF cannot show (``CannotRender``) stops it, before that letter is drawn.
     """
-    number, drawn, count = 1, 0, 0
-    canvas = None
+    number, drawn = 1, 0
+    canvas: Canvas | None = None
     for letter in letters:
         pages = lay_out(letter)
         if canvas is not None and drawn + len(pages) > pages_per_part:
-            yield PdfPart(number, False, canvas.getpdfdata(), count, drawn)
-            number, drawn, count, canvas = number + 1, 0, 0, None
+            yield PdfPart(number, False, canvas.getpdfdata())
+            number, drawn, canvas = number + 1, 0, None
         if canvas is None:
             canvas = new_canvas(title, subject, dated)
         draw_letter(canvas, letter, pages)
-        drawn, count = drawn + len(pages), count + 1
+        drawn += len(pages)
     if canvas is not None:
-        yield PdfPart(number, True, canvas.getpdfdata(), count, drawn)
+        yield PdfPart(number, True, canvas.getpdfdata())
