@@ -20,6 +20,7 @@ from chalicelib.adapters.aws import (
     s3_bucket,
     unavailable_on_aws_faults,
 )
+from chalicelib.adapters.multipart import MultipartUpload
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 
 DEFAULT_URL_TTL_SECONDS = 900
@@ -81,6 +82,11 @@ class S3DocumentStore:
                 Metadata=dict(metadata),
             )
         return response.get("VersionId")
+
+    def upload(self, key: str, content_type: str) -> MultipartUpload:
+        """A stream into ``key`` for a file too large to hold whole (a batch's merged
+        outputs): stored by multipart upload, with SSE, when its ``with`` block ends."""
+        return MultipartUpload(self.bucket, key, content_type)
 
     def head(self, key: str) -> ObjectHead | None:
         """The object's metadata (one ``HeadObject``), or None if there is none."""

@@ -6,6 +6,8 @@ milliseconds to load, which the txt and html paths never pay.
 Lines are wrapped and pages laid out here, in one linear pass, and drawn on
 ReportLab's canvas. Platypus paragraphs re-wrap what is left of a paragraph
 at every page break: a long letter written as one paragraph took minutes.
+A batch's merged PDF (``merged_pdf``) draws each of its letters with the same
+:func:`lay_out` and :func:`draw_letter`, onto one canvas.
 """
 
 import re
@@ -13,7 +15,6 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from io import BytesIO
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
@@ -35,6 +36,7 @@ TEXT_WIDTH = PAGE_WIDTH - LEFT - RIGHT
 FONT_SIZE, LEADING, PARAGRAPH_GAP = 11, 16, 8
 FOOTER_SIZE, FOOTER_BASELINE = 8.5, 13 * mm
 DATE_GAP = 2 * LEADING
+DATE_BASELINE = PAGE_HEIGHT - TOP - FONT_SIZE
 MAX_PAGES = 400
 """About 1 MiB of prose. A 1 MiB letter of one-character lines would be 12,000 pages,
 and drawing them takes longer than the function may run."""
@@ -111,6 +113,13 @@ def letter_pdf(letter: Letter) -> bytes:
     The output depends only on the letter (``invariant``): the same letter
     generated twice is the same file.
     """
+    canvas = new_canvas(letter.title, letter.subject, letter.dated)
+    draw_letter(canvas, letter, lay_out(letter))
+    return canvas.getpdfdata()
+
+
+def lay_out(letter: Letter) -> list[Page]:
+    """The letter's rows on its pages, or ``CannotRender`` before anything is drawn."""
     font = load_font()
 
     def measure(text: str) -> float:
@@ -122,30 +131,36 @@ def letter_pdf(letter: Letter) -> bytes:
     paragraphs = [
         [row for line in lines for row in _wrap(line, TEXT_WIDTH, measure)] for lines in printable
     ]
-    date_baseline = PAGE_HEIGHT - TOP - FONT_SIZE
-    pages = _paginate(paragraphs, date_baseline - LEADING - DATE_GAP)
+    pages = _paginate(paragraphs, DATE_BASELINE - LEADING - DATE_GAP)
     if len(pages) > MAX_PAGES:
         raise _too_many_pages()
+    return pages
 
-    output = BytesIO()
-    canvas = Canvas(output, pagesize=A4, invariant=1, pageCompression=1)
-    canvas.setTitle(letter.title)
-    canvas.setSubject(letter.subject)
+
+def new_canvas(title: str, subject: str, dated: datetime) -> Canvas:
+    """An empty A4 canvas whose file depends only on what is drawn and on these arguments."""
+    canvas = Canvas(None, pagesize=A4, invariant=1, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setSubject(subject)
     canvas.setAuthor("docgen")
     canvas.setCreator("docgen")
-    canvas.setDateFormatter(_pdf_date(letter.dated))
+    canvas.setDateFormatter(_pdf_date(dated))
+    return canvas
+
+
+def draw_letter(canvas: Canvas, letter: Letter, pages: list[Page]) -> None:
+    """The letter's ``pages`` (from :func:`lay_out`) on ``canvas``, after what it holds: the
+    date on the first, and "Page X of Y" of this letter's own at the foot of each."""
     for number, page in enumerate(pages, start=1):
         canvas.setFont(FONT, FONT_SIZE)
         if number == 1:
-            canvas.drawRightString(PAGE_WIDTH - RIGHT, date_baseline, letter.date_line)
+            canvas.drawRightString(PAGE_WIDTH - RIGHT, DATE_BASELINE, letter.date_line)
         for y, row in page:
             canvas.drawString(LEFT, y, row)
         canvas.setFont(FONT, FOOTER_SIZE)
         canvas.setFillGray(0.4)
         canvas.drawCentredString(PAGE_WIDTH / 2, FOOTER_BASELINE, f"Page {number} of {len(pages)}")
         canvas.showPage()
-    canvas.save()
-    return output.getvalue()
 
 
 def _too_many_pages() -> CannotRender:
