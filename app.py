@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from chalice import Response
+from chalice import Rate, Response
 
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.observability import count_letter
@@ -43,8 +43,11 @@ from chalicelib.services.versions import VersionService
 if TYPE_CHECKING:
     from chalicelib.adapters.batches import DynamoDBBatches
     from chalicelib.services.batches import BatchService
+    from chalicelib.services.finisher import Finisher
     from chalicelib.services.letter_worker import LetterWorker
     from chalicelib.services.planner import Planner
+    from chalicelib.services.sweep import Sweeper
+    from chalicelib.services.webhook_sender import WebhookSender
 
 app = DocgenApp(app_name="docgen")
 
@@ -95,6 +98,31 @@ def letter_worker() -> "LetterWorker":
     from chalicelib.services.letter_worker import LetterWorker
 
     return LetterWorker(batch_records, letters, queues, error_body)
+
+
+@cache
+def finisher() -> "Finisher":
+    from chalicelib.services.finisher import Finisher
+
+    return Finisher(batch_records, lambda: letters.store, lambda: letters.store, queues)
+
+
+@cache
+def webhook_sender() -> "WebhookSender":
+    from chalicelib.adapters.settings import webhooks_may_use_loopback_http
+    from chalicelib.adapters.webhooks import deliver
+    from chalicelib.services.webhook_sender import WebhookSender
+
+    return WebhookSender(
+        batch_records, queues, batches().shown, deliver, webhooks_may_use_loopback_http
+    )
+
+
+@cache
+def sweeper() -> "Sweeper":
+    from chalicelib.services.sweep import Sweeper
+
+    return Sweeper(batch_records, queues)
 
 
 def _resource(record: Customer | Template, status_code: int = 200) -> Response:
@@ -374,8 +402,37 @@ def plan_batches(event: Any) -> None:
 def write_letters(event: Any) -> dict:
     """Make up to ten letters (``chalicelib.services.letter_worker``); those to retry are
     answered as SQS's partial batch failures."""
+    retry = letter_worker().run(_queued(event))
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in retry]}
+
+
+def _queued(event: Any) -> list[Any]:
     from chalicelib.services.letter_worker import Queued
 
-    queued = [Queued.of(r.to_dict()["messageId"], json.loads(r.body)) for r in event]
-    retry = letter_worker().run(queued)
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in retry]}
+    return [Queued.of(r.to_dict()["messageId"], json.loads(r.body)) for r in event]
+
+
+@app.on_sqs_message(queue="docgen-letters-dlq", batch_size=10)
+def fail_dead_letters(event: Any) -> None:
+    """Letters whose messages failed every attempt: each is marked failed, never lost."""
+    letter_worker().give_up(_queued(event))
+
+
+@app.on_sqs_message(queue="docgen-batch-finishes", batch_size=1)
+def finish_batches(event: Any) -> None:
+    """Build a finished batch's outputs and queue its webhook (``services.finisher``)."""
+    for record in event:
+        finisher().finish(json.loads(record.body)["batchId"])
+
+
+@app.on_sqs_message(queue="docgen-webhooks", batch_size=1)
+def deliver_webhooks(event: Any) -> None:
+    """One attempt at a batch's webhook; a failed one is queued again, later."""
+    for record in event:
+        webhook_sender().send(json.loads(record.body))
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def sweep_batches(event: Any) -> None:
+    """Queue again what a lost message left undone (``services.sweep``)."""
+    sweeper().sweep()

@@ -115,6 +115,16 @@ class DynamoDBBatches:
             batch_id, {"status": CANCELLED, "updatedAt": now}, Attr("status").is_in(list(OPEN))
         )
 
+    def end(self, batch_id: str, status: str, outputs: dict[str, Any], now: str) -> Batch | None:
+        """Store how the batch ended and its outputs, unless it ended already (a replayed
+        finisher): the batch as it ended then, or ``None`` if that was not this call."""
+        from boto3.dynamodb.conditions import Attr
+
+        held = Attr("status").is_in([RUNNING, CANCELLED]) & Attr("endedAt").not_exists()
+        sets = {"status": status, "outputs": outputs, "updatedAt": now, "endedAt": now}
+        ended = self.update(batch_id, sets, held)
+        return ended if ended is not None and ended.ended_at == now else None
+
     def mark_finishing(self, batch_id: str, status: str, now: str) -> bool:
         """Set ``finishingSince`` if nobody has and the batch is still ``status``."""
         from boto3.dynamodb.conditions import Attr

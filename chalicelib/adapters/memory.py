@@ -198,6 +198,9 @@ class InMemoryDocumentStore:
         self.written_at[key] = datetime.now(UTC)
         return None
 
+    def read(self, key: str) -> bytes:
+        return self.objects[key][0]
+
     def head(self, key: str) -> ObjectHead | None:
         if key not in self.objects:
             return None

@@ -35,13 +35,22 @@ WEBHOOK_PENDING, WEBHOOK_DELIVERED, WEBHOOK_FAILED = "pending", "delivered", "fa
 _ID = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
 _COUNT = {"type": "integer", "minimum": 0}
 _TIME = {"type": "string", "format": "date-time"}
+_FILE = {
+    "url": {"type": "string", "description": "A presigned GET, signed when answered."},
+    "urlExpiresAt": _TIME,
+    "size": _COUNT,
+}
 _OUTPUT = {
     "type": ["object", "null"],
     "required": ["url", "urlExpiresAt", "size"],
     "properties": {
-        "url": {"type": "string", "description": "A presigned GET, signed when answered."},
-        "urlExpiresAt": _TIME,
-        "size": _COUNT,
+        **_FILE,
+        "parts": {
+            "type": "array",
+            "items": {"type": "object", "required": list(_FILE), "properties": _FILE},
+            "description": "A merged PDF of more than 5,000 pages comes in files of at most "
+            "that many (`url` is the first's): each letter whole in one of them.",
+        },
     },
 }
 _OUTPUTS = {
@@ -140,6 +149,10 @@ class Batch:
         default=None, metadata=spec("finishingSince", {}, item="finishingSince", hidden=True)
     )
     """Set once, by whoever saw the last letter counted: the finisher's message was sent."""
+    ended_at: str | None = field(
+        default=None, metadata=spec("endedAt", {}, item="endedAt", hidden=True)
+    )
+    """Set once, by the finisher, with the outcome: a replayed finisher does nothing."""
     expires_at: int = field(
         default=0, metadata=spec("expiresAt", {}, item="expiresAt", hidden=True)
     )

@@ -144,6 +144,8 @@ class Draft(NamedTuple):
     key: str
     body: bytes
     metadata: dict[str, str]
+    text: str
+    """The letter before layout: what a batch's merged PDF draws."""
 
 
 class ObjectHead(NamedTuple):

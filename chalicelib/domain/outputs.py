@@ -25,6 +25,14 @@ def batch_file_key(batch_id: str, name: str) -> str:
     return f"{BATCH_FILES}/{batch_id}/{name}"
 
 
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+
+def text_key(batch_id: str, customer_id: str) -> str:
+    """``_batches/<batchId>/texts/<customerId>.txt``: a letter's text, kept for a merged PDF."""
+    return batch_file_key(batch_id, f"texts/{customer_id}.txt")
+
+
 def pdf_part_name(number: int, only: bool) -> str:
     """``letters.pdf`` when one part holds every letter, else ``letters-<number>.pdf``."""
     return PDF_NAME if only else f"letters-{number}.pdf"

@@ -117,6 +117,10 @@ class DocumentStore(Protocol):
         ``version_id`` exactly, when given."""
         ...
 
+    def read(self, key: str) -> bytes:
+        """An object's bytes."""
+        ...
+
     def head(self, key: str) -> ObjectHead | None: ...
 
     def list(self, prefix: str, limit: int, after: str | None) -> tuple[list[ObjectListing], bool]:
@@ -148,6 +152,10 @@ class BatchStore(Protocol):
 
     def cancel(self, batch_id: str, now: str) -> Batch | None:
         """Cancel a batch still open; the batch as it is then."""
+        ...
+
+    def end(self, batch_id: str, status: str, outputs: dict[str, Any], now: str) -> Batch | None:
+        """Store how the batch ended, once; the batch, or ``None`` if it had ended."""
         ...
 
     def mark_finishing(self, batch_id: str, status: str, now: str) -> bool:

@@ -204,15 +204,18 @@ class BatchService:
         """The batch resource: its outputs with fresh links."""
         shown = to_json(batch)
         now = self.clock()
-        outputs = {}
-        for name, stored in batch.outputs.items():
-            if stored is None:
-                outputs[name] = None
-                continue
-            url, expires = self.store.presign(stored["key"], now, stored.get("versionId"))
-            outputs[name] = {"url": url, "urlExpiresAt": iso_utc(expires), "size": stored["size"]}
-        shown["outputs"] = outputs
+        shown["outputs"] = {
+            name: None if stored is None else self._signed(stored, now)
+            for name, stored in batch.outputs.items()
+        }
         return shown
+
+    def _signed(self, stored: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        url, expires = self.store.presign(stored["key"], now, stored.get("versionId"))
+        signed = {"url": url, "urlExpiresAt": iso_utc(expires), "size": stored["size"]}
+        if "parts" in stored:  # a merged PDF too long for one file
+            signed["parts"] = [self._signed(part, now) for part in stored["parts"]]
+        return signed
 
 
 def _check_outputs(body: Mapping[str, Any]) -> None:

@@ -34,6 +34,7 @@ from chalicelib.domain.batches import (
 from chalicelib.domain.documents import Draft, document_key, iso_utc, parse_format
 from chalicelib.domain.errors import CannotRender, DomainError, NotFound, Unavailable
 from chalicelib.domain.model import from_item, item_key
+from chalicelib.domain.outputs import TEXT_TYPE, text_key
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.versions import pick_version, version_key
 from chalicelib.services.batch_progress import finish_if_done
@@ -77,6 +78,8 @@ class _Judged(NamedTuple):
     """The letter to write; ``None`` with no ``failed``: written already, only settle it."""
     failed: BatchLetter | None = None
     """It cannot be made, for good: its record says why."""
+    merged: bool = False
+    """Its batch merges its letters into one PDF: its text is kept for the finisher."""
 
 
 class LetterWorker:
@@ -114,7 +117,8 @@ class LetterWorker:
     ) -> _Judged | None:
         """What to do for one letter: nothing (``None``), settle it as it is, or write it."""
         batch_item = items.get(item_key(Batch, queued.batch_id))
-        if batch_item is None or from_item(Batch, batch_item).status == CANCELLED:
+        batch = None if batch_item is None else from_item(Batch, batch_item)
+        if batch is None or batch.status == CANCELLED:
             return None  # gone, or cancelled: letters not yet written are not written
         record_item = items.get(queued.record_key)
         record = None if record_item is None else from_item(BatchLetter, record_item)
@@ -127,9 +131,9 @@ class LetterWorker:
             draft = self._draft(queued, items, now)
         except (NotFound, CannotRender) as error:
             return _Judged(queued, record, failed=self._failed(queued, error, record))
-        if record is not None and self._was_written(draft, record):
+        if record is not None and self._was_written(draft.key, record):
             return _Judged(queued, record)
-        return _Judged(queued, record, draft)
+        return _Judged(queued, record, draft, merged=bool(batch.wanted.get("pdf")))
 
     def _draft(self, queued: Queued, items: Mapping[str, Any], now: datetime) -> Draft:
         customer = items.get(item_key(Customer, queued.customer_id))
@@ -141,8 +145,31 @@ class LetterWorker:
         fmt = parse_format(queued.format)
         return self.letters.draft(from_item(Customer, customer), template, fmt, now)
 
-    def _was_written(self, draft: Draft, record: BatchLetter) -> bool:
-        head = self.letters.store.head(draft.key)
+    def give_up(self, messages: Sequence[Queued]) -> None:
+        """Letters whose messages SQS dead-lettered after every attempt: failed, unless the
+        last attempt did write one (its object says so), which then succeeded. Never lost."""
+        items = self._batches().read_for_letters(_keys(messages))
+        now = self.clock()
+        by_batch: dict[str, list[_Judged]] = {}
+        for queued in dict.fromkeys(messages):
+            if items.get(item_key(Batch, queued.batch_id)) is None:
+                continue
+            record_item = items.get(queued.record_key)
+            record = None if record_item is None else from_item(BatchLetter, record_item)
+            if record is not None and record.status in LETTER_STATUSES:
+                continue
+            key = document_key(queued.customer_id, queued.doc_type, parse_format(queued.format))
+            if record is not None and self._was_written(key, record):
+                judged = _Judged(queued, record)
+            else:
+                failed = self._failed(queued, Unavailable("DynamoDB or S3"), record)
+                judged = _Judged(queued, record, failed=failed)
+            by_batch.setdefault(queued.batch_id, []).append(judged)
+        for batch_id, outcomes in by_batch.items():
+            self._settle(batch_id, outcomes, now)
+
+    def _was_written(self, key: str, record: BatchLetter) -> bool:
+        head = self.letters.store.head(key)
         return head is not None and head.metadata.get("generated-at") == record.generated_at
 
     def _failed(
@@ -173,14 +200,14 @@ class LetterWorker:
         retry: list[str] = []
         settled: list[BatchLetter] = []
         started = {j.queued.customer_id for j in outcomes if j.record is not None} | begun
-        for queued, record, draft, failed in outcomes:
+        for queued, record, draft, failed, merged in outcomes:
             if failed is not None:
                 settled.append(failed)
             elif draft is None:  # written by the worker that began it
                 settled.append(_succeeded(queued, record.generated_at if record else stamp))
             elif queued.customer_id not in begun:
                 retry.append(queued.message_id)  # begun meanwhile by a duplicate delivery
-            elif self._put(queued, draft):
+            elif self._put(queued, draft, merged):
                 settled.append(_succeeded(queued, stamp, draft.key))
             else:
                 retry.append(queued.message_id)  # its record stays ``writing``: taken over later
@@ -193,10 +220,15 @@ class LetterWorker:
             finish_if_done(batch, batches, self.queues, stamp)
         return retry
 
-    def _put(self, queued: Queued, draft: Draft) -> bool:
-        """Write the letter where generating writes it; ``False`` if S3 is unavailable."""
+    def _put(self, queued: Queued, draft: Draft, merged: bool) -> bool:
+        """Write the letter where generating writes it (and, for a merged PDF, its text
+        beside the batch); ``False`` if S3 is unavailable."""
+        store = self.letters.store
         try:
-            self.letters.store.put(
+            if merged:
+                key = text_key(queued.batch_id, queued.customer_id)
+                store.put(key, draft.text.encode(), TEXT_TYPE, draft.metadata)
+            store.put(
                 draft.key, draft.body, parse_format(queued.format).content_type, draft.metadata
             )
         except Unavailable:

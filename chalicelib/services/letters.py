@@ -144,7 +144,8 @@ class LetterService:
             "template-version": str(template.version),
             "generated-at": iso_utc(generated_at),
         }
-        return Draft(document_key(customer.customer_id, template.doc_type, fmt), body, metadata)
+        key = document_key(customer.customer_id, template.doc_type, fmt)
+        return Draft(key, body, metadata, text)
 
     def describe(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """A stored document's description with a fresh link: one ``HeadObject``."""

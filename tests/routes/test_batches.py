@@ -2,101 +2,19 @@
 workers through ``client.lambda_.invoke`` with SQS events read from moto's queues)."""
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from chalice.test import Client
 
-import app as app_module
-from chalicelib.adapters.batches import DynamoDBBatches
-from chalicelib.adapters.sqs import QUEUE_SETTINGS, SQSQueues
-from chalicelib.api.errors import error_body
-from chalicelib.services.batches import BatchService
-from chalicelib.services.letter_worker import LetterWorker
-from chalicelib.services.letters import LetterService
-from chalicelib.services.planner import Planner
+from tests.batches import BATCHES, drain, received, sqs_event, start
 from tests.support import (
     AWS,
     IDENTIFIER_RULE,
-    JSON,
     STAMP,
     WELCOME,
-    app_resource,
     body,
     error,
 )
-
-BATCHES = "/batches"
-
-
-@pytest.fixture
-def queues(aws: AWS, service: LetterService, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The four queues in moto, and the app's batch services on them and on ``service``."""
-    sqs = app_resource("sqs", aws)
-    made = {name: sqs.create_queue(QueueName=f"docgen-test-{name}") for name in QUEUE_SETTINGS}
-    queues = SQSQueues(made)
-    records = DynamoDBBatches(service.repository.table, service.repository.patience)
-    batches = BatchService(
-        service.repository,
-        lambda: records,
-        queues,
-        service.store,
-        clock=service.clock,
-        webhook_check=lambda url: url,
-    )
-    monkeypatch.setattr(app_module, "batches", lambda: batches)
-    monkeypatch.setattr(
-        app_module, "planner", lambda: Planner(lambda: records, service.repository, queues)
-    )
-    monkeypatch.setattr(
-        app_module,
-        "letter_worker",
-        lambda: LetterWorker(lambda: records, service, queues, error_body, clock=service.clock),
-    )
-    return made
-
-
-def received(queue: Any, limit: int = 10) -> list[Any]:
-    return queue.receive_messages(MaxNumberOfMessages=limit, AttributeNames=["All"])
-
-
-def sqs_event(messages: list[Any]) -> dict[str, Any]:
-    """A Lambda SQS event of ``messages`` as SQS delivered them: their own message ids."""
-    return {
-        "Records": [
-            {
-                "messageId": message.message_id,
-                "receiptHandle": message.receipt_handle,
-                "body": message.body,
-                "attributes": message.attributes,
-                "messageAttributes": {},
-                "md5OfBody": message.md5_of_body,
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:docgen-test",
-                "awsRegion": "us-east-1",
-            }
-            for message in messages
-        ]
-    }
-
-
-def drain(client: Client, queue: Any, handler: str, batch_size: int) -> Iterator[Any]:
-    """Deliver every message of ``queue`` to ``handler``, deleting the ones it handled;
-    yields each answer."""
-    while messages := received(queue, batch_size):
-        answer = client.lambda_.invoke(handler, sqs_event(messages)).payload
-        failed = {f["itemIdentifier"] for f in (answer or {}).get("batchItemFailures", [])}
-        for message in messages:
-            if message.message_id not in failed:
-                message.delete()
-        yield answer
-        if failed:
-            return
-
-
-def start(client: Client, **request: Any) -> Any:
-    return client.http.post(BATCHES, headers=JSON, body=json.dumps(request))
 
 
 def add_customer(aws: AWS, customer_id: str, name: str) -> None:

@@ -10,13 +10,10 @@ import base64
 import re
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
@@ -40,6 +37,7 @@ from chalicelib.domain.webhooks import (
     signed_headers,
 )
 from tests.resolvers import resolving_to
+from tests.webhook_receiver import Receiver, serving
 
 BATCH = {"batchId": "b-1", "status": "succeeded", "total": 2, "succeeded": 2, "failed": 0}
 BODY = finished_body(BATCH)
@@ -130,69 +128,6 @@ def test_attempts_are_numbered_from_one() -> None:
     with pytest.raises(ValueError) as mistake:
         delay_before_attempt(0)
     assert str(mistake.value) == "attempts are numbered from 1"
-
-
-# --- a receiver on 127.0.0.1 -----------------------------------------------------------------
-
-Answer = tuple[int, dict[str, str], bytes]
-
-
-class Receiver(ThreadingHTTPServer):
-    """An HTTP server on 127.0.0.1 that answers every request with ``answer`` and keeps
-    what it was sent; ``tls`` makes it HTTPS, noting the name each client asked for."""
-
-    daemon_threads = True
-
-    def __init__(self, answer: Answer, tls: ssl.SSLContext | None = None) -> None:
-        super().__init__(("127.0.0.1", 0), ReceiverHandler)
-        self.answer = answer
-        self.tls = tls
-        self.connections = 0
-        self.server_names: list[str | None] = []
-        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
-        if tls is not None:
-            tls.sni_callback = lambda _conn, name, _context: self.server_names.append(name)
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, address = super().get_request()
-        self.connections += 1
-        if self.tls is None:
-            return sock, address
-        return self.tls.wrap_socket(sock, server_side=True), address
-
-
-class ReceiverHandler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.requests.append((self.command, self.path, dict(self.headers), body))
-        status, headers, answer = self.server.answer
-        self.send_response(status)
-        for name, value in {"Content-Length": str(len(answer)), **headers}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        with suppress(ConnectionError):  # docgen read what it wanted and hung up
-            self.wfile.write(answer)
-
-    def log_message(self, *_args: Any) -> None:
-        pass
-
-
-def serving(answer: Answer, tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
-    receiver = Receiver(answer, tls)
-    thread = threading.Thread(target=receiver.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        receiver.shutdown()
-        receiver.server_close()
-        thread.join()
 
 
 @pytest.fixture
