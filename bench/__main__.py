@@ -13,7 +13,7 @@ import time
 from contextlib import redirect_stdout
 from importlib.metadata import version
 
-from bench import fakeaws, measure, pdf, render
+from bench import batches, fakeaws, measure, outputs, pdf, render
 from bench.handlers import TARGETS, load
 from bench.measure import ColdRuns
 from bench.report import SPREAD, Row, exit_code, markdown_table, ratio_row, samples_row, text_table
@@ -256,6 +256,10 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[str
     ]
     progress("import throughput: tools.importer and a PutItem loop against moto's server")
     rows.append(import_row())
+    progress("batches: letter workers on the in-memory twins, against a client loop")
+    rows += batches.rows()
+    progress("merged outputs: a 1,000-letter ZIP and PDF, against the naive way to make each")
+    rows += outputs.rows()
     return rows, calls
 
 

@@ -85,7 +85,10 @@ class DynamoDBBatches:
         items = self._read([DAY_PREFIX + day for day in days], projection=("PK", "ids"))
         return [batch_id for item in items.values() for batch_id in item.get("ids", ())]
 
-    def update(self, batch_id: str, sets: dict[str, Any], only_if: Any = None) -> Batch | None:
+    def set_webhook(self, batch_id: str, webhook: dict[str, Any]) -> None:
+        self._update(batch_id, {"webhook": webhook})
+
+    def _update(self, batch_id: str, sets: dict[str, Any], only_if: Any = None) -> Batch | None:
         """Set attributes of an existing batch, if ``only_if`` holds; the batch as it is
         then, or ``None`` if it is absent. A condition that fails changes nothing."""
         from boto3.dynamodb.conditions import Attr
@@ -111,7 +114,7 @@ class DynamoDBBatches:
     def cancel(self, batch_id: str, now: str) -> Batch | None:
         from boto3.dynamodb.conditions import Attr
 
-        return self.update(
+        return self._update(
             batch_id, {"status": CANCELLED, "updatedAt": now}, Attr("status").is_in(list(OPEN))
         )
 
@@ -122,7 +125,7 @@ class DynamoDBBatches:
 
         held = Attr("status").is_in([RUNNING, CANCELLED]) & Attr("endedAt").not_exists()
         sets = {"status": status, "outputs": outputs, "updatedAt": now, "endedAt": now}
-        ended = self.update(batch_id, sets, held)
+        ended = self._update(batch_id, sets, held)
         return ended if ended is not None and ended.ended_at == now else None
 
     def mark_finishing(self, batch_id: str, status: str, now: str) -> bool:
@@ -130,7 +133,7 @@ class DynamoDBBatches:
         from boto3.dynamodb.conditions import Attr
 
         held = Attr("finishingSince").not_exists() & Attr("status").eq(status)
-        marked = self.update(batch_id, {"finishingSince": now}, held)
+        marked = self._update(batch_id, {"finishingSince": now}, held)
         return marked is not None and marked.finishing_since == now
 
     def record_plan(
@@ -143,7 +146,8 @@ class DynamoDBBatches:
         sets: dict[str, Any] = {"plan": plan, "updatedAt": now}
         if total is not None:
             sets |= {"total": total, "status": RUNNING}
-        return self.update(batch_id, sets, Attr("status").is_in(list(OPEN)))
+        recorded = self._update(batch_id, sets, Attr("status").is_in(list(OPEN)))
+        return recorded if recorded is not None and recorded.plan == plan else None
 
     # Plan pages
 

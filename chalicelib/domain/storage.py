@@ -145,9 +145,8 @@ class BatchStore(Protocol):
         """The ids of the batches created on ``days``."""
         ...
 
-    def update(self, batch_id: str, sets: dict[str, Any], only_if: Any = None) -> Batch | None:
-        """Set the batch's item attributes ``sets`` (by item name); the batch as it is then,
-        ``None`` if there is none. ``only_if`` is the adapter's condition."""
+    def set_webhook(self, batch_id: str, webhook: dict[str, Any]) -> None:
+        """Store the webhook's state (``url`` and ``status``)."""
         ...
 
     def cancel(self, batch_id: str, now: str) -> Batch | None:

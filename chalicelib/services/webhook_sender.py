@@ -80,7 +80,5 @@ class WebhookSender:
         self.queues.send("webhooks", [message], min(delay, MAX_QUEUE_DELAY_SECONDS))
 
     def _settle(self, batch: Batch, status: str) -> str:
-        self._batches().update(
-            batch.batch_id, {"webhook": {**dict(batch.webhook or {}), "status": status}}
-        )
+        self._batches().set_webhook(batch.batch_id, {**dict(batch.webhook or {}), "status": status})
         return status
