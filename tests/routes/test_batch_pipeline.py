@@ -335,3 +335,37 @@ def test_a_batch_is_started_once_per_idempotency_key(client: Client, queues: dic
     reused = client.http.post(BATCHES, headers=headers, body=other)
     assert reused.status_code == 422
     assert body(reused)["Code"] == "UnprocessableEntityError"
+
+
+def test_a_letter_the_pdf_cannot_draw_fails_as_generate_would_and_the_rest_are_written(
+    client: Client, queues: dict, aws: AWS
+) -> None:
+    aws.put_item(PK={"S": "C#yamada"}, data={"S": "山田太郎"})
+    single = client.http.post("/customers/yamada/documents/Welcome?format=pdf")
+    assert single.status_code == 422
+    expected = client.http.post("/customers/TestCustomer/documents/Welcome?format=pdf")
+    assert expected.status_code == 201
+    written = stored(aws, "TestCustomer/Welcome.pdf")
+    aws.s3.delete_object(Bucket=BUCKET, Key="TestCustomer/Welcome.pdf")
+    ids = ["TestCustomer", "yamada", "nobody"]
+    batch = body(start(client, docType="Welcome", format="pdf", customerIds=ids))
+    run(client, queues)
+    items = body(client.http.get(f"{BATCHES}/{batch['batchId']}/items"))["items"]
+    assert items == [
+        {
+            "customerId": "TestCustomer",
+            "status": "succeeded",
+            "key": "TestCustomer/Welcome.pdf",
+            "error": None,
+        },
+        {"customerId": "yamada", "status": "failed", "key": None, "error": body(single)},
+        {
+            "customerId": "nobody",
+            "status": "failed",
+            "key": None,
+            "error": error("NotFoundError", "customer nobody does not exist"),
+        },
+    ]
+    assert stored(aws, "TestCustomer/Welcome.pdf") == written  # generated at the same NOW
+    done = shown(client, batch["batchId"])
+    assert (done["status"], done["succeeded"], done["failed"]) == ("partial", 1, 2)

@@ -6,10 +6,13 @@ import json
 import pytest
 from chalice.test import Client
 
+from chalicelib.domain.batches import Batch
 from tests.batches import BATCHES, drain, received, sqs_event, start
+from tests.routes.conftest import Pipeline
 from tests.support import (
     AWS,
     IDENTIFIER_RULE,
+    JSON,
     STAMP,
     WELCOME,
     body,
@@ -207,3 +210,42 @@ def test_an_unknown_batch_is_a_404(client: Client, queues: dict) -> None:
             404,
             error("NotFoundError", "batch 20261123T210000Z-00000000 does not exist"),
         )
+
+
+def test_a_batch_body_not_json_is_a_415_and_one_too_large_a_413(
+    client: Client, queues: dict
+) -> None:
+    as_text = client.http.post(BATCHES, headers={"Content-Type": "text/plain"}, body="{}")
+    assert as_text.status_code == 415
+    assert body(as_text)["Code"] == "UnsupportedMediaType"
+    huge = json.dumps({"docType": "Welcome", "customerIds": ["c" * 60] * 5000})
+    too_large = client.http.post(BATCHES, headers=JSON, body=huge)
+    assert (too_large.status_code, body(too_large)["Code"]) == (413, "PayloadTooLargeError")
+    assert received(queues["plans"]) == []
+
+
+def test_the_same_key_while_the_first_batch_is_starting_is_a_409(
+    client: Client, queues: dict, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {**JSON, "Idempotency-Key": "batch-in-flight"}
+    request = json.dumps({"docType": "Welcome", "allCustomers": True})
+    meanwhile = []
+    create = pipeline.records.create
+
+    def create_while_retried(batch: Batch) -> None:
+        meanwhile.append(client.http.post(BATCHES, headers=headers, body=request))
+        create(batch)
+
+    monkeypatch.setattr(pipeline.records, "create", create_while_retried)
+    first = client.http.post(BATCHES, headers=headers, body=request)
+    assert first.status_code == 202
+    [retry] = meanwhile
+    assert (retry.status_code, body(retry)) == (
+        409,
+        error(
+            "ConflictError",
+            "the first request with this Idempotency-Key is still being processed; retry in a "
+            "few seconds",
+        ),
+    )
+    assert len(received(queues["plans"])) == 1
