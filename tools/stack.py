@@ -21,13 +21,26 @@ SAMPLE_ITEMS = (
 SAMPLE_LETTER = "Dear Testing Customer;\n\nHello and Welcome!\n"
 
 
+def chalice_config() -> dict[str, Any]:
+    return json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+
+
 def stage_environment(stage: str) -> dict[str, str]:
     """The environment variables ``.chalice/config.json`` gives a stage."""
-    config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    config = chalice_config()
     return {
         **config.get("environment_variables", {}),
         **config["stages"][stage].get("environment_variables", {}),
     }
+
+
+def function_timeout(stage: str, function: str) -> int:
+    """The Lambda timeout, in seconds, Chalice gives ``function`` (``api_handler``, or an event
+    handler's name) on ``stage``: looked up as Chalice does, per function, stage and project."""
+    from chalice.config import Config
+
+    config = Config(chalice_stage=stage, function_name=function, config_from_disk=chalice_config())
+    return config.lambda_timeout
 
 
 def create_table(dynamodb: Any, table_name: str) -> None:
