@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+MERGE_TEMPLATE = PROJECT_DIR / "infra" / "merge-template.json"
+"""What ``make package`` merges into Chalice's template: the stack's own resources."""
 
 # The original sample's README seeds exactly these two items.
 SAMPLE_ITEMS = (
