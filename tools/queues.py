@@ -5,9 +5,10 @@ and environment at them (``tools/wiring.py``), and ``make run`` and the tests cr
 same queues, each with its dead-letter queue, on moto's server (``tools/stack.py``).
 
 Each queue's ``Metadata.docgen`` says how the code knows it: ``queueName``, the name the
-``@app.on_sqs_message`` decorator gives (so ``chalice deploy``'s queue, and the local one), and
-for a queue the code sends to, ``urlVariable``, the environment variable holding its URL. In
-the stack, CloudFormation names the queues itself, so two stages can share an account.
+``@app.on_sqs_message`` decorator gives (so ``chalice deploy``'s queue, and the local one);
+for a queue the code sends to, ``urlVariable``, the environment variable holding its URL; and
+for a queue a function reads, ``handler``, that function's name in ``app.py``. In the stack,
+CloudFormation names the queues itself, so two stages can share an account.
 """
 
 import json
@@ -29,6 +30,8 @@ class Queue:
     """Its decorator's name."""
     url_variable: str | None
     """The variable the code reads its URL from; None for a queue fed only by SQS's redrive."""
+    handler: str | None
+    """The handler that reads it; None for a dead-letter queue kept for people to look into."""
     visibility_timeout: int | None
     """Seconds; None for SQS's default (30), on dead-letter queues nothing consumes."""
     retention: int
@@ -56,9 +59,35 @@ def declared_queues(template: dict[str, Any] | None = None) -> dict[str, Queue]:
             resource=resource,
             name=docgen["queueName"],
             url_variable=docgen.get("urlVariable"),
+            handler=docgen.get("handler"),
             visibility_timeout=properties.get("VisibilityTimeout"),
             retention=properties["MessageRetentionPeriod"],
             dead_letters=redrive["deadLetterTargetArn"]["Fn::GetAtt"][0] if redrive else None,
             max_receive_count=redrive.get("maxReceiveCount"),
         )
     return queues
+
+
+def create_queues(sqs: Any, queues: dict[str, Queue] | None = None) -> dict[str, str]:
+    """Create ``queues`` (the template's) by their decorators' names, each dead-letter queue
+    before the queues that move messages to it, with the template's redrive and timeouts;
+    return each name's URL. For moto's server: ``make run`` and the tests."""
+    queues = declared_queues() if queues is None else queues
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    for queue in sorted(queues.values(), key=lambda q: q.dead_letters is not None):
+        attributes = {"MessageRetentionPeriod": str(queue.retention)}
+        if queue.visibility_timeout is not None:
+            attributes["VisibilityTimeout"] = str(queue.visibility_timeout)
+        if queue.dead_letters is not None:
+            redrive = {
+                "deadLetterTargetArn": arns[queue.dead_letters],
+                "maxReceiveCount": queue.max_receive_count,
+            }
+            attributes["RedrivePolicy"] = json.dumps(redrive)
+        url = sqs.create_queue(QueueName=queue.name, Attributes=attributes)["QueueUrl"]
+        urls[queue.name] = url
+        arns[queue.resource] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+    return urls

@@ -9,7 +9,8 @@ and CloudFormation names the bucket (bucket names are global: a fixed one fails 
 second account that deploys docgen) and the queues. So, for every function Chalice emits:
 
 - its environment names the table, the bucket and each queue (``urlVariable``) by ``Ref``;
-- each SQS event reads the stack's queue of the decorator's name (``tools/queues.py``);
+- each SQS event reads the stack's queue of the decorator's name (``tools/queues.py``), which
+  must name that handler as its reader;
 - its role's policy names the bucket and the queues by reference (the table keeps the name
   the stage gives it: table names are per account and region);
 - it is named ``docgen-<stage>-<handler>``, as ``chalice deploy`` names it and the policy's
@@ -22,7 +23,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from tools.queues import declared_queues
+from tools.queues import Queue, declared_queues
 from tools.stack import chalice_config, stage_environment
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
@@ -37,7 +38,7 @@ Template = dict[str, Any]
 
 
 class UnknownQueue(Exception):
-    """A handler consumes a queue the merge template does not declare."""
+    """A handler reads a queue the merge template does not declare for it."""
 
 
 def of_type(template: Template, kind: str) -> Iterator[tuple[str, Template]]:
@@ -62,18 +63,20 @@ def queue_name(chalice_queue: Any) -> str:
     return arn.rpartition(":")[2]
 
 
-def point_events_at_queues(function: Template, queue_ids: dict[str, str]) -> None:
+def point_events_at_queues(function: Template, queues: dict[str, Queue]) -> None:
     """Each SQS event of ``function`` reads the stack's queue of its decorator's name."""
+    handler = function["Properties"]["Handler"].rpartition(".")[2]
     for event in function["Properties"].get("Events", {}).values():
         if event["Type"] != "SQS":
             continue
         name = queue_name(event["Properties"]["Queue"])
-        if name not in queue_ids:
+        queue = queues.get(name)
+        if queue is None or queue.handler != handler:
             raise UnknownQueue(
-                f"{function['Properties']['Handler']} consumes {name!r}, which "
-                f"infra/merge-template.json declares no queue for"
+                f"{handler} reads the queue {name!r}, but infra/merge-template.json declares "
+                f"no queue of that name read by {handler}"
             )
-        event["Properties"]["Queue"] = {"Fn::GetAtt": [queue_ids[name], "Arn"]}
+        event["Properties"]["Queue"] = {"Fn::GetAtt": [queue.resource, "Arn"]}
 
 
 def reference(resource: str, bucket: str, queue_ids: dict[str, str]) -> Any:
@@ -99,13 +102,14 @@ def refer_to_stack_resources(role: Template, bucket: str, queue_ids: dict[str, s
 def wire(template: Template, stage: str) -> None:
     """Wire every function of the packaged ``template`` for ``stage`` to the stack's resources."""
     resources = template["Resources"]
-    queue_ids = {q.name: q.resource for q in declared_queues(template).values()}
+    queues = {queue.name: queue for queue in declared_queues(template).values()}
+    queue_ids = {name: queue.resource for name, queue in queues.items()}
     variables = stack_variables(template)
     app_name = chalice_config()["app_name"]
     for name, function in of_type(template, FUNCTION_TYPE):
         properties = function["Properties"]
         properties.setdefault("Environment", {}).setdefault("Variables", {}).update(variables)
-        point_events_at_queues(function, queue_ids)
+        point_events_at_queues(function, queues)
         if name != API_HANDLER:
             handler = properties["Handler"].rpartition(".")[2]
             properties["FunctionName"] = {"Fn::Sub": f"{app_name}-${{Stage}}-{handler}"}

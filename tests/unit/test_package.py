@@ -61,6 +61,7 @@ from tools.stack import (
 )
 from tools.teardown import empty_bucket
 from tools.teardown import main as teardown
+from tools.wiring import UnknownQueue, point_events_at_queues
 
 Template = dict[str, Any]
 PUBLIC_ROUTES = {"/health", "/openapi.json"}
@@ -101,6 +102,8 @@ def load(stage: str) -> Template:
     inputs = [
         MERGE_TEMPLATE,
         PROJECT_DIR / "tools" / "package.py",
+        PROJECT_DIR / "tools" / "wiring.py",
+        PROJECT_DIR / "tools" / "queues.py",
         PROJECT_DIR / "app.py",
         PROJECT_DIR / ".chalice" / "config.json",
         PROJECT_DIR / ".chalice" / f"policy-{stage}.json",
@@ -276,6 +279,7 @@ def test_no_statement_allows_a_wildcard_action(template: Template) -> None:
 
 def test_every_function_has_the_stage_policy(template: Template) -> None:
     """Chalice gives each function a role of its own, each with the stage's policy file."""
+
     def documents(role: str) -> list[Template]:
         return [policy["PolicyDocument"] for policy in properties(template, role)["Policies"]]
 
@@ -586,6 +590,9 @@ def test_every_function_finds_the_table_bucket_and_queues_the_stack_creates(
 def test_each_worker_reads_its_queue_of_the_stack(template: Template) -> None:
     assert consumers(template) == {queue: function for function, queue in WORKERS.items()}
     queues = declared_queues(template)
+    assert {queue.resource: queue.handler for queue in queues.values() if queue.handler} == {
+        queue: HANDLERS[function] for function, queue in WORKERS.items()
+    }
     # Letters that keep failing go to the queue whose worker marks them failed.
     assert queues["LetterQueue"].dead_letters == "LetterDeadLetterQueue"
 
@@ -656,6 +663,25 @@ def test_sam_maps_each_queue_to_its_worker(template: Template) -> None:
     letters = mappings["WriteLetters"]
     assert letters["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert letters["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "LetterWorkerConcurrency"}}
+
+
+def chalice_sqs_function(handler: str, queue: str) -> Template:
+    """A function as Chalice emits it for ``@app.on_sqs_message(queue=queue)``."""
+    arn = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:" + queue
+    event = {"Type": "SQS", "Properties": {"Queue": {"Fn::Sub": arn}, "BatchSize": 1}}
+    properties = {"Handler": f"app.{handler}", "Events": {"Source": event}}
+    return {"Type": "AWS::Serverless::Function", "Properties": properties}
+
+
+def test_packaging_refuses_a_handler_reading_a_queue_not_declared_for_it() -> None:
+    queues = {queue.name: queue for queue in declared_queues().values()}
+    wired = chalice_sqs_function("write_letters", "docgen-letters")
+    point_events_at_queues(wired, queues)
+    [event] = wired["Properties"]["Events"].values()
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["LetterQueue", "Arn"]}
+    for handler, queue in (("write_letters", "docgen-letterz"), ("plan_batches", "docgen-letters")):
+        with pytest.raises(UnknownQueue, match=f"{handler} reads the queue '{queue}', but"):
+            point_events_at_queues(chalice_sqs_function(handler, queue), queues)
 
 
 def test_the_sweep_runs_every_five_minutes(template: Template) -> None:
