@@ -142,3 +142,9 @@ def emulator_dynamodb(endpoint_url: str, region: str) -> Any:
     """DynamoDB's resource layer (as the repository uses it) for the emulator, set up alike."""
     session, config = _emulator_session(region)
     return session.resource("dynamodb", endpoint_url=endpoint_url, config=config)
+
+
+def emulator_sqs(endpoint_url: str, region: str) -> Any:
+    """An SQS client for the emulator, set up alike: the local queues and their workers."""
+    session, config = _emulator_session(region)
+    return session.client("sqs", endpoint_url=endpoint_url, config=config)
