@@ -40,7 +40,7 @@ from typing import Any
 from chalicelib.adapters.botocore_data import DATA_DIR, MANIFEST
 from tools import botocore_data
 from tools.stack import MERGE_TEMPLATE, PROJECT_DIR, stage_environment
-from tools.wiring import UnknownQueue, wire
+from tools.wiring import Miswired, wire
 
 BUILD_DIR = PROJECT_DIR / "build"
 DEPLOYABLE_STAGES = ("dev", "prod")  # local names a role that cannot exist
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        except (WrongPython, DataMismatch, UnknownQueue) as error:
+        except (WrongPython, DataMismatch, Miswired) as error:
             print(f"cannot package {stage}: {error}", file=sys.stderr)
             return 1
         print(f"{stage}: {path.relative_to(PROJECT_DIR)}")

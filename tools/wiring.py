@@ -37,8 +37,9 @@ SQS_ARN_PREFIX = "arn:aws:sqs:*:*:"
 Template = dict[str, Any]
 
 
-class UnknownQueue(Exception):
-    """A handler reads a queue the merge template does not declare for it."""
+class Miswired(Exception):
+    """The functions Chalice emits and the merge template do not fit: a handler reads a queue
+    not declared for it, or the merge template configures a function app.py does not have."""
 
 
 def of_type(template: Template, kind: str) -> Iterator[tuple[str, Template]]:
@@ -72,7 +73,7 @@ def point_events_at_queues(function: Template, queues: dict[str, Queue]) -> None
         name = queue_name(event["Properties"]["Queue"])
         queue = queues.get(name)
         if queue is None or queue.handler != handler:
-            raise UnknownQueue(
+            raise Miswired(
                 f"{handler} reads the queue {name!r}, but infra/merge-template.json declares "
                 f"no queue of that name read by {handler}"
             )
@@ -102,6 +103,12 @@ def refer_to_stack_resources(role: Template, bucket: str, queue_ids: dict[str, s
 def wire(template: Template, stage: str) -> None:
     """Wire every function of the packaged ``template`` for ``stage`` to the stack's resources."""
     resources = template["Resources"]
+    for name, resource in resources.items():
+        if "Type" not in resource:  # merged into nothing: CloudFormation would refuse it
+            raise Miswired(
+                f"infra/merge-template.json configures {name}, which chalice package did not "
+                "emit: is its handler missing from app.py?"
+            )
     queues = {queue.name: queue for queue in declared_queues(template).values()}
     queue_ids = {name: queue.resource for name, queue in queues.items()}
     variables = stack_variables(template)

@@ -61,7 +61,7 @@ from tools.stack import (
 )
 from tools.teardown import empty_bucket
 from tools.teardown import main as teardown
-from tools.wiring import UnknownQueue, point_events_at_queues
+from tools.wiring import Miswired, point_events_at_queues, wire
 
 Template = dict[str, Any]
 PUBLIC_ROUTES = {"/health", "/openapi.json"}
@@ -680,8 +680,14 @@ def test_packaging_refuses_a_handler_reading_a_queue_not_declared_for_it() -> No
     [event] = wired["Properties"]["Events"].values()
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["LetterQueue", "Arn"]}
     for handler, queue in (("write_letters", "docgen-letterz"), ("plan_batches", "docgen-letters")):
-        with pytest.raises(UnknownQueue, match=f"{handler} reads the queue '{queue}', but"):
+        with pytest.raises(Miswired, match=f"{handler} reads the queue '{queue}', but"):
             point_events_at_queues(chalice_sqs_function(handler, queue), queues)
+
+
+def test_packaging_refuses_a_function_the_merge_template_configures_but_app_py_lacks() -> None:
+    merged = {"Resources": {"WriteLetters": {"Properties": {"Events": {}}}}}
+    with pytest.raises(Miswired, match="configures WriteLetters, which chalice package did not"):
+        wire(merged, "dev")
 
 
 def test_the_sweep_runs_every_five_minutes(template: Template) -> None:
