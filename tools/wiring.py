@@ -58,6 +58,11 @@ def stack_variables(template: Template) -> dict[str, Any]:
     return variables
 
 
+def handler_name(function: Template) -> str:
+    """The function's name in ``app.py``: ``write_letters`` of ``app.write_letters``."""
+    return function["Properties"]["Handler"].rpartition(".")[2]
+
+
 def queue_name(chalice_queue: Any) -> str:
     """The queue's name in Chalice's ARN: a string, or ``{"Fn::Sub": "arn:...:<name>"}``."""
     arn = chalice_queue["Fn::Sub"] if isinstance(chalice_queue, dict) else chalice_queue
@@ -66,7 +71,7 @@ def queue_name(chalice_queue: Any) -> str:
 
 def point_events_at_queues(function: Template, queues: dict[str, Queue]) -> None:
     """Each SQS event of ``function`` reads the stack's queue of its decorator's name."""
-    handler = function["Properties"]["Handler"].rpartition(".")[2]
+    handler = handler_name(function)
     for event in function["Properties"].get("Events", {}).values():
         if event["Type"] != "SQS":
             continue
@@ -118,8 +123,8 @@ def wire(template: Template, stage: str) -> None:
         properties.setdefault("Environment", {}).setdefault("Variables", {}).update(variables)
         point_events_at_queues(function, queues)
         if name != API_HANDLER:
-            handler = properties["Handler"].rpartition(".")[2]
-            properties["FunctionName"] = {"Fn::Sub": f"{app_name}-${{Stage}}-{handler}"}
+            function_name = f"{app_name}-${{Stage}}-{handler_name(function)}"
+            properties["FunctionName"] = {"Fn::Sub": function_name}
             function.setdefault("Metadata", copy.deepcopy(resources[API_HANDLER]["Metadata"]))
     for _, log_group in of_type(template, "AWS::Logs::LogGroup"):
         log_group.setdefault("Metadata", copy.deepcopy(resources[API_LOG_GROUP]["Metadata"]))
