@@ -1,8 +1,8 @@
 """``python -m tools.botocore_data [DEST]``: cut botocore's data down to what docgen's session
 reads (``chalicelib/adapters/botocore_data.py`` says why and when it is used).
 
-From the installed (pinned) botocore and boto3, for DynamoDB and S3 only: every file of their
-folders but the examples, the endpoints of those two services in every partition, and the
+From the installed (pinned) botocore and boto3, for DynamoDB, S3 and SQS only: every file of
+their folders but the examples, the endpoints of those services in every partition, and the
 partition, default-configuration and retry files, each written as minified, uncompressed JSON
 with its ``documentation`` strings blanked (blanked, not dropped: botocore reads some of those
 keys). The manifest naming the versions is written last, into a folder that then replaces

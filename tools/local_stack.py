@@ -1,17 +1,20 @@
-"""moto's server and ``chalice local`` on 127.0.0.1, started one way for ``make run``,
-the end-to-end tests and ``make load``.
+"""moto's server, ``chalice local`` on 127.0.0.1 and the batch workers, started one way for
+``make run``, the end-to-end tests and ``make load``.
 
 Both listen on 127.0.0.1 only: the emulator accepts any credentials and must
 never be reachable from another machine. The emulator serves one request at a
 time (``tools.serial_emulator``): DynamoDB applies each call atomically, and
 moto's threaded server does not. The stack is seeded as the original sample
-had it, then with every row of ``samples/customers-and-templates.jsonl``.
+had it, then with every row of ``samples/customers-and-templates.jsonl``, and has the
+batch queues of ``infra/merge-template.json``, each with its dead-letter queue. The app's
+queue and schedule handlers run beside ``chalice local``, which serves HTTP only, in a
+process of their own (``tools.local_workers``).
 
 What differs between the callers is a ``Layout``, not code: ``make run`` has
 fixed ports and serves the project itself, so a developer's edits are served
 after a restart; the tests and ``make load`` take free ports and serve a copy
-whose local stage points at their emulator, so nothing clashes with a
-``make run`` on 5001/8000.
+whose local stage points at their emulator (its endpoint and queue URLs), so nothing
+clashes with a ``make run`` on 5001/8000.
 
 Each server runs in a process group of its own: Ctrl-C at a terminal reaches
 only the parent, which then stops each whole group, so no server outlives it.
@@ -36,12 +39,14 @@ import requests
 
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from tools.importer import import_file
+from tools.queues import create_queues
 from tools.stack import (
     PROJECT_DIR,
     create_stack,
     emulator_clients,
     emulator_dynamodb,
     emulator_environment,
+    emulator_sqs,
     stage_environment,
 )
 
@@ -202,7 +207,11 @@ def copy_project(destination: Path, endpoint_url: str) -> Path:
     for policy in (PROJECT_DIR / ".chalice").glob("policy-*.json"):
         shutil.copy2(policy, destination / ".chalice")
     config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
-    config["stages"][STAGE]["environment_variables"]["AWS_ENDPOINT_URL"] = endpoint_url
+    env = config["stages"][STAGE]["environment_variables"]
+    served = env["AWS_ENDPOINT_URL"]
+    for name, value in env.items():  # the endpoint itself, and the queue URLs on it
+        if value.startswith(served):
+            env[name] = endpoint_url + value.removeprefix(served)
     (destination / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
     return destination
 
@@ -217,7 +226,8 @@ def isolated(workdir: Path) -> Layout:
 
 @contextmanager
 def serving(layout: Layout) -> Iterator[Servers]:
-    """The emulator, seeded, and ``chalice local`` in front of it; both stopped on the way out."""
+    """The emulator, seeded, ``chalice local`` in front of it and the batch workers behind it;
+    all stopped on the way out."""
     region = stage_environment(STAGE).get("AWS_DEFAULT_REGION", "us-east-1")
     env = emulator_environment(os.environ, region)
 
@@ -236,6 +246,7 @@ def serving(layout: Layout) -> Iterator[Servers]:
         moto.wait_until_answering(http, f"{layout.emulator_url}/moto-api/")
         dynamodb, s3 = emulator_clients(layout.emulator_url, region)
         table, bucket = create_stack(dynamodb, s3, STAGE)
+        create_queues(emulator_sqs(layout.emulator_url, region))
         resource = emulator_dynamodb(layout.emulator_url, region)
         import_file(SAMPLES, DynamoDBRepository(resource.Table(table)), log=io.StringIO())
 
@@ -248,6 +259,12 @@ def serving(layout: Layout) -> Iterator[Servers]:
         stack.callback(api.stop)
         api.wait_until_answering(http, f"{layout.api_url}/health")
 
+        # From the project folder (tools/ is not in the copy), importing the served app.
+        workers_command = [sys.executable, "-m", "tools.local_workers"]
+        workers_command += ["--project", str(layout.project), "--endpoint", layout.emulator_url]
+        workers = Process("local workers", workers_command, PROJECT_DIR, env, log("workers.log"))
+        stack.callback(workers.stop)
+
         yield Servers(
             api=layout.api_url,
             emulator=layout.emulator_url,
@@ -256,5 +273,5 @@ def serving(layout: Layout) -> Iterator[Servers]:
             s3=s3,
             dynamodb=dynamodb,
             http=http,
-            processes=(moto, api),
+            processes=(moto, api, workers),
         )

@@ -3,9 +3,10 @@
 Runs ``chalice package --merge-template infra/merge-template.json`` for a stage into
 ``build/<stage>/`` (``sam.json`` and ``deployment.zip``), then sets the stage in the
 template: the ``Stage`` parameter's default, and the ``StageNames`` mapping of each stage's
-table and bucket names from ``.chalice/config.json``. So one merge template serves every
-stage (prod's differences are ``IsProd`` conditions), the names have one source, and the
-packaged template deploys with no ``--parameter-overrides``.
+table name from ``.chalice/config.json``. So one merge template serves every stage (prod's
+differences are ``IsProd`` conditions), the names have one source, and the packaged template
+deploys with no ``--parameter-overrides``. Then every function is wired to the stack's own
+table, bucket and queues (``tools/wiring.py``).
 
 Then it finishes ``deployment.zip``: Pillow, which ReportLab imports but docgen never uses,
 gives way to a stub (``tools/pil_stub``), and every module gets its compiled bytecode, since
@@ -38,9 +39,9 @@ from typing import Any
 
 from chalicelib.adapters.botocore_data import DATA_DIR, MANIFEST
 from tools import botocore_data
-from tools.stack import PROJECT_DIR, stage_environment
+from tools.stack import MERGE_TEMPLATE, PROJECT_DIR, stage_environment
+from tools.wiring import Miswired, wire
 
-MERGE_TEMPLATE = PROJECT_DIR / "infra" / "merge-template.json"
 BUILD_DIR = PROJECT_DIR / "build"
 DEPLOYABLE_STAGES = ("dev", "prod")  # local names a role that cannot exist
 DEFAULT_REGION = "us-east-1"  # Chalice insists on a region; the template uses AWS::Region
@@ -81,15 +82,12 @@ _CREDENTIAL_SETTINGS = frozenset(
 
 
 def stage_names() -> dict[str, dict[str, str]]:
-    """Each deployable stage's table and bucket, from ``.chalice/config.json``."""
-    names = {}
-    for stage in DEPLOYABLE_STAGES:
-        env = stage_environment(stage)
-        names[stage] = {
-            "TableName": env["DYNAMODB_TABLE_NAME"],
-            "BucketName": env["S3_BUCKET_NAME"],
-        }
-    return names
+    """Each deployable stage's table, from ``.chalice/config.json``. The bucket has no name
+    here: bucket names are global, so the stack lets CloudFormation name it."""
+    return {
+        stage: {"TableName": stage_environment(stage)["DYNAMODB_TABLE_NAME"]}
+        for stage in DEPLOYABLE_STAGES
+    }
 
 
 def set_stage(template: dict[str, Any], stage: str) -> None:
@@ -208,6 +206,7 @@ def package(stage: str, build_dir: Path = BUILD_DIR) -> Path:
     template_path = outdir / "sam.json"
     template = json.loads(template_path.read_text())
     set_stage(template, stage)
+    wire(template, stage)
     template_path.write_text(json.dumps(template, indent=2) + "\n")
     runtime = template["Resources"]["APIHandler"]["Properties"]["Runtime"]
     finish_code_zip(outdir / "deployment.zip", runtime)
@@ -238,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        except (WrongPython, DataMismatch) as error:
+        except (WrongPython, DataMismatch, Miswired) as error:
             print(f"cannot package {stage}: {error}", file=sys.stderr)
             return 1
         print(f"{stage}: {path.relative_to(PROJECT_DIR)}")

@@ -1,9 +1,11 @@
-"""``make run``: docgen on 127.0.0.1:8000 against moto's server, seeded with sample data.
+"""``make run``: docgen on 127.0.0.1:8000 against moto's server, seeded with sample data,
+with the batch workers reading moto's queues.
 
 The servers are started as the end-to-end tests start them (``tools.local_stack``),
 on fixed ports instead of free ones and serving the project itself rather than a
 copy: the emulator on the local stage's ``AWS_ENDPOINT_URL`` port (5001), the API
-on 8000 or ``PORT``. Both print to this terminal. Ctrl-C, SIGTERM or SIGHUP stops both.
+on 8000 or ``PORT``, and the workers (``tools.local_workers``). All three print to this
+terminal. Ctrl-C, SIGTERM or SIGHUP stops them all.
 """
 
 import os
@@ -81,10 +83,11 @@ def banner(servers: Servers) -> str:
     return (
         f"\ndocgen is serving {api_url} (stage {STAGE}), against moto's server at "
         f"{servers.emulator}\nwith table {servers.table} and bucket {servers.bucket}, seeded "
-        f"with the sample and {SAMPLES.relative_to(PROJECT_DIR)}.\n\n"
+        f"with the sample and {SAMPLES.relative_to(PROJECT_DIR)}; the batch workers read its "
+        "queues.\n\n"
         f"  curl -X POST {api_url}/customers/TestCustomer/documents/Welcome\n"
         f"  curl -X POST '{api_url}/customers/ZoeLukasz/documents/Membership?format=pdf'\n\n"
-        "Open the url in the answer to read the document. Press Ctrl-C to stop both.\n"
+        "Open the url in the answer to read the document. Press Ctrl-C to stop everything.\n"
     )
 
 
@@ -110,7 +113,7 @@ def main() -> int:
             print(f"make run: {stopped.name} stopped unexpectedly (code {code})", file=sys.stderr)
             return 1
     except KeyboardInterrupt:
-        print("\nStopped docgen and the emulator.", flush=True)
+        print("\nStopped docgen, the workers and the emulator.", flush=True)
         return 0
     except StartupError as error:
         print(f"make run: {error}", file=sys.stderr)

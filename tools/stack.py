@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+MERGE_TEMPLATE = PROJECT_DIR / "infra" / "merge-template.json"
+"""What ``make package`` merges into Chalice's template: the stack's own resources."""
 
 # The original sample's README seeds exactly these two items.
 SAMPLE_ITEMS = (
@@ -21,13 +23,26 @@ SAMPLE_ITEMS = (
 SAMPLE_LETTER = "Dear Testing Customer;\n\nHello and Welcome!\n"
 
 
+def chalice_config() -> dict[str, Any]:
+    return json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+
+
 def stage_environment(stage: str) -> dict[str, str]:
     """The environment variables ``.chalice/config.json`` gives a stage."""
-    config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    config = chalice_config()
     return {
         **config.get("environment_variables", {}),
         **config["stages"][stage].get("environment_variables", {}),
     }
+
+
+def function_timeout(stage: str, function: str) -> int:
+    """The Lambda timeout, in seconds, Chalice gives ``function`` (``api_handler``, or an event
+    handler's name) on ``stage``: looked up as Chalice does, per function, stage and project."""
+    from chalice.config import Config
+
+    config = Config(chalice_stage=stage, function_name=function, config_from_disk=chalice_config())
+    return config.lambda_timeout
 
 
 def create_table(dynamodb: Any, table_name: str) -> None:
@@ -127,3 +142,9 @@ def emulator_dynamodb(endpoint_url: str, region: str) -> Any:
     """DynamoDB's resource layer (as the repository uses it) for the emulator, set up alike."""
     session, config = _emulator_session(region)
     return session.resource("dynamodb", endpoint_url=endpoint_url, config=config)
+
+
+def emulator_sqs(endpoint_url: str, region: str) -> Any:
+    """An SQS client for the emulator, set up alike: the local queues and their workers."""
+    session, config = _emulator_session(region)
+    return session.client("sqs", endpoint_url=endpoint_url, config=config)

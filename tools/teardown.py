@@ -3,7 +3,9 @@
 CloudFormation cannot delete a bucket that still holds anything, and a versioned bucket
 holds every old version and delete marker too, which ``aws s3 rm --recursive`` leaves
 behind. This deletes them all, with your AWS credentials; the Makefile then deletes the
-stack. ``make destroy`` refuses prod; infra/DEPLOY.md says when to run this for prod by hand.
+stack. The stack names the bucket, so it is looked up there (the stack ``docgen-<stage>``,
+its ``DocumentsBucket``). ``make destroy`` refuses prod; the README's "Tearing down" says
+when to run this for prod by hand.
 """
 
 import argparse
@@ -11,7 +13,7 @@ import sys
 from typing import Any
 
 from tools.package import DEPLOYABLE_STAGES
-from tools.stack import stage_environment
+from tools.wiring import BUCKET
 
 
 def empty_bucket(s3: Any, bucket: str) -> int:
@@ -31,13 +33,30 @@ def empty_bucket(s3: Any, bucket: str) -> int:
     return deleted
 
 
+def stack_bucket(cloudformation: Any, stack: str) -> str | None:
+    """The name of the documents bucket ``stack`` created, or None: no such stack or bucket."""
+    from botocore.exceptions import ClientError
+
+    try:
+        found = cloudformation.describe_stack_resource(StackName=stack, LogicalResourceId=BUCKET)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ValidationError":  # no stack, or no such resource
+            return None
+        raise
+    return found["StackResourceDetail"].get("PhysicalResourceId")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stage", choices=DEPLOYABLE_STAGES)
     args = parser.parse_args(argv)
     import boto3  # here, so that importing this module (the tests do) stays cheap
 
-    bucket = stage_environment(args.stage)["S3_BUCKET_NAME"]
+    stack = f"docgen-{args.stage}"
+    bucket = stack_bucket(boto3.client("cloudformation"), stack)
+    if bucket is None:
+        print(f"the stack {stack} has no documents bucket; nothing to empty")
+        return 0
     s3 = boto3.client("s3")
     try:
         deleted = empty_bucket(s3, bucket)

@@ -1,13 +1,14 @@
-"""botocore's data for the two services docgen calls, cut down, read only by the botocore and
+"""botocore's data for the three services docgen calls, cut down, read only by the botocore and
 boto3 it was cut from.
 
 Building a session's first clients reads botocore's data: a 1.2 MB ``endpoints.json`` for
 every service, every service folder listed once per kind of file, the gzip-compressed
 models with their documentation, all parsed into ``OrderedDict``s. ``tools/botocore_data.py``
-writes, at build time and from the pinned botocore and boto3, only what DynamoDB and S3 need
+writes, at build time and from the pinned botocore and boto3, only what DynamoDB, S3 and SQS need
 (documentation blanked, minified, uncompressed) into ``DATA_DIR``, with the versions it came
-from. :func:`data_loader` reads from there only when those are the running versions: models
-and endpoints change between releases, so any other botocore keeps its own data.
+from. :func:`data_loader` reads from there only when those are the running versions and the
+services are these: models and endpoints change between releases, so any other botocore keeps
+its own data, and a copy cut before a service was added would lack that service's model.
 """
 
 import json
@@ -34,8 +35,8 @@ def running_versions() -> dict[str, str]:
 
 def data_loader(root: Path | None = None) -> Loader | None:
     """A loader over the cut-down data at ``root`` (``DATA_DIR``); None, for botocore's own
-    data, when it is missing, was cut from other versions, or ``AWS_DATA_PATH`` names models
-    of its own."""
+    data, when it is missing, was cut from other versions or for other services, or
+    ``AWS_DATA_PATH`` names models of its own."""
     if os.environ.get("AWS_DATA_PATH"):
         return None
     root = DATA_DIR if root is None else root
@@ -43,7 +44,7 @@ def data_loader(root: Path | None = None) -> Loader | None:
         manifest = json.loads((root / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return None
-    if manifest.get("versions") != running_versions():
+    if manifest.get("versions") != running_versions() or manifest.get("services") != list(SERVICES):
         return None
     return SlimLoader(root)
 
@@ -65,7 +66,7 @@ class PlainJSONFiles:
 
 class SlimLoader(Loader):
     """botocore's ``Loader`` searching the cut-down data alone (and boto3's, which boto3 adds):
-    the two service folders are all it lists."""
+    the service folders are all it lists."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(

@@ -21,7 +21,9 @@ from pytest_socket import socket_allow_hosts
 
 from tools import local_stack, run_local
 from tools.local_stack import HOST, Layout, Process, StartupError, free_ports
-from tools.stack import PROJECT_DIR
+from tools.local_workers import ACCOUNT
+from tools.queues import declared_queues
+from tools.stack import PROJECT_DIR, stage_environment
 
 pytestmark = pytest.mark.enable_socket
 
@@ -73,6 +75,7 @@ def started_by(layout: Layout, monkeypatch: pytest.MonkeyPatch) -> list[tuple[An
     monkeypatch.setattr(local_stack, "Process", Recorded)
     monkeypatch.setattr(local_stack, "create_stack", lambda dynamodb, s3, stage: ("t", "b"))
     monkeypatch.setattr(local_stack, "import_file", lambda *args, **kwargs: None)
+    monkeypatch.setattr(local_stack, "create_queues", lambda sqs: {})
     with local_stack.serving(layout):
         pass
     return started
@@ -88,23 +91,51 @@ def test_make_run_starts_the_servers_the_tests_start(
     assert (make_run.project, make_run.logs) == (PROJECT_DIR, None)
     assert (isolated.project.parent, isolated.logs) == (tmp_path, tmp_path)
     config = json.loads((isolated.project / ".chalice" / "config.json").read_text())
-    endpoint = config["stages"]["local"]["environment_variables"]["AWS_ENDPOINT_URL"]
-    assert endpoint == isolated.emulator_url
+    env = config["stages"]["local"]["environment_variables"]
+    assert env["AWS_ENDPOINT_URL"] == isolated.emulator_url
+    queue_urls = {name: url for name, url in env.items() if name.endswith("_QUEUE_URL")}
+    served = stage_environment("local")  # the project's own, on 5001
+    assert queue_urls == {
+        name: url.replace(served["AWS_ENDPOINT_URL"], isolated.emulator_url)
+        for name, url in served.items()
+        if name.endswith("_QUEUE_URL")
+    }
+    assert len(queue_urls) == 4
 
     ran, tested = started_by(make_run, monkeypatch), started_by(isolated, monkeypatch)
 
     def with_ports(layout: Layout, started: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        ports = {str(layout.emulator_port): "EMULATOR", str(layout.api_port): "API"}
-        return [(name, [ports.get(arg, arg) for arg in command]) for name, command, *_ in started]
+        names = {str(layout.emulator_port): "EMULATOR", str(layout.api_port): "API"}
+        names |= {layout.emulator_url: "EMULATOR_URL", str(layout.project): "PROJECT"}
+        return [(name, [names.get(arg, arg) for arg in command]) for name, command, *_ in started]
 
     assert with_ports(make_run, ran) == with_ports(isolated, tested)
     assert ran[0][1] == [
         *(sys.executable, "-m", "tools.serial_emulator", "--port", str(make_run.emulator_port))
     ]
-    assert [cwd for *_, cwd, _ in ran] == [PROJECT_DIR, PROJECT_DIR]
-    assert [cwd for *_, cwd, _ in tested] == [PROJECT_DIR, isolated.project]
-    assert [log for *_, log in ran] == [None, None]  # make run's terminal
-    assert [log for *_, log in tested] == [tmp_path / "moto.log", tmp_path / "chalice.log"]
+    # The workers import the served project's app, from the project folder, which has tools/.
+    assert ran[2][1] == [
+        *(sys.executable, "-m", "tools.local_workers", "--project", str(PROJECT_DIR)),
+        *("--endpoint", make_run.emulator_url),
+    ]
+    assert [name for name, *_ in ran] == ["moto's server", "chalice local", "local workers"]
+    assert [cwd for *_, cwd, _ in ran] == [PROJECT_DIR, PROJECT_DIR, PROJECT_DIR]
+    assert [cwd for *_, cwd, _ in tested] == [PROJECT_DIR, isolated.project, PROJECT_DIR]
+    assert [log for *_, log in ran] == [None, None, None]  # make run's terminal
+    assert [log for *_, log in tested] == [
+        tmp_path / "moto.log",
+        tmp_path / "chalice.log",
+        tmp_path / "workers.log",
+    ]
+
+
+def test_the_local_stage_sends_to_the_queues_the_local_stack_creates() -> None:
+    env = stage_environment("local")
+    assert {
+        queue.url_variable: f"{env['AWS_ENDPOINT_URL']}/{ACCOUNT}/{queue.name}"
+        for queue in declared_queues().values()
+        if queue.url_variable
+    } == {name: url for name, url in env.items() if name.endswith("_QUEUE_URL")}
 
 
 def test_a_busy_api_port_is_named_with_a_way_out(

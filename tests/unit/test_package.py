@@ -51,13 +51,47 @@ from tools.package import (
     packaging_environment,
     stage_names,
 )
-from tools.stack import PROJECT_DIR, SAMPLE_LETTER, create_bucket, stage_environment
+from tools.queues import declared_queues
+from tools.stack import (
+    PROJECT_DIR,
+    SAMPLE_LETTER,
+    create_bucket,
+    function_timeout,
+    stage_environment,
+)
 from tools.teardown import empty_bucket
 from tools.teardown import main as teardown
+from tools.wiring import Miswired, point_events_at_queues, wire
 
 Template = dict[str, Any]
 PUBLIC_ROUTES = {"/health", "/openapi.json"}
 API_KEY_SECURITY = [{"api_key": []}]
+WORKERS = {
+    "PlanBatches": "BatchPlanQueue",
+    "WriteLetters": "LetterQueue",
+    "FailDeadLetters": "LetterDeadLetterQueue",
+    "FinishBatches": "FinishQueue",
+    "DeliverWebhooks": "WebhookQueue",
+}
+"""Each SQS handler's function, and the queue of the stack it reads."""
+HANDLERS = {
+    "APIHandler": "api_handler",
+    "PlanBatches": "plan_batches",
+    "WriteLetters": "write_letters",
+    "FailDeadLetters": "fail_dead_letters",
+    "FinishBatches": "finish_batches",
+    "DeliverWebhooks": "deliver_webhooks",
+    "SweepBatches": "sweep_batches",
+}
+"""Every function of the template, and its name in app.py and .chalice/config.json."""
+QUEUE_URL_VARIABLES = {
+    "BATCH_PLAN_QUEUE_URL": "BatchPlanQueue",
+    "LETTER_QUEUE_URL": "LetterQueue",
+    "FINISH_QUEUE_URL": "FinishQueue",
+    "WEBHOOK_QUEUE_URL": "WebhookQueue",
+}
+"""The queues the code sends to, by the variable it reads each URL from."""
+DAYS = 86400
 
 
 def load(stage: str) -> Template:
@@ -68,6 +102,8 @@ def load(stage: str) -> Template:
     inputs = [
         MERGE_TEMPLATE,
         PROJECT_DIR / "tools" / "package.py",
+        PROJECT_DIR / "tools" / "wiring.py",
+        PROJECT_DIR / "tools" / "queues.py",
         PROJECT_DIR / "app.py",
         PROJECT_DIR / ".chalice" / "config.json",
         PROJECT_DIR / ".chalice" / f"policy-{stage}.json",
@@ -151,8 +187,38 @@ def allow_statements(node: Any) -> list[Template]:
 
 
 def role_statements(template: Template) -> list[dict[str, Any]]:
-    """The Allow statements of the function's role's own policies (not its trust policy)."""
+    """The Allow statements of the API function's role's own policies (not its trust policy),
+    which every function's role has (``test_every_function_has_the_stage_policy``)."""
     return allow_statements(properties(template, "ApiHandlerRole")["Policies"])
+
+
+def functions(template: Template) -> dict[str, Template]:
+    """Every Lambda function of the template, by logical id."""
+    return {
+        name: resource
+        for name, resource in resources(template).items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def consumers(template: Template) -> dict[str, str]:
+    """Each queue an SQS event reads (its logical id), and the function it invokes."""
+    found = {}
+    for name, function in functions(template).items():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                queue, attribute = event["Properties"]["Queue"]["Fn::GetAtt"]
+                assert attribute == "Arn", name
+                found[queue] = name
+    return found
+
+
+def get_att_arn(resource: Any) -> str:
+    """The logical id in ``{"Fn::GetAtt": [id, "Arn"]}``; fails on anything else."""
+    assert isinstance(resource, dict) and list(resource) == ["Fn::GetAtt"], resource
+    name, attribute = resource["Fn::GetAtt"]
+    assert attribute == "Arn", resource
+    return name
 
 
 def as_list(value: Any) -> list[Any]:
@@ -170,10 +236,8 @@ def test_template_is_set_for_its_stage(stage: str, template: Template) -> None:
         resolve(properties(template, "CatalogTable")["TableName"], template)
         == env["DYNAMODB_TABLE_NAME"]
     )
-    assert (
-        resolve(properties(template, "DocumentsBucket")["BucketName"], template)
-        == env["S3_BUCKET_NAME"]
-    )
+    # Bucket names are global: a fixed one fails for the second account to deploy docgen.
+    assert "BucketName" not in properties(template, "DocumentsBucket")
 
 
 def test_local_stage_is_not_packaged() -> None:
@@ -213,18 +277,56 @@ def test_no_statement_allows_a_wildcard_action(template: Template) -> None:
             assert "*" not in action, statement
 
 
+def test_every_function_has_the_stage_policy(template: Template) -> None:
+    """Chalice gives each function a role of its own, each with the stage's policy file."""
+
+    def documents(role: str) -> list[Template]:
+        return [policy["PolicyDocument"] for policy in properties(template, role)["Policies"]]
+
+    expected = documents("ApiHandlerRole")
+    for name, function in functions(template).items():
+        assert documents(get_att_arn(function["Properties"]["Role"])) == expected, name
+
+
 def test_table_and_bucket_actions_name_their_resources(stage: str, template: Template) -> None:
-    env = stage_environment(stage)
-    table = f"arn:aws:dynamodb:*:*:table/{env['DYNAMODB_TABLE_NAME']}"
-    bucket = f"arn:aws:s3:::{env['S3_BUCKET_NAME']}"
-    granted = set()
+    table = f"arn:aws:dynamodb:*:*:table/{stage_environment(stage)['DYNAMODB_TABLE_NAME']}"
+    # The stack's bucket, by reference: the policy file's name is for `chalice deploy`.
+    bucket = {"Fn::GetAtt": ["DocumentsBucket", "Arn"]}
+    objects = {"Fn::Sub": "${DocumentsBucket.Arn}/*"}
+    batch_files = {"Fn::Sub": "${DocumentsBucket.Arn}/_batches/*"}
+    granted: dict[str, list[Any]] = {}
     for statement in role_statements(template):
         for action in as_list(statement["Action"]):
             for resource in as_list(statement["Resource"]):
-                if action.startswith(("dynamodb:", "s3:")):
-                    assert resource in (table, bucket, f"{bucket}/*"), (action, resource)
-                    granted.add(action)
-    assert {"dynamodb:BatchGetItem", "s3:PutObject"} <= granted
+                if action.startswith("dynamodb:"):
+                    assert resource == table, action
+                if action.startswith("s3:"):
+                    assert resource in (bucket, objects, batch_files), (action, resource)
+                granted.setdefault(action, []).append(resource)
+    assert {"dynamodb:BatchGetItem", "s3:PutObject"} <= set(granted)
+    assert granted["s3:ListBucket"] == [bucket]
+    # Multipart uploads of the batches' outputs: CreateMultipartUpload, UploadPart and
+    # CompleteMultipartUpload are authorized as s3:PutObject; only aborting has its own.
+    assert granted["s3:AbortMultipartUpload"] == [batch_files]
+
+
+def test_queue_actions_name_the_stacks_queues(template: Template) -> None:
+    """Sending (SendMessageBatch is authorized as SendMessage) to the queues the code sends
+    to; receiving, deleting and reading attributes, which Lambda's event source mapping does
+    with the function's role, on the queues a function reads."""
+    granted: dict[str, set[str]] = {}
+    for statement in role_statements(template):
+        for action in as_list(statement["Action"]):
+            if action.startswith("sqs:"):
+                for resource in as_list(statement["Resource"]):
+                    granted.setdefault(action, set()).add(get_att_arn(resource))
+    read = set(consumers(template))
+    assert granted == {
+        "sqs:SendMessage": set(QUEUE_URL_VARIABLES.values()),
+        "sqs:ReceiveMessage": read,
+        "sqs:DeleteMessage": read,
+        "sqs:GetQueueAttributes": read,
+    }
 
 
 def test_tracing_comes_with_permission_to_send_traces(stage: str, template: Template) -> None:
@@ -242,16 +344,23 @@ def test_tracing_comes_with_permission_to_send_traces(stage: str, template: Temp
     assert xray == (expected if tracing else set())
 
 
-def test_function_is_named_as_its_log_policy_expects(stage: str, template: Template) -> None:
-    function_name = resolve(properties(template, "APIHandler")["FunctionName"], template)
-    assert function_name == f"docgen-{stage}"
+def test_functions_are_named_as_their_log_policy_expects(stage: str, template: Template) -> None:
+    names = {
+        name: resolve(function["Properties"]["FunctionName"], template)
+        for name, function in functions(template).items()
+    }
+    # As `chalice deploy` names them: docgen-<stage>, and docgen-<stage>-<handler>.
+    assert names == {
+        name: f"docgen-{stage}" + ("" if name == "APIHandler" else f"-{handler}")
+        for name, handler in HANDLERS.items()
+    }
     log_resources = [
         resource
         for statement in role_statements(template)
         if any(action.startswith("logs:") for action in as_list(statement["Action"]))
         for resource in as_list(statement["Resource"])
     ]
-    assert log_resources == [f"arn:aws:logs:*:*:log-group:/aws/lambda/{function_name}*"]
+    assert log_resources == [f"arn:aws:logs:*:*:log-group:/aws/lambda/docgen-{stage}*"]
     # Chalice 1.34 names its log group after ${ApiHandler}, a resource that does not exist.
     log_group = properties(template, "ApiHandlerLogGroup")
     assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${APIHandler}"}
@@ -350,7 +459,8 @@ def sam_transform(template: Template) -> Template:
             return {}
 
     fragment = copy.deepcopy(template)
-    fragment["Resources"]["APIHandler"]["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
+    for function in functions(fragment).values():
+        function["Properties"]["CodeUri"] = "s3://artifacts/code.zip"
     return sam_translate(fragment, {}, NoManagedPolicies())
 
 
@@ -455,15 +565,134 @@ def test_bucket_refuses_requests_without_tls(template: Template) -> None:
     assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_function_finds_the_table_and_bucket_the_stack_creates(
+def test_every_function_finds_the_table_bucket_and_queues_the_stack_creates(
     stage: str, template: Template
 ) -> None:
-    variables = properties(template, "APIHandler")["Environment"]["Variables"]
-    assert variables["DYNAMODB_TABLE_NAME"] == {"Ref": "CatalogTable"}
-    assert variables["S3_BUCKET_NAME"] == {"Ref": "DocumentsBucket"}
-    ttl = stage_environment(stage)["DOCUMENT_URL_TTL_SECONDS"]
-    assert variables["DOCUMENT_URL_TTL_SECONDS"] == ttl  # Chalice's own, kept by the merge
-    assert variables["DEFAULT_LOCALE"] == stage_environment(stage)["DEFAULT_LOCALE"]
+    assert {
+        queue.url_variable: queue.resource
+        for queue in declared_queues(template).values()
+        if queue.url_variable
+    } == QUEUE_URL_VARIABLES
+    for name, function in functions(template).items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["DYNAMODB_TABLE_NAME"] == {"Ref": "CatalogTable"}, name
+        assert variables["S3_BUCKET_NAME"] == {"Ref": "DocumentsBucket"}, name
+        for variable, queue in QUEUE_URL_VARIABLES.items():
+            assert variables[variable] == {"Ref": queue}, (name, variable)  # Ref: its URL
+        ttl = stage_environment(stage)["DOCUMENT_URL_TTL_SECONDS"]
+        assert variables["DOCUMENT_URL_TTL_SECONDS"] == ttl, name  # Chalice's own, kept
+        assert variables["DEFAULT_LOCALE"] == stage_environment(stage)["DEFAULT_LOCALE"], name
+
+
+# --- the batch pipeline's queues and workers ----------------------------------------------
+
+
+def test_each_worker_reads_its_queue_of_the_stack(template: Template) -> None:
+    assert consumers(template) == {queue: function for function, queue in WORKERS.items()}
+    queues = declared_queues(template)
+    assert {queue.resource: queue.handler for queue in queues.values() if queue.handler} == {
+        queue: HANDLERS[function] for function, queue in WORKERS.items()
+    }
+    # Letters that keep failing go to the queue whose worker marks them failed.
+    assert queues["LetterQueue"].dead_letters == "LetterDeadLetterQueue"
+
+
+def test_every_queue_the_code_sends_to_dead_letters_after_five_receives(
+    template: Template,
+) -> None:
+    queues = declared_queues(template)
+    for name in QUEUE_URL_VARIABLES.values():
+        assert queues[name].max_receive_count == 5, name
+        dead_letters = queues[queues[name].dead_letters]
+        assert dead_letters.retention == 14 * DAYS, name  # SQS's longest
+        assert dead_letters.dead_letters is None, name
+    assert set(queues) == set(QUEUE_URL_VARIABLES.values()) | {
+        queues[name].dead_letters for name in QUEUE_URL_VARIABLES.values()
+    }
+
+
+def test_every_queue_is_encrypted_at_rest(template: Template) -> None:
+    for name in declared_queues(template):
+        queue = properties(template, name)
+        assert queue["SqsManagedSseEnabled"] is True, name
+        assert "KmsMasterKeyId" not in queue, name  # the two are exclusive
+
+
+def test_a_message_stays_hidden_for_six_times_its_workers_timeout(
+    stage: str, template: Template
+) -> None:
+    """Lambda's guidance for SQS event sources, so a message is not offered again while a
+    worker (or its retries of a throttled invocation) may still be working on it."""
+    for queue, function in consumers(template).items():
+        timeout = properties(template, function)["Timeout"]
+        assert timeout == function_timeout(stage, HANDLERS[function]), function
+        assert properties(template, queue)["VisibilityTimeout"] >= 6 * timeout, queue
+    assert properties(template, "FinishBatches")["Timeout"] == 300
+    assert properties(template, "APIHandler")["Timeout"] == 15
+
+
+def test_the_letter_worker_reports_partial_failures_at_bounded_concurrency(
+    template: Template,
+) -> None:
+    [event] = properties(template, "WriteLetters")["Events"].values()
+    assert event["Properties"]["BatchSize"] == 10
+    # Chalice 1.34 cannot set it: without it, one failed letter would retry all ten.
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    scaling = {"MaximumConcurrency": {"Ref": "LetterWorkerConcurrency"}}
+    assert event["Properties"]["ScalingConfig"] == scaling
+    parameter = template["Parameters"]["LetterWorkerConcurrency"]
+    assert parameter["Type"] == "Number"
+    assert (parameter["MinValue"], parameter["MaxValue"]) == (2, 1000)  # what SQS allows
+    [decorated] = [
+        source for source in app_module.app.event_sources if source.name == "write_letters"
+    ]
+    assert parameter["Default"] == decorated.maximum_concurrency  # `chalice deploy`'s
+    for name in set(WORKERS) - {"WriteLetters"}:
+        [event] = properties(template, name)["Events"].values()
+        assert "FunctionResponseTypes" not in event["Properties"], name
+
+
+def test_sam_maps_each_queue_to_its_worker(template: Template) -> None:
+    transformed = sam_transform(template)["Resources"]
+    mappings = {
+        resource["Properties"]["FunctionName"]["Ref"]: resource["Properties"]
+        for resource in transformed.values()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+    }
+    assert {name: get_att_arn(m["EventSourceArn"]) for name, m in mappings.items()} == WORKERS
+    letters = mappings["WriteLetters"]
+    assert letters["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert letters["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "LetterWorkerConcurrency"}}
+
+
+def chalice_sqs_function(handler: str, queue: str) -> Template:
+    """A function as Chalice emits it for ``@app.on_sqs_message(queue=queue)``."""
+    arn = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:" + queue
+    event = {"Type": "SQS", "Properties": {"Queue": {"Fn::Sub": arn}, "BatchSize": 1}}
+    properties = {"Handler": f"app.{handler}", "Events": {"Source": event}}
+    return {"Type": "AWS::Serverless::Function", "Properties": properties}
+
+
+def test_packaging_refuses_a_handler_reading_a_queue_not_declared_for_it() -> None:
+    queues = {queue.name: queue for queue in declared_queues().values()}
+    wired = chalice_sqs_function("write_letters", "docgen-letters")
+    point_events_at_queues(wired, queues)
+    [event] = wired["Properties"]["Events"].values()
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["LetterQueue", "Arn"]}
+    for handler, queue in (("write_letters", "docgen-letterz"), ("plan_batches", "docgen-letters")):
+        with pytest.raises(Miswired, match=f"{handler} reads the queue '{queue}', but"):
+            point_events_at_queues(chalice_sqs_function(handler, queue), queues)
+
+
+def test_packaging_refuses_a_function_the_merge_template_configures_but_app_py_lacks() -> None:
+    merged = {"Resources": {"WriteLetters": {"Properties": {"Events": {}}}}}
+    with pytest.raises(Miswired, match="configures WriteLetters, which chalice package did not"):
+        wire(merged, "dev")
+
+
+def test_the_sweep_runs_every_five_minutes(template: Template) -> None:
+    [event] = properties(template, "SweepBatches")["Events"].values()
+    assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(5 minutes)"}}
 
 
 # --- outputs and the gates' skips ------------------------------------------------------
@@ -517,10 +746,26 @@ def test_teardown_empties_every_version_and_delete_marker() -> None:
         s3.delete_bucket(Bucket="docgen-dev-documents")  # what CloudFormation will do next
 
 
-def test_teardown_of_a_bucket_already_gone_does_nothing(capsys: pytest.CaptureFixture) -> None:
+def test_teardown_empties_the_bucket_the_stack_named(capsys: pytest.CaptureFixture) -> None:
+    stack = {"Resources": {"DocumentsBucket": {"Type": "AWS::S3::Bucket"}}}
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation")
+        cloudformation.create_stack(StackName="docgen-dev", TemplateBody=json.dumps(stack))
+        [bucket] = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
+        boto3.client("s3").put_object(Bucket=bucket, Key="ann/Welcome.txt", Body=b"one")
+
+        assert teardown(["dev"]) == 0
+        assert "Contents" not in boto3.client("s3").list_objects_v2(Bucket=bucket)
+    assert bucket.startswith("docgen-dev-documentsbucket")  # named by CloudFormation
+    assert capsys.readouterr().out == f"{bucket}: deleted 1 object versions and delete markers\n"
+
+
+def test_teardown_of_a_stack_already_gone_does_nothing(capsys: pytest.CaptureFixture) -> None:
     with mock_aws():
         assert teardown(["dev"]) == 0
-    assert capsys.readouterr().out == "docgen-dev-documents does not exist; nothing to empty\n"
+    assert capsys.readouterr().out == (
+        "the stack docgen-dev has no documents bucket; nothing to empty\n"
+    )
 
 
 # --- the code zip's bytecode -----------------------------------------------------------

@@ -7,13 +7,29 @@ from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.s3 import MAX_URL_TTL_SECONDS
 from chalicelib.adapters.settings import default_locale
 from tests.support import CONFIG, fresh_python, mocked_account
-from tools.stack import PROJECT_DIR, stage_environment
+from tools.stack import PROJECT_DIR, function_timeout, stage_environment
 
 
 def test_stages() -> None:
     assert set(CONFIG["stages"]) == {"dev", "prod", "local"}
-    for stage in CONFIG["stages"].values():
-        assert stage["lambda_timeout"] < 29  # API Gateway's own limit
+    for stage in CONFIG["stages"]:
+        assert function_timeout(stage, "api_handler") < 29  # API Gateway's own limit
+
+
+def test_queue_workers_get_longer_timeouts_than_the_api_in_every_stage() -> None:
+    """Set once for the project. A stage's own ``lambda_timeout`` would shadow them (Chalice
+    looks it up before the project's per-function settings), and the queues' visibility
+    timeouts are sized for these."""
+    for stage in CONFIG["stages"]:
+        timeouts = {name: function_timeout(stage, name) for name in CONFIG["lambda_functions"]}
+        assert timeouts == {
+            "plan_batches": 60,
+            "write_letters": 60,
+            "fail_dead_letters": 60,
+            "finish_batches": 300,
+            "deliver_webhooks": 60,
+            "sweep_batches": 60,
+        }
 
 
 def test_local_stage_points_at_loopback_and_cannot_be_deployed() -> None:
