@@ -198,8 +198,9 @@ class InMemoryDocumentStore:
         self.written_at[key] = datetime.now(UTC)
         return None
 
-    def read(self, key: str) -> bytes:
-        return self.objects[key][0]
+    def read(self, key: str) -> bytes | None:
+        stored = self.objects.get(key)
+        return None if stored is None else stored[0]
 
     def head(self, key: str) -> ObjectHead | None:
         if key not in self.objects:

@@ -88,10 +88,14 @@ class S3DocumentStore:
         outputs): stored by multipart upload, with SSE, when its ``with`` block ends."""
         return MultipartUpload(self.bucket, key, content_type)
 
-    def read(self, key: str) -> bytes:
-        """One object's bytes (one ``GetObject``): a batch's letters, gathered to merge."""
+    def read(self, key: str) -> bytes | None:
+        """One object's bytes (one ``GetObject``), or None if there is none: a batch's
+        letters, gathered to merge."""
         with unavailable_on_aws_faults("S3"):
-            return self.client.get_object(Bucket=self.bucket_name, Key=key)["Body"].read()
+            try:
+                return self.client.get_object(Bucket=self.bucket_name, Key=key)["Body"].read()
+            except self.client.exceptions.NoSuchKey:
+                return None
 
     def head(self, key: str) -> ObjectHead | None:
         """The object's metadata (one ``HeadObject``), or None if there is none."""

@@ -117,8 +117,8 @@ class DocumentStore(Protocol):
         ``version_id`` exactly, when given."""
         ...
 
-    def read(self, key: str) -> bytes:
-        """An object's bytes."""
+    def read(self, key: str) -> bytes | None:
+        """An object's bytes, or None if there is none."""
         ...
 
     def head(self, key: str) -> ObjectHead | None: ...

@@ -90,7 +90,8 @@ class Finisher:
         from chalicelib.services.outputs import write_zip
 
         store = self._store()
-        entries = ((letter.key, store.read(letter.key)) for letter in self._succeeded(batch))
+        read = ((letter.key, store.read(letter.key)) for letter in self._succeeded(batch))
+        entries = ((key, data) for key, data in read if data is not None)  # deleted since
         return write_zip(self._uploads(), batch.batch_id, entries, now)
 
     def _merged_pdf(self, batch: Batch, now: datetime) -> list[OutputFile]:
@@ -100,7 +101,10 @@ class Finisher:
 
         def letters() -> Iterator[Letter]:
             for letter in self._succeeded(batch):
-                text = store.read(text_key(batch.batch_id, letter.customer_id)).decode()
+                kept = store.read(text_key(batch.batch_id, letter.customer_id))
+                if kept is None:
+                    continue
+                text = kept.decode()
                 written = datetime.strptime(letter.generated_at or "", "%Y-%m-%dT%H:%M:%SZ")
                 written = written.replace(tzinfo=UTC)
                 yield Letter(letter.customer_id, batch.doc_type, text, written)

@@ -23,7 +23,11 @@ from chalicelib.adapters import aws as aws_adapter
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.observability import count_letter
 from chalicelib.adapters.s3 import S3DocumentStore
+from chalicelib.adapters.sqs import SQSQueues
+from chalicelib.domain.errors import Unavailable
 from chalicelib.services.letters import LetterService
+from tests.batches import drain, received, sqs_event
+from tests.faults import inject, s3_error
 from tests.support import (
     BUCKET,
     CONFIG,
@@ -40,6 +44,7 @@ from tests.support import (
     mocked_account,
     use_services,
 )
+from tools.queues import create_queues, declared_queues
 from tools.stack import PROJECT_DIR
 
 S3_ACTIONS = {
@@ -49,6 +54,12 @@ S3_ACTIONS = {
     "PutObject": "s3:PutObject",
     "DeleteObject": "s3:DeleteObject",
     "ListObjectsV2": "s3:ListBucket",
+    # A batch's merged outputs, by multipart upload: authorized as the PutObject they make,
+    # and the abort of one that failed as its own action.
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
 }
 """S3's operations and the IAM actions AWS authorizes them with; DynamoDB's share their names."""
 TRANSACTION_ACTIONS = {
@@ -59,6 +70,19 @@ TRANSACTION_ACTIONS = {
 }
 """A ``TransactWriteItems`` has no IAM action of its own: each of its writes is authorized as
 the single-item operation it is (AWS's "Using IAM with DynamoDB transactions")."""
+SQS_ACTIONS = {"SendMessage": "sqs:SendMessage", "SendMessageBatch": "sqs:SendMessage"}
+"""A ``SendMessageBatch`` is authorized as ``sqs:SendMessage`` (SQS's API reference)."""
+PIPELINE = (
+    app_module.batch_records,
+    app_module.batches,
+    app_module.planner,
+    app_module.letter_worker,
+    app_module.finisher,
+    app_module.webhook_sender,
+    app_module.sweeper,
+)
+"""The app's batch services, built on first use: built afresh for the tour."""
+QUEUE_URLS: dict[str, str] = {}
 RUNTIME_PREFIXES = ("logs:", "xray:")
 """What the Lambda runtime does for the function (its logs, prod's traces), not the code."""
 EVENT_SOURCE_ACTIONS = frozenset(
@@ -77,6 +101,15 @@ STALE = {"If-Match": '"7"'}
 KEYED = {"Idempotency-Key": "policy-tour"}
 """Its record taken (PutItem) and finished (UpdateItem), then found again (PutItem)."""
 RELEASED = {"Idempotency-Key": "policy-tour-404"}
+BATCH = {
+    "docType": "Welcome",
+    "format": "pdf",
+    "customerIds": ["TestCustomer", "Nobody"],
+    "output": {"zip": True, "pdf": True},
+    "webhook": {"url": "http://127.0.0.1:9/hooks"},
+}
+"""A batch that makes every step call what it can: letters written and failed, both merged
+outputs, and a webhook (to a closed port: its retry is queued)."""
 """Its record taken, then released (DeleteItem) when the letter cannot be made."""
 
 
@@ -120,6 +153,11 @@ TOUR = [
     Visit("GET", TEMPLATE_VERSIONS, 200, RENEWAL, "?limit=1"),
     Visit("GET", TEMPLATE_VERSION, 200, RENEWAL | {"version": "1"}),
     Visit("POST", DOCUMENT, 201, SAMPLE, "?templateVersion=0"),
+    Visit("POST", "/batches", 202, body=BATCH, headers={"Idempotency-Key": "policy-tour-batch"}),
+    Visit("GET", "/batches", 200),
+    Visit("POST", "/batches/{batchId}/cancel", 202, {"batchId": "{batch}"}),
+    Visit("GET", "/batches/{batchId}", 200, {"batchId": "{batch}"}),
+    Visit("GET", "/batches/{batchId}/items", 200, {"batchId": "{batch}"}, "?status=failed"),
     # The sample's template has no version item: deleting it keeps version 0 first.
     Visit("DELETE", TEMPLATE, 204, {"docType": "Welcome"}),
 ]
@@ -138,18 +176,43 @@ class Recorded:
 
 
 def take_the_tour() -> list[int]:
-    """Every visit through Chalice's test client on the dev stage."""
+    """Every visit through Chalice's test client on the dev stage; after the first batch is
+    started, its pipeline runs, every worker once, and a finish whose upload fails."""
     client = Client(app_module.app, stage_name="dev")
     statuses = []
+    batch = ""
     for visit in TOUR:
-        path = visit.route.format(**visit.params) + visit.query
+        params = {name: value.format(batch=batch) for name, value in visit.params.items()}
+        path = visit.route.format(**params) + visit.query
         if visit.body is None:
             response = client.http.request(visit.method, path, headers=visit.headers)
         else:
             body = json.dumps(visit.body).encode()
             response = client.http.request(visit.method, path, JSON | visit.headers, body)
         statuses.append(response.status_code)
+        if visit.route == "/batches" and visit.method == "POST" and not batch:
+            batch = json.loads(response.body)["batchId"]
+            run_the_pipeline(client)
     return statuses
+
+
+def run_the_pipeline(client: Client) -> None:
+    """Every worker on what the batch queued, and the sweep; the finisher once with its
+    upload failing (aborted), then again."""
+    sqs = boto3.resource("sqs")  # not the app's session: its calls are not the app's
+    queue = {name: sqs.Queue(url) for name, url in QUEUE_URLS.items()}
+    list(drain(client, queue["docgen-batch-plans"], "plan_batches", 1))
+    letters = received(queue["docgen-letters"])
+    client.lambda_.invoke("write_letters", sqs_event(letters))
+    client.lambda_.invoke("fail_dead_letters", sqs_event(letters))  # found settled: nothing
+    [finish] = received(queue["docgen-batch-finishes"])
+    inject(app_module.letters.store.client, "UploadPart", [s3_error("InternalError", 500)] * 3)
+    with pytest.raises(Unavailable):
+        app_module.finisher().finish(json.loads(finish.body)["batchId"])
+    client.lambda_.invoke("finish_batches", sqs_event([finish]))  # delivered again
+    list(drain(client, queue["docgen-webhooks"], "deliver_webhooks", 1))
+    scheduled = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
+    client.lambda_.invoke("sweep_batches", scheduled)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +227,10 @@ def recorded() -> Iterator[Recorded]:
 
     def on_params(event_name: str, params: dict[str, Any], **_: Any) -> None:
         _, service, operation = event_name.split(".")
-        if operation == "TransactWriteItems":
+        if service == "sqs":  # each queue is granted on its own
+            queue_name = params["QueueUrl"].rsplit("/", 1)[-1]
+            operations.add((service, f"{operation}:{queue_name}"))
+        elif operation == "TransactWriteItems":
             for write in params["TransactItems"]:
                 (kind,) = write
                 operations.add((service, TRANSACTION_ACTIONS[kind]))
@@ -181,13 +247,24 @@ def recorded() -> Iterator[Recorded]:
         boto3.client("s3").put_bucket_versioning(  # as the packaged template makes it
             Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"}
         )
+        QUEUE_URLS.update(create_queues(boto3.client("sqs")))
+        for queue in declared_queues().values():
+            if queue.url_variable is not None:
+                env.setenv(queue.url_variable, QUEUE_URLS[queue.name])
+        env.setenv("WEBHOOKS_ALLOW_LOOPBACK_HTTP", "true")  # the tour's webhook: 127.0.0.1
         as_built = LetterService(DynamoDBRepository(), S3DocumentStore(), on_letter=count_letter)
         use_services(env, as_built)
+        env.setattr(app_module, "repository", as_built.repository)
+        env.setattr(app_module, "queues", SQSQueues())
+        for built in PIPELINE:
+            built.cache_clear()
         events.register("provide-client-params", on_params)
         try:
             statuses = take_the_tour()
         finally:
             events.unregister("provide-client-params", on_params)
+            for built in PIPELINE:
+                built.cache_clear()
     yield Recorded(statuses, operations)
 
 
@@ -206,12 +283,16 @@ def needed_grants(operations: Operations, table: str, bucket: str) -> set[tuple[
     """(action, resource) for everything the app was seen to do."""
     grants = set()
     for service, operation in operations:
-        if service == "dynamodb":
+        if service == "sqs":
+            call, queue_name = operation.split(":")
+            grants.add((SQS_ACTIONS[call], f"arn:aws:sqs:*:*:{queue_name}"))
+        elif service == "dynamodb":
             grants.add((f"dynamodb:{operation}", f"arn:aws:dynamodb:*:*:table/{table}"))
         else:
             action = S3_ACTIONS[operation]  # a KeyError here: a new S3 call to map
             on_bucket = action == "s3:ListBucket"
-            grants.add((action, f"arn:aws:s3:::{bucket}" + ("" if on_bucket else "/*")))
+            objects = "/_batches/*" if action == "s3:AbortMultipartUpload" else "/*"
+            grants.add((action, f"arn:aws:s3:::{bucket}" + ("" if on_bucket else objects)))
     return grants
 
 
