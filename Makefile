@@ -27,13 +27,15 @@ STACK = docgen-$(STAGE)
 BOTOCORE_DATA := chalicelib/botocore-data/manifest.json
 
 .PHONY: help install install-run lint format test test-files run bench load constraints clean \
-	import export package gates deploy destroy constraints-gates wheelhouse openapi-lint
+	import export package gates deploy destroy constraints-gates wheelhouse openapi-lint \
+	bench-batch
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:8000 against a local AWS emulator"
 	@echo "make test     install, lint and run every test, shuffled, then most files alone"
 	@echo "make test-files  each test file alone in a fresh pytest; ALL=1 adds the five slow ones"
 	@echo "make bench    benchmarks against the original sample's naive handler"
+	@echo "make bench-batch  [LETTERS=10000]: one batch end to end on the local stack"
 	@echo "make load     concurrent clients against chalice local (loopback only, bounded)"
 	@echo "make import   FILE=samples/customers-and-templates.jsonl: load customers and templates"
 	@echo "make export   FILE=dump.jsonl [KIND=customers|templates]: dump them"
@@ -117,6 +119,10 @@ openapi-lint: install-run $(NODE_INSTALLED)
 # Every figure against the naive baseline in one run; MARKDOWN=1 prints the README's table.
 bench: install $(BOTOCORE_DATA)
 	$(PY) -m bench $(if $(MARKDOWN),--markdown)
+
+# A batch of LETTERS (10,000) txt letters end to end on the local stack (bench/local_batch.py).
+bench-batch: install $(BOTOCORE_DATA)
+	$(PY) -m bench.local_batch $(LETTERS)
 
 # Bulk load or dump customers and templates (tools/importer.py). FILE ends in .jsonl or .csv.
 # STAGE defaults to local here (the emulator of a running `make run`); dev and prod are real AWS.
