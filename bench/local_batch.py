@@ -45,6 +45,8 @@ def main(count: int) -> None:
         answer = servers.http.post(
             f"{servers.api}/batches", json={"docType": "Welcome", "allCustomers": True}, timeout=30
         )
+        if answer.status_code != 202:
+            raise SystemExit(f"POST /batches answered {answer.status_code}: {answer.text}")
         batch_id = answer.json()["batchId"]
         while time.monotonic() - started < TIMEOUT_SECONDS:
             batch = servers.http.get(f"{servers.api}/batches/{batch_id}", timeout=30).json()
