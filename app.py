@@ -87,9 +87,10 @@ def batches() -> "BatchService":
 
 @cache
 def planner() -> "Planner":
+    from chalicelib.adapters.settings import plan_ahead_letters
     from chalicelib.services.planner import Planner
 
-    return Planner(batch_records, repository, queues)
+    return Planner(batch_records, repository, queues, ahead=plan_ahead_letters)
 
 
 @cache

@@ -146,5 +146,8 @@ class InMemoryQueues:
     def __init__(self) -> None:
         self.sent: dict[str, list[Mapping[str, Any]]] = {}
 
+    def depth(self, name: str) -> int:
+        return len(self.sent.get(name, []))
+
     def send(self, name: str, bodies: Sequence[Mapping[str, Any]], delay_seconds: int = 0) -> None:
         self.sent.setdefault(name, []).extend(bodies)

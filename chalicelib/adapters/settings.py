@@ -27,6 +27,17 @@ def default_locale() -> str:
         ) from None
 
 
+def plan_ahead_letters() -> int | None:
+    """``PLAN_AHEAD_LETTERS``: queue no more letters while the letter queue holds this many
+    (the local stage's emulator slows with every message it holds); unset: no limit."""
+    raw = os.environ.get("PLAN_AHEAD_LETTERS")
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise RuntimeError(f"PLAN_AHEAD_LETTERS must be a whole number above 0, not {raw!r}")
+    return int(raw)
+
+
 def webhooks_may_use_loopback_http() -> bool:
     """``WEBHOOKS_ALLOW_LOOPBACK_HTTP=true``: the local stage alone sets it, so a webhook
     may be ``http://127.0.0.1`` there and nowhere else."""

@@ -40,6 +40,14 @@ class SQSQueues:
             for name, setting in QUEUE_SETTINGS.items()
         }
 
+    def depth(self, name: str) -> int:
+        """About how many messages ``name`` holds, waiting or being worked on."""
+        attributes = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        target = self._queues[name].get()
+        with unavailable_on_aws_faults("SQS"):
+            target.reload()
+        return sum(int(target.attributes.get(attribute, 0)) for attribute in attributes)
+
     def send(self, name: str, bodies: Sequence[Mapping[str, Any]], delay_seconds: int = 0) -> None:
         """Queue every body on ``name``, ten per call."""
         target = self._queues[name].get()

@@ -197,3 +197,7 @@ class Queues(Protocol):
     def send(self, name: str, bodies: Sequence[Mapping[str, Any]], delay_seconds: int = 0) -> None:
         """Queue every body (JSON) on the queue ``name``."""
         ...
+
+    def depth(self, name: str) -> int:
+        """About how many messages the queue ``name`` holds."""
+        ...

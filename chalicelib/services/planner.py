@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 PLAN_SECONDS = 30.0
 """How long one planner call queues pages before it hands on (the function may run 60 s)."""
+PACED_DELAY_SECONDS = 2
+"""How long a paced planner waits before it looks at the letter queue again."""
 
 
 def letter_message(batch: Batch, customer_id: str) -> dict[str, object]:
@@ -46,12 +48,15 @@ class Planner:
         queues: Queues,
         clock: Callable[[], datetime] = utc_now,
         seconds: float = PLAN_SECONDS,
+        ahead: Callable[[], int | None] = lambda: None,
     ) -> None:
         self._batches = batches
         self.repository = repository
         self.queues = queues
         self.clock = clock
         self.seconds = seconds
+        self.ahead = ahead
+        """The most letters to keep queued (``None``: no limit): paces a local emulator."""
 
     def plan(self, batch_id: str) -> None:
         batches = self._batches()
@@ -60,7 +65,11 @@ class Planner:
             return  # gone, cancelled, or planned already (a replayed message)
         started = time.monotonic()
         plan = dict(batch.plan) or {"pages": 0, "planned": 0, "cursor": None}
+        limit = self.ahead()
         while time.monotonic() - started < self.seconds:
+            if limit is not None and self.queues.depth("letters") >= limit:
+                self.queues.send("plans", [{"batchId": batch_id}], PACED_DELAY_SECONDS)
+                return  # a local emulator's queue is full enough: look again shortly
             page = batches.plan_page(batch_id, plan["pages"]) or self._next_page(batch, plan)
             if page is None:
                 done = batches.record_plan(batch_id, plan, plan["planned"], self._now())

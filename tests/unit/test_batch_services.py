@@ -96,3 +96,17 @@ def test_a_listed_customer_that_does_not_exist_fails_alone() -> None:
     assert (batch.succeeded, batch.failed) == (2, 1)
     failed = twins.batches.letters(batch_id, ["ghost"])["ghost"]
     assert failed.error == {"Code": "NotFoundError", "Message": "customer ghost does not exist"}
+
+
+def test_a_paced_planner_hands_on_while_the_letter_queue_is_full() -> None:
+    twins = Twins(150)
+    batch_id = twins.start(allCustomers=True)
+    planner = Planner(lambda: twins.batches, twins.repository, twins.queues, lambda: NOW,
+                      ahead=lambda: 100)  # fmt: skip
+    planner.plan(batch_id)
+    assert len(twins.queues.sent["letters"]) == 100  # one page, then the queue was full
+    assert twins.queues.sent["plans"] == [{"batchId": batch_id}, {"batchId": batch_id}]
+    twins.queues.sent["letters"].clear()  # the workers took them
+    planner.plan(batch_id)
+    assert len(twins.queues.sent["letters"]) == 50
+    assert twins.batches.get(batch_id).total == 150

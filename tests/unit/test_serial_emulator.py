@@ -59,3 +59,27 @@ def test_a_transaction_still_writes_all_or_nothing() -> None:
         "after": {"a": "2", "b": "2", "bystander": "1"},
         "shared": True,
     }
+
+
+QUEUE_PROBE = (
+    MOCKED_DEV_STAGE
+    + """
+import json, time
+from tools.serial_emulator import quick_queue_clock
+quick_queue_clock()
+sqs = boto3.client("sqs")
+url = sqs.create_queue(QueueName="q")["QueueUrl"]
+sqs.send_message(QueueUrl=url, MessageBody="now")
+sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=1)
+first = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                VisibilityTimeout=1).get("Messages", [])]
+time.sleep(1.2)
+again = sorted(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+               .get("Messages", []))
+print(json.dumps({"first": first, "again": again}))
+"""
+)
+
+
+def test_the_quick_queue_clock_keeps_delays_and_visibility() -> None:
+    assert json.loads(fresh_python(QUEUE_PROBE)) == {"first": ["now"], "again": ["later", "now"]}
