@@ -37,7 +37,10 @@ def test_versions_count_every_write(customers: CatalogService[Customer]) -> None
     second, replaced = customers.put("ann", {"name": "Ann B"}, 1)
 
     assert (first.version, created) == (1, True)
-    assert (second, replaced) == (Customer("ann", "Ann B", {}, 2, "2026-11-23T21:00:00Z"), False)
+    assert (second, replaced) == (
+        Customer("ann", "Ann B", version=2, updated_at="2026-11-23T21:00:00Z"),
+        False,
+    )
     assert customers.get("ann") == second
 
 
