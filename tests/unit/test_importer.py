@@ -23,7 +23,7 @@ from tests.faults import dynamodb_error, dynamodb_ok
 from tests.support import AWS, NOW, TABLE, record_calls
 from tools import importer, rowfiles
 from tools.importer import PATIENCE, Problem, Progress, Summary, export_file, import_file
-from tools.rowfiles import FileError, record_key
+from tools.rowfiles import LETTERHEAD_ROW, FileError, record_key
 from tools.stack import PROJECT_DIR, SAMPLE_ITEMS, create_table
 
 SAMPLES = PROJECT_DIR / "samples"
@@ -1282,9 +1282,13 @@ def test_an_address_markup_and_page_size_go_through_both_formats(
         customer("ann", "Ann") | {"address": address},
         template("Memo", "# Hi", markup="markdown", pageSize="Letter"),
         customer("long", "Long") | {"address": ["x"] * 7},
+        template("Branded", "x", letterhead="acme"),
     )
 
-    assert run(rows).problems == [Problem(3, "address must contain less than or equal to 6 items")]
+    assert run(rows).problems == [
+        Problem(3, "address must contain less than or equal to 6 items"),
+        Problem(4, LETTERHEAD_ROW),
+    ]
     assert stored(aws)["C#ann"]["address"] == {"L": [{"S": line} for line in address]}
     assert stored(aws)["D#Memo"]["markup"] == {"S": "markdown"}
     for name in ("export.jsonl", "export.csv"):
