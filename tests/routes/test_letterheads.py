@@ -190,3 +190,26 @@ def test_a_template_naming_a_letterhead_that_does_not_exist_is_400(
     assert stored(aws, "D#A") is None
     assert stored(aws, "H#nowhere") is None  # the count made no item
     assert put(client, "/templates/A", {"text": "x", "letterhead": "bad name"}).status_code == 400
+
+
+def test_a_letterhead_deleted_between_a_template_writes_read_and_write_is_never_named(
+    client: Client, aws: AWS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race a scan at delete time would lose: the delete lands after the template
+    write read everything, and before it writes. The count's condition still refuses."""
+    from chalicelib.adapters.versions import TemplateVersions
+
+    put(client, "/letterheads/acme", {"sender": SENDER})
+    read_state = TemplateVersions.state
+
+    def state_then_delete(self: TemplateVersions, doc_type: str) -> Any:
+        found = read_state(self, doc_type)
+        client.http.delete("/letterheads/acme")  # unnamed yet: the delete succeeds
+        return found
+
+    monkeypatch.setattr(TemplateVersions, "state", state_then_delete)
+    response = put(client, "/templates/A", {"text": "x", "letterhead": "acme"})
+
+    assert response.status_code == 400
+    assert body(response)["Message"].startswith("letterhead acme does not exist")
+    assert (stored(aws, "D#A"), stored(aws, "H#acme")) == (None, None)
