@@ -1301,3 +1301,21 @@ def test_an_address_markup_and_page_size_go_through_both_formats(
     assert "template,Memo,,# Hi,,,,markdown,Letter,,,\r\n" in (
         (tmp_path / "export.csv").read_bytes().decode("utf-8").splitlines(keepends=True)
     )
+
+
+def test_a_template_that_names_a_letterhead_is_not_replaced_by_an_import(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    aws.put_item(PK={"S": "H#acme"}, sender={"M": {"name": {"S": "Acme"}}}, templates={"N": "1"})
+    aws.put_item(PK={"S": "D#Branded"}, data={"S": "x"}, letterhead={"S": "acme"})
+
+    summary = run(jsonl(tmp_path, template("Branded", "y")))
+
+    assert summary.problems == [
+        Problem(
+            1,
+            "not imported: template Branded names letterhead acme, whose count of templates "
+            "the importer does not keep: replace it with PUT /templates/Branded",
+        )
+    ]
+    assert stored(aws)["D#Branded"]["data"] == {"S": "x"}
