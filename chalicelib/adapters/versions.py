@@ -133,6 +133,7 @@ class TemplateVersions:
     def put(self, record: Template, expected: Expected) -> tuple[Template, bool]:
         """Store ``record`` as the template's next version, if ``expected`` holds, with the
         count of the letterhead it names (``chalicelib.adapters.letterheads``)."""
+        gone: set[str] = set()
         for _ in range(ATTEMPTS):
             current, latest = self.state(record.doc_type)
             if not holds(current, expected):
@@ -140,19 +141,15 @@ class TemplateVersions:
             stored, writes = template_writes(
                 self.table.name, record, version_of(current), latest, current
             )
-            named = _letterhead(current)
-            counts = reference_writes(self.table.name, named, record.letterhead)
-            failed = self._transact(writes + counts)
-            if failed is None:
+            if self._counted(writes, _letterhead(current), record.letterhead, gone):
                 return stored, current is None
-            if record.letterhead is not None and len(writes) in failed:
-                raise missing(record.letterhead)
         raise Unavailable("DynamoDB")
 
     def delete(self, doc_type: str, expected: Expected) -> None:
         """Delete the template item (its versions stay), if it exists and ``expected`` holds;
         a template item with no version item yet is kept as one first."""
         expected = ANY_VERSION if expected is None else expected
+        gone: set[str] = set()
         for _ in range(ATTEMPTS):
             current, latest = self.state(doc_type)
             read = version_of(current)
@@ -169,9 +166,27 @@ class TemplateVersions:
                     snapshot_write(self.table.name, current),
                     head_write(self.table.name, doc_type, version_of(current) or 0, latest),
                 ]
-            if self._transact(writes + reference_writes(self.table.name, named, None)) is None:
+            if self._counted(writes, named, None, gone):
                 return
         raise Unavailable("DynamoDB")
+
+    def _counted(
+        self, writes: list[dict[str, Any]], named: str | None, new: str | None, gone: set[str]
+    ) -> bool:
+        """Whether ``writes`` were written, with the counts of the letterhead the template
+        named and the one it names ``new``; ``InvalidInput`` if ``new`` does not exist. A
+        named letterhead found gone (deleted around the API) joins ``gone``: not counted
+        down on the next try."""
+        old = None if named in gone else named
+        counts = reference_writes(self.table.name, old, new)
+        failed = self._transact(writes + counts)
+        if failed is None:
+            return True
+        if new is not None and len(writes) in failed:
+            raise missing(new)
+        if old is not None and old != new and len(writes) + len(counts) - 1 in failed:
+            gone.add(old)
+        return False
 
     def _delete_versioned(self, doc_type: str, expected: Expected) -> None:
         """One conditional ``DeleteItem``: whatever version it deletes has its item."""
