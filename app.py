@@ -32,10 +32,17 @@ from chalicelib.api.requests import (
     template_version,
 )
 from chalicelib.domain.idempotency import REPLAYED_HEADER
+from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import from_body, summary_json, to_json
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
-from chalicelib.domain.schemas import BATCH_BODY, CUSTOMER_BODY, PREVIEW_BODY, TEMPLATE_BODY
+from chalicelib.domain.schemas import (
+    BATCH_BODY,
+    CUSTOMER_BODY,
+    LETTERHEAD_BODY,
+    PREVIEW_BODY,
+    TEMPLATE_BODY,
+)
 from chalicelib.services.catalog import CatalogService
 from chalicelib.services.letters import LetterService
 from chalicelib.services.versions import VersionService
@@ -59,6 +66,7 @@ letters = LetterService(
 )
 customers = CatalogService(Customer, repository)
 templates = CatalogService(Template, repository)
+letterheads = CatalogService(Letterhead, repository)
 versions = VersionService(repository)
 queues = SQSQueues()
 JSON = ["application/json"]
@@ -126,8 +134,8 @@ def sweeper() -> "Sweeper":
     return Sweeper(batch_records, queues)
 
 
-def _resource(record: Customer | Template, status_code: int = 200) -> Response:
-    """A customer or template, with its version as a strong ``ETag``."""
+def _resource(record: Customer | Template | Letterhead, status_code: int = 200) -> Response:
+    """A customer, template or letterhead, with its version as a strong ``ETag``."""
     headers = {"ETag": etag(record.version)}
     return Response(to_json(record), status_code=status_code, headers=headers)
 
@@ -254,6 +262,48 @@ def delete_customer(customerId: str) -> Response:
     With `If-Match`, only if the stored version is the one given.
     """
     customers.delete(customerId, if_match(app.current_request))
+    return _no_content()
+
+
+@app.route("/letterheads", methods=["GET"], api_key_required=True)
+def list_letterheads() -> dict:
+    """List letterheads, a page at a time, in no particular order.
+
+    A page may be short, even empty, with a `next` token: follow it to the end.
+    """
+    return _page(letterheads.list(page_request(app.current_request)))
+
+
+@app.route("/letterheads/{name}", methods=["PUT"], content_types=JSON, api_key_required=True)
+def put_letterhead(name: str) -> Response:
+    """Create or replace a letterhead.
+
+    A logo must be a PNG or JPEG of the type it claims, at most 128 KiB and 4000 pixels a
+    side, checked from its header: anything else is a 400 that says what is wrong.
+    """
+    request = app.current_request
+    body = read_json(request, LETTERHEAD_BODY)
+    letterhead, created = letterheads.put(name, body, if_match(request))
+    return _resource(letterhead, 201 if created else 200)
+
+
+@app.route("/letterheads/{name}", methods=["GET"], api_key_required=True)
+def get_letterhead(name: str) -> Response:
+    """Read a letterhead.
+
+    Its version is the `ETag`; give it back as `If-Match` to replace or delete safely.
+    """
+    return _resource(letterheads.get(name))
+
+
+@app.route("/letterheads/{name}", methods=["DELETE"], api_key_required=True)
+def delete_letterhead(name: str) -> Response:
+    """Delete a letterhead no template names.
+
+    While a template names it, a 409: point the templates elsewhere first. With `If-Match`,
+    only if the stored version is the one given.
+    """
+    letterheads.delete(name, if_match(app.current_request))
     return _no_content()
 
 

@@ -20,6 +20,7 @@ from chalicelib.adapters import aws as aws_adapter
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.memory import InMemoryRepository
 from chalicelib.adapters.s3 import S3DocumentStore
+from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.records import Customer, Template
 from chalicelib.services.catalog import CatalogService
 from chalicelib.services.letters import LetterService
@@ -156,7 +157,8 @@ def app_store(aws: AWS, **timeouts: float) -> S3DocumentStore:
 def use_services(monkeypatch: pytest.MonkeyPatch, service: LetterService) -> None:
     """Serve the app's routes from ``service`` and its repository."""
     monkeypatch.setattr(app_module, "letters", service)
-    for name, model in (("customers", Customer), ("templates", Template)):
+    models = (("customers", Customer), ("templates", Template), ("letterheads", Letterhead))
+    for name, model in models:
         catalog = CatalogService(model, service.repository, clock=service.clock)
         monkeypatch.setattr(app_module, name, catalog)
     monkeypatch.setattr(app_module, "versions", VersionService(service.repository))

@@ -7,9 +7,10 @@ their JSON names. JSON Lines (``.jsonl``) is the lossless format, one object a l
     {"kind": "customer", "customerId": "...", "name": "...", "attributes": {...}}
     {"kind": "template", "docType": "...", "text": "...", "greeting": "...", "locale": "de-DE"}
 
-CSV (``.csv``) has the header ``kind,id,name,text,greeting,description,locale,attributes``:
-``id`` is the customerId or the docType, then the models' text fields, then those
-written as JSON (``attributes``, a JSON object; empty: none). A file read may leave
+CSV (``.csv``) has the header ``kind,id,name,text,greeting,description,locale,markup,pageSize,
+letterhead,attributes,address``: ``id`` is the customerId or the docType, then the models'
+text fields, then those written as JSON (``attributes``, a JSON object; ``address``, a JSON
+array; empty: none). A file read may leave
 out columns (a missing cell is an empty one) and order them as it likes, as long as
 it has ``kind`` and ``id``: a file stays good when a model gains a field. CSV cannot
 tell an empty cell from an empty string, so an empty ``greeting``, ``description``,
@@ -65,6 +66,13 @@ def _columns() -> tuple[list[str], frozenset[str]]:
 
 
 CSV_HEADER, JSON_COLUMNS = _columns()
+
+
+LETTERHEAD_ROW = (
+    "letterhead cannot be imported: set it with PUT /templates/{docType}, which checks that "
+    "the letterhead exists and counts the template against deleting it"
+)
+"""The importer's batch writes do not keep a letterhead's count of the templates naming it."""
 
 
 class FileError(Exception):
@@ -259,6 +267,8 @@ def _record(model: type[Record], value: dict[str, Any]) -> Record:
         record.check()
     except InvalidInput as error:
         raise BadRow(str(error)) from None
+    if getattr(record, "letterhead", None) is not None:
+        raise BadRow(LETTERHEAD_ROW)
     return record
 
 

@@ -28,6 +28,7 @@ from chalicelib.adapters.dynamodb_requests import (
     update_request,
     version_of,
 )
+from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import M, from_item, identifier_of_key, item_key, stored_attributes
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
@@ -153,11 +154,16 @@ class DynamoDBRepository:
 
     def delete(self, model: type[M], identifier: str, expected: Expected) -> None:
         """Delete an existing item; ``WriteConflict`` if it is absent or at another version.
-        A template's versions stay."""
+        A template's versions stay; a letterhead a template names stays (``InUse``)."""
         from chalicelib.domain.versions import is_versioned
 
         if is_versioned(model):
             self.versions.delete(identifier, expected)
+            return
+        if model is Letterhead:
+            from chalicelib.adapters.letterheads import delete_unreferenced
+
+            delete_unreferenced(self.table, identifier, expected)
             return
         request = {"Key": {"PK": item_key(model, identifier)}}
         self._conditional(

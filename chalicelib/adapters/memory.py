@@ -14,6 +14,7 @@ from chalicelib.adapters.dynamodb_requests import holds, record_of, version_of
 from chalicelib.adapters.s3 import DEFAULT_URL_TTL_SECONDS
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 from chalicelib.domain.idempotency import IdempotencyRecord, from_record_item, to_record_item
+from chalicelib.domain.letterheads import REFERENCES, Letterhead, in_use, missing
 from chalicelib.domain.model import (
     M,
     Model,
@@ -111,7 +112,18 @@ class InMemoryRepository:
         old = self.items.get(key)
         if not holds(old, expected):
             raise WriteConflict(version_of(old))
+        if isinstance(record, Template):
+            self._name_letterhead((old or {}).get("letterhead"), record.letterhead)
         return self._store(record, old), old is None
+
+    def _name_letterhead(self, old: str | None, new: str | None) -> None:
+        """Count a template's letterhead as the DynamoDB adapter does: ``new`` must exist."""
+        if new is not None and item_key(Letterhead, new) not in self.items:
+            raise missing(new)
+        for name, step in ((new, 1), (old, -1)):
+            if name is not None and old != new:
+                item = self.items[item_key(Letterhead, name)]
+                item[REFERENCES] = item.get(REFERENCES, 0) + step
 
     def put_many(self, writes: Sequence[tuple[M, Read]]) -> list[Outcome[M]]:
         outcomes: list[Outcome[M]] = []
@@ -155,6 +167,10 @@ class InMemoryRepository:
         old = self.items.get(key)
         if old is None or not holds(old, expected):
             raise WriteConflict(version_of(old))
+        if old.get(REFERENCES):
+            raise in_use(identifier, old[REFERENCES])
+        if model is Template:
+            self._name_letterhead(old.get("letterhead"), None)
         if is_versioned(model) and needs_snapshot(version_of(old), self._latest(identifier)):
             self._keep(identifier, old)
         del self.items[key]

@@ -26,7 +26,9 @@ from chalicelib.adapters.dynamodb_requests import (
     update_request,
     version_of,
 )
+from chalicelib.adapters.letterheads import reference_writes
 from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.letterheads import missing
 from chalicelib.domain.model import item_key, stored_attributes, to_item
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Template
@@ -129,7 +131,9 @@ class TemplateVersions:
         return {key.removeprefix(head_key("")): int(item[LATEST]) for key, item in found.items()}
 
     def put(self, record: Template, expected: Expected) -> tuple[Template, bool]:
-        """Store ``record`` as the template's next version, if ``expected`` holds."""
+        """Store ``record`` as the template's next version, if ``expected`` holds, with the
+        count of the letterhead it names (``chalicelib.adapters.letterheads``)."""
+        gone: set[str] = set()
         for _ in range(ATTEMPTS):
             current, latest = self.state(record.doc_type)
             if not holds(current, expected):
@@ -137,7 +141,7 @@ class TemplateVersions:
             stored, writes = template_writes(
                 self.table.name, record, version_of(current), latest, current
             )
-            if self._transact(writes):
+            if self._counted(writes, _letterhead(current), record.letterhead, gone):
                 return stored, current is None
         raise Unavailable("DynamoDB")
 
@@ -145,23 +149,44 @@ class TemplateVersions:
         """Delete the template item (its versions stay), if it exists and ``expected`` holds;
         a template item with no version item yet is kept as one first."""
         expected = ANY_VERSION if expected is None else expected
+        gone: set[str] = set()
         for _ in range(ATTEMPTS):
             current, latest = self.state(doc_type)
             read = version_of(current)
             if current is None or not holds(current, expected):
                 raise WriteConflict(read)
-            if not needs_snapshot(read, latest):
+            named = _letterhead(current)
+            if named is None and not needs_snapshot(read, latest):
                 self._delete_versioned(doc_type, expected)
                 return
             key = {"Key": {"PK": item_key(Template, doc_type)}}
-            writes = [
-                transaction_write("Delete", self.table.name, key, still_at(read)),
-                snapshot_write(self.table.name, current),
-                head_write(self.table.name, doc_type, version_of(current) or 0, latest),
-            ]
-            if self._transact(writes):
+            writes = [transaction_write("Delete", self.table.name, key, still_at(read))]
+            if needs_snapshot(read, latest):
+                writes += [
+                    snapshot_write(self.table.name, current),
+                    head_write(self.table.name, doc_type, version_of(current) or 0, latest),
+                ]
+            if self._counted(writes, named, None, gone):
                 return
         raise Unavailable("DynamoDB")
+
+    def _counted(
+        self, writes: list[dict[str, Any]], named: str | None, new: str | None, gone: set[str]
+    ) -> bool:
+        """Whether ``writes`` were written, with the counts of the letterhead the template
+        named and the one it names ``new``; ``InvalidInput`` if ``new`` does not exist. A
+        named letterhead found gone (deleted around the API) joins ``gone``: not counted
+        down on the next try."""
+        old = None if named in gone else named
+        counts = reference_writes(self.table.name, old, new)
+        failed = self._transact(writes + counts)
+        if failed is None:
+            return True
+        if new is not None and len(writes) in failed:
+            raise missing(new)
+        if old is not None and old != new and len(writes) + len(counts) - 1 in failed:
+            gone.add(old)
+        return False
 
     def _delete_versioned(self, doc_type: str, expected: Expected) -> None:
         """One conditional ``DeleteItem``: whatever version it deletes has its item."""
@@ -176,20 +201,22 @@ class TemplateVersions:
             except client.exceptions.ConditionalCheckFailedException as error:
                 raise WriteConflict(typed_version(error.response.get("Item"))) from None
 
-    def _transact(self, writes: list[dict[str, Any]]) -> bool:
-        """Whether the transaction was written; ``False`` if it lost a race (or DynamoDB
-        was busy with the items, after a wait): read again and retry."""
+    def _transact(self, writes: list[dict[str, Any]]) -> set[int] | None:
+        """``None`` once the transaction is written; if it lost a race, the indexes of the
+        writes whose condition failed: read again and retry (after a wait, if DynamoDB
+        was busy with the items)."""
         client = self.table.meta.client
         busy = 0
         while True:
             try:
                 with unavailable_on_aws_faults("DynamoDB"):
                     client.transact_write_items(TransactItems=writes)
-                return True
+                return None
             except client.exceptions.TransactionCanceledException as error:
-                codes = {r.get("Code", "None") for r in error.response["CancellationReasons"]}
+                reasons = [r.get("Code", "None") for r in error.response["CancellationReasons"]]
+                codes = set(reasons)
                 if "ConditionalCheckFailed" in codes:
-                    return False
+                    return {i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
                 if not codes <= BUSY:
                     raise
                 busy += 1
@@ -219,6 +246,11 @@ class TemplateVersions:
         keys = [version_key(doc_type, number) for number in numbers]
         found = batch_get(self.table, keys, self.patience, _SUMMARY)
         return versions_page(doc_type, numbers, limit, found, current)
+
+
+def _letterhead(item: dict[str, Any] | None) -> str | None:
+    """The letterhead a stored template item names, if any."""
+    return None if item is None else item.get("letterhead")
 
 
 def _latest(head: dict[str, Any] | None) -> int | None:

@@ -50,6 +50,7 @@ _HTTP_ERRORS: dict[type[errors.DomainError], type[ChaliceViewError]] = {
     errors.TooLarge: PayloadTooLargeError,
     errors.CannotRender: UnprocessableEntityError,
     errors.InProgress: ConflictError,
+    errors.InUse: ConflictError,
     errors.KeyReused: UnprocessableEntityError,
     errors.Unavailable: ServiceUnavailableError,
 }

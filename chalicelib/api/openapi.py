@@ -16,10 +16,12 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.api.batch_operations import BATCH_OPERATIONS
+from chalicelib.api.letterhead_operations import LETTERHEAD_EXAMPLES, LETTERHEAD_OPERATIONS
 from chalicelib.api.operations import BODY_EXAMPLES, ERROR_RESPONSES, OPERATIONS, answer, ref
 from chalicelib.api.parameters import IDEMPOTENCY_KEY, IF_MATCH, path_parameter
 from chalicelib.domain.batches import Batch, BatchLetter
 from chalicelib.domain.documents import ListedDocument, StoredDocument
+from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import resource_schema
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.schemas import BODIES
@@ -46,6 +48,11 @@ TAGS = [
         "Every write is kept as an immutable version.",
     },
     {
+        "name": "Letterheads",
+        "description": "The sender, logo and footer a template's letters carry; one a "
+        "template names cannot be deleted.",
+    },
+    {
         "name": "Batches",
         "description": "One letter per customer, asynchronously, through queues; a ZIP and a "
         "merged PDF when done, and a signed webhook.",
@@ -61,7 +68,9 @@ def _operation_id(view_name: str) -> str:
 
 def _operation(path: str, entry: Any) -> dict[str, Any]:
     name = entry.view_name
-    spec = (OPERATIONS | BATCH_OPERATIONS)[name]  # a KeyError here: a route to describe
+    spec = (OPERATIONS | BATCH_OPERATIONS | LETTERHEAD_OPERATIONS)[
+        name
+    ]  # a KeyError here: a route to describe
     summary, _, description = inspect.getdoc(entry.view_function).partition("\n")
     statuses = ["400", "500"]
     statuses += ["404"] * ("{" in path)
@@ -69,6 +78,7 @@ def _operation(path: str, entry: Any) -> dict[str, Any]:
     statuses += ["413", "415"] * (spec.body is not None)
     statuses += ["422"] * spec.renders
     statuses += ["409", "422"] * spec.idempotent
+    statuses += ["409"] * spec.in_use
     statuses += ["503"] * spec.aws
     statuses += ["403", "429"] * bool(entry.api_key_required)
     operation: dict[str, Any] = {
@@ -90,7 +100,7 @@ def _operation(path: str, entry: Any) -> dict[str, Any]:
             "content": {
                 "application/json": {
                     "schema": ref("schemas", spec.body),
-                    "example": BODY_EXAMPLES[spec.body],
+                    "example": (BODY_EXAMPLES | LETTERHEAD_EXAMPLES)[spec.body],
                 }
             },
         }
@@ -125,6 +135,8 @@ def _components() -> dict[str, Any]:
             "Template": resource_schema(Template),
             "TemplateSummary": resource_schema(Template, summary=True),
             "TemplateVersionSummary": resource_schema(TemplateVersion),
+            "Letterhead": resource_schema(Letterhead),
+            "LetterheadSummary": resource_schema(Letterhead, summary=True),
             "Batch": resource_schema(Batch),
             "BatchItem": resource_schema(BatchLetter),
             **BODIES,

@@ -26,8 +26,8 @@ ERROR_RESPONSES: dict[str, tuple[str, str]] = {
     "404": ("NotFound", "What the path names does not exist; the message says which."),
     "409": (
         "Conflict",
-        f"The first request with this `{idempotency.HEADER}` is still being processed; retry "
-        "in a few seconds. Nothing was written.",
+        f"The first request with this `{idempotency.HEADER}` is still being processed (retry "
+        "in a few seconds), or a letterhead to delete is named by a template. Nothing was written.",
     ),
     "412": ("PreconditionFailed", "`If-Match` does not hold; the message gives the version."),
     "413": ("PayloadTooLarge", f"The body is over {rules.MAX_BODY_BYTES} bytes."),
@@ -129,13 +129,15 @@ class Operation:
     """Renders a letter, so may answer 422."""
     idempotent: bool = False
     """Takes ``Idempotency-Key``, so may answer 409 and 422, and replay its answer."""
+    in_use: bool = False
+    """Deletes what others may name, so may answer 409."""
     aws: bool = True
     """Calls DynamoDB or S3, so may answer 503."""
     links: dict[str, Any] = field(default_factory=dict)
     """Where a client goes next from its success answers."""
 
 
-def _stored(resource: str, id_name: str, body: str, also: dict[str, Any]) -> Operation:
+def stored(resource: str, id_name: str, body: str, also: dict[str, Any]) -> Operation:
     links = _resource_links(resource, id_name) | also
     schema = ref("schemas", resource)
     return Operation(
@@ -149,13 +151,13 @@ def _stored(resource: str, id_name: str, body: str, also: dict[str, Any]) -> Ope
     )
 
 
-def _read(resource: str) -> Operation:
+def read(resource: str) -> Operation:
     return Operation(
         f"{resource}s", {"200": answer(f"The {resource.lower()}.", ref("schemas", resource))}
     )
 
 
-def _deleted(tag: str, **options: Any) -> Operation:
+def deleted(tag: str, **options: Any) -> Operation:
     return Operation(
         tag,
         {"204": {"description": "Deleted.", "headers": {"X-Request-Id": REQUEST_ID}}},
@@ -214,14 +216,14 @@ OPERATIONS: dict[str, Operation] = {
         {"200": answer("The document.", ref("schemas", "Document"))},
         query=(FORMAT_QUERY,),
     ),
-    "delete_document": _deleted("Documents", query=(FORMAT_QUERY,)),
+    "delete_document": deleted("Documents", query=(FORMAT_QUERY,)),
     "list_documents": listed("Documents", "StoredObject"),
     "list_customers": listed("Customers", "CustomerSummary"),
-    "put_customer": _stored("Customer", "customerId", "CustomerBody", _GENERATE_FROM),
-    "get_customer": _read("Customer"),
-    "delete_customer": _deleted("Customers", conditional=True),
+    "put_customer": stored("Customer", "customerId", "CustomerBody", _GENERATE_FROM),
+    "get_customer": read("Customer"),
+    "delete_customer": deleted("Customers", conditional=True),
     "list_templates": listed("Templates", "TemplateSummary"),
-    "put_template": _stored(
+    "put_template": stored(
         "Template",
         "docType",
         "TemplateBody",
@@ -247,8 +249,8 @@ OPERATIONS: dict[str, Operation] = {
             ),
         },
     ),
-    "get_template": _read("Template"),
-    "delete_template": _deleted("Templates", conditional=True),
+    "get_template": read("Template"),
+    "delete_template": deleted("Templates", conditional=True),
     "list_template_versions": listed("Templates", "TemplateVersionSummary"),
     "get_template_version": Operation(
         "Templates",

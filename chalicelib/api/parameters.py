@@ -12,6 +12,7 @@ _SAMPLE_IDENTIFIERS = {
     "docType": "Welcome",
     "version": 0,
     "batchId": "20261201T120000Z-0a1b2c3d",
+    "name": "Acme",
 }
 """The original sample's items (``make run`` seeds them; its template is version 0):
 readers can try them, and a contract fuzzer reaches the success paths rather than only
@@ -21,6 +22,7 @@ _PATH_PARAMETERS = {
     "docType": "The template (item `D#<docType>`).",
     "version": "A version of the template, as its versions list gives them.",
     "batchId": "A batch, as `POST /batches` answered it.",
+    "name": "The letterhead (item `H#<name>`).",
 }
 _IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
 _VERSION_NUMBER = {"type": "integer", "minimum": 0, "maximum": rules.MAX_VERSION}

@@ -20,6 +20,10 @@ class VersionMismatch(DomainError):
     """A write expected another version than the stored one (an HTTP 412)."""
 
 
+class InUse(DomainError):
+    """A record others name cannot be deleted (an HTTP 409): a letterhead a template names."""
+
+
 class TooLarge(DomainError):
     """A body over its limit (an HTTP 413)."""
 

@@ -53,6 +53,27 @@ _NAME = {
     "maxLength": rules.NAME_MAX_CHARS,
     "pattern": rules.NO_CONTROL_CHARACTERS,
 }
+ADDRESS_LINE = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": rules.ADDRESS_LINE_MAX_CHARS,
+    "pattern": rules.NO_CONTROL_CHARACTERS,
+}
+ADDRESS: dict[str, Any] = {
+    "type": "array",
+    "maxItems": rules.ADDRESS_MAX_LINES,
+    "items": ADDRESS_LINE,
+    "description": "Postal address lines, as a window envelope shows them under the name.",
+}
+_NULLABLE_ADDRESS = {"type": ["array", "null"], "items": {"type": "string"}}
+
+
+def _choice(values: tuple[str, ...], description: str) -> dict[str, Any]:
+    return {"type": "string", "enum": list(values), "description": description}
+
+
+def _nullable_choice(values: tuple[str, ...]) -> dict[str, Any]:
+    return {"type": ["string", "null"], "enum": [*values, None]}
 
 
 def _version_field() -> Any:
@@ -82,6 +103,10 @@ class Customer:
     attributes: Mapping[str, Any] = field(
         default_factory=dict,
         metadata=spec("attributes", ATTRIBUTES, item="attributes", body=ATTRIBUTES),
+    )
+    address: list[str] | None = field(
+        default=None,
+        metadata=spec("address", _NULLABLE_ADDRESS, item="address", body=ADDRESS),
     )
     version: int = _version_field()
     updated_at: str | None = _updated_at_field()
@@ -157,6 +182,34 @@ class Template:
         ),
     )
     """As given (``de-DE``); the formatting filters read it in Babel's form (``de_DE``)."""
+    markup: str | None = field(
+        default=None,
+        metadata=spec(
+            "markup",
+            _nullable_choice(rules.MARKUPS),
+            item="markup",
+            body=_choice(rules.MARKUPS, "How the rendered text is read. Absent: `text`."),
+        ),
+    )
+    page_size: str | None = field(
+        default=None,
+        metadata=spec(
+            "pageSize",
+            _nullable_choice(rules.PAGE_SIZES),
+            item="pageSize",
+            body=_choice(rules.PAGE_SIZES, "The PDF's paper. Absent: `A4`."),
+        ),
+    )
+    letterhead: str | None = field(
+        default=None,
+        metadata=spec(
+            "letterhead",
+            {"type": ["string", "null"], "pattern": rules.IDENTIFIER_PATTERN},
+            item="letterhead",
+            body=_IDENTIFIER
+            | {"description": "The name of a letterhead; it must exist (else a 404)."},
+        ),
+    )
     version: int = _version_field()
     updated_at: str | None = _updated_at_field()
 

@@ -28,6 +28,21 @@ LOCALE_MAX_CHARS = 35
 take; when stored, it must also be a locale Babel knows."""
 NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 
+ADDRESS_MAX_LINES = 6
+ADDRESS_LINE_MAX_CHARS = 60
+"""A postal address as the contract's Letter layout gives it: what a DIN 5008 window holds."""
+MARKUPS = ("text", "markdown")
+"""A template's ``markup``; absent means ``text``, the original sample's behaviour."""
+PAGE_SIZES = ("A4", "Letter")
+"""A template's ``pageSize``; absent means ``A4``."""
+FOOTER_MAX_CHARS = 500
+"""A letterhead's footer, drawn on every page: a line or two."""
+LOGO_MAX_BYTES = 128 * 1024
+"""A letterhead logo, decoded (the contract's limit)."""
+LOGO_MAX_PIXELS = 4000
+"""A logo's width and height at most: a logo, not a photograph, and never a decompression bomb."""
+LOGO_TYPES = ("image/png", "image/jpeg")
+
 MAX_VERSION = 10**15 - 1
 """The highest version number a request may name: as many digits as an ``ETag`` may have."""
 VERSION_PATTERN = "^(0|[1-9][0-9]{0,14})$"

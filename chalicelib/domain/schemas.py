@@ -14,11 +14,13 @@ from typing import Any
 from chalicelib.domain import rules
 from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import body_schema
 from chalicelib.domain.records import Customer, Template
 
 CUSTOMER_BODY = body_schema(Customer)
 TEMPLATE_BODY = body_schema(Template)
+LETTERHEAD_BODY = body_schema(Letterhead)
 PREVIEW_BODY: dict[str, Any] = {
     "title": "PreviewBody",
     "type": "object",
@@ -79,7 +81,8 @@ BATCH_BODY: dict[str, Any] = {
     },
 }
 BODIES = {
-    schema["title"]: schema for schema in (CUSTOMER_BODY, TEMPLATE_BODY, PREVIEW_BODY, BATCH_BODY)
+    schema["title"]: schema
+    for schema in (CUSTOMER_BODY, TEMPLATE_BODY, LETTERHEAD_BODY, PREVIEW_BODY, BATCH_BODY)
 }
 
 

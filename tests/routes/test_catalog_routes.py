@@ -29,6 +29,7 @@ def test_create_then_replace_a_customer(client: Client, aws: AWS) -> None:
         "customerId": "ann",
         "name": "Ann",
         "attributes": {"plan": "Gold", "n": 3},
+        "address": None,
         "version": 1,
         "updatedAt": STAMP,
     }
@@ -57,6 +58,7 @@ def test_get_customer(client: Client, aws: AWS) -> None:
         "customerId": "TestCustomer",
         "name": "Testing Customer",
         "attributes": {},
+        "address": None,
         "version": 0,
         "updatedAt": None,
     }
@@ -310,6 +312,9 @@ def test_create_template(client: Client, aws: AWS) -> None:
         "docType": "Renewal",
         **payload,
         "locale": None,
+        "markup": None,
+        "pageSize": None,
+        "letterhead": None,
         "version": 1,
         "updatedAt": STAMP,
         "variables": ["attributes.plan"],
@@ -327,6 +332,9 @@ def test_a_templates_locale_is_kept_as_given(client: Client, aws: AWS) -> None:
         "greeting": None,
         "description": None,
         "locale": "de-DE",
+        "markup": None,
+        "pageSize": None,
+        "letterhead": None,
         "version": 1,
         "updatedAt": STAMP,
         "variables": ["name"],  # the default greeting's
@@ -338,6 +346,32 @@ def test_a_templates_locale_is_kept_as_given(client: Client, aws: AWS) -> None:
 
     assert body(replaced)["locale"] is None  # a PUT replaces the whole template
     assert "locale" not in stored(aws, "D#Rechnung")
+
+
+def test_an_address_is_kept_and_its_lines_are_checked(client: Client, aws: AWS) -> None:
+    lines = ["Musterstraße 1", "10115 Berlin", "山田太郎様"]
+
+    created = put(client, "/customers/ann", {"name": "Ann", "address": lines})
+
+    assert body(created)["address"] == lines
+    assert body(client.http.get("/customers/ann"))["address"] == lines
+    assert stored(aws, "C#ann")["address"] == {"L": [{"S": line} for line in lines]}
+    for bad in (["x"] * 7, ["x" * 61], [""], ["a\nb"], "one line"):
+        refused = put(client, "/customers/ann", {"name": "Ann", "address": bad})
+        assert refused.status_code == 400, bad
+
+
+def test_markup_and_page_size_are_kept_and_only_known_values_taken(
+    client: Client, aws: AWS
+) -> None:
+    created = put(
+        client, "/templates/Memo", {"text": "# Hi", "markup": "markdown", "pageSize": "Letter"}
+    )
+
+    assert (body(created)["markup"], body(created)["pageSize"]) == ("markdown", "Letter")
+    assert stored(aws, "D#Memo")["pageSize"] == {"S": "Letter"}
+    for bad in ({"markup": "html"}, {"pageSize": "A5"}, {"markup": None}):
+        assert put(client, "/templates/Memo", {"text": "x", **bad}).status_code == 400, bad
 
 
 UNKNOWN_LOCALE = "is not one docgen knows; use a BCP 47 tag such as de-DE"

