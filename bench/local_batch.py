@@ -48,15 +48,22 @@ def main(count: int) -> None:
         if answer.status_code != 202:
             raise SystemExit(f"POST /batches answered {answer.status_code}: {answer.text}")
         batch_id = answer.json()["batchId"]
+        refused = 0
+        batch: dict = {}
         while time.monotonic() - started < TIMEOUT_SECONDS:
-            batch = servers.http.get(f"{servers.api}/batches/{batch_id}", timeout=30).json()
-            if batch["status"] not in ("accepted", "running"):
-                break
+            answer = servers.http.get(f"{servers.api}/batches/{batch_id}", timeout=30)
+            if answer.status_code != 200:  # a 503 while the emulator is busy: ask again
+                refused += 1
+            else:
+                batch = answer.json()
+                if batch["status"] not in ("accepted", "running"):
+                    break
             time.sleep(POLL_SECONDS)
         seconds = time.monotonic() - started
         print(
             f"{batch['succeeded']} of {batch['total']} letters ({batch['status']}) in "
-            f"{seconds:.0f} s: {batch['succeeded'] / seconds:.1f} letters/s"
+            f"{seconds:.0f} s: {batch['succeeded'] / seconds:.1f} letters/s; {refused} polls "
+            "answered other than 200"
         )
         for process in servers.processes:
             print(f"  {process.name}: peak {peak_memory_mib(process.popen.pid):.0f} MiB")
