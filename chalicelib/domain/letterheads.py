@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 from chalicelib.domain import rules
 from chalicelib.domain.errors import InUse, InvalidInput
-from chalicelib.domain.logos import decode_logo
 from chalicelib.domain.model import Spec, spec
 from chalicelib.domain.records import (
     _IDENTIFIER,
@@ -90,6 +89,8 @@ class Letterhead:
     def check(self) -> None:
         """The logo must be a sound PNG or JPEG of the type it claims, within the limits."""
         if self.logo is not None:
+            from chalicelib.domain.logos import decode_logo  # only a PUT with a logo needs it
+
             decode_logo(self.logo["contentType"], self.logo["data"])
 
 
