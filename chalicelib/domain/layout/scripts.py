@@ -126,7 +126,7 @@ def visual_pieces(row: str, fonts: list[TTFont], size: float) -> list[Piece]:
 
     Glyphs are drawn in visual order, but the pieces go into the PDF in reading order, one
     text object each: a right-to-left piece begins and ends with a right-to-left letter, so
-    a reader that reverses such runs (pypdf, screen readers) gives back the row's text.
+    a reader that reverses such runs, as pypdf does, gives back the row's text.
     Spaces, punctuation and digits between directions are pieces of one character.
     """
     drawn, position = _visual_order(row)
@@ -175,10 +175,10 @@ def _visual_order(row: str) -> tuple[str, list[int]]:
     return "".join(char["ch"] for char in drawn), position
 
 
-def draw_runs(canvas: Canvas, x: float, y: float, pieces: list[Run], size: float) -> None:
-    """One row in one text object, switching fonts between runs."""
+def draw_runs(canvas: Canvas, x: float, y: float, parts: list[Run], size: float) -> None:
+    """One piece of a row in one text object, switching fonts between its runs."""
     text = canvas.beginText(x, y)
-    for name, part in pieces:
+    for name, part in parts:
         text.setFont(name, size)
         text.textOut(part)
     canvas.drawText(text)
