@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from chalicelib.domain.layout import scripts
-from chalicelib.domain.layout.pdf import letter_pdf
+from chalicelib.domain.layout.pdf import lay_out, letter_pdf
 from chalicelib.domain.letters import Letter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +102,7 @@ import json, sys
 from datetime import UTC, datetime
 from reportlab.pdfbase import pdfmetrics
 from chalicelib.domain.layout import scripts
-from chalicelib.domain.layout.pdf import letter_pdf
+from chalicelib.domain.layout.pdf import lay_out, letter_pdf
 from chalicelib.domain.letters import Letter
 letter_pdf(Letter("c", "Welcome", sys.argv[1], datetime(2026, 1, 1, tzinfo=UTC)))
 names = (scripts.PRIMARY, *scripts.FALLBACKS)
@@ -125,3 +126,18 @@ def test_a_fallback_font_is_parsed_only_for_a_letter_that_needs_it(
     )
 
     assert sorted(json.loads(run.stdout)) == sorted(loaded)
+
+
+def test_a_long_letter_in_several_scripts_is_laid_out_in_linear_time() -> None:
+    """Four times the text takes about four times as long (a quadratic pass: sixteen)."""
+
+    def seconds(repeat: int) -> float:
+        letter = Letter("c", "Welcome", "שלום עולם, 王小明 سارة Ann. " * repeat, DATED)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            lay_out(letter)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    assert seconds(2000) < 8 * seconds(500)

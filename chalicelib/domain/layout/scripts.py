@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache, partial
+from itertools import accumulate, repeat
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -70,28 +71,47 @@ def fonts_for(chars: Iterable[str]) -> tuple[list[TTFont], list[str]]:
 
 
 def runs(text: str, fonts: list[TTFont]) -> list[Run]:
-    """``text`` cut where the font changes: a letter in the first font that has its glyph,
-    spaces, punctuation and marks in the font of the run they follow, if it has them.
+    """``text`` cut where the font changes (see :func:`_font_names`)."""
+    if len(fonts) == 1:
+        return [(fonts[0].fontName, text)]
+    return _cut(text, _font_names(text, tuple(fonts)))
+
+
+def _font_names(text: str, fonts: tuple[TTFont, ...]) -> list[str]:
+    """Each character's font: for a letter the first that has its glyph; for spaces,
+    punctuation and marks the font of the letter before, if it has them.
 
     Keeping a right-to-left run's spaces in its font keeps it one run for a reader, which
     then gives back its words in their order.
     """
-    if len(fonts) == 1:
-        return [(fonts[0].fontName, text)]
-    cut: list[Run] = []
+    names: list[str] = []
     current: TTFont | None = None
+    for char in text:
+        if current is None or _strong(char) or ord(char) not in current.face.charToGlyph:
+            current = _first_font(char, fonts)
+        names.append(current.fontName)
+    return names
+
+
+@cache
+def _first_font(char: str, fonts: tuple[TTFont, ...]) -> TTFont:
+    return next(font for font in fonts if ord(char) in font.face.charToGlyph)
+
+
+def _cut(text: str, names: list[str]) -> list[Run]:
+    """``text`` in runs of one font each, from each character's font."""
+    cut: list[Run] = []
     start = 0
-    for index, char in enumerate(text):
-        code = ord(char)
-        if current and code in current.face.charToGlyph and not _strong(char):
-            continue
-        font = next(font for font in fonts if code in font.face.charToGlyph)
-        if font is not current:
-            if current:
-                cut.append((current.fontName, text[start:index]))
-            current, start = font, index
-    cut.append((current.fontName if current else fonts[0].fontName, text[start:]))
+    for index in range(1, len(text) + 1):
+        if index == len(text) or names[index] != names[start]:
+            cut.append((names[start], text[start:index]))
+            start = index
     return cut
+
+
+@cache
+def _char_width(char: str, name: str, size: float) -> float:
+    return pdfmetrics.stringWidth(char, name, size)
 
 
 def _strong(char: str) -> bool:
@@ -104,9 +124,8 @@ def measurer(fonts: list[TTFont], size: float) -> Callable[[str], float]:
     measure, as fast as before there were fallbacks."""
     if len(fonts) == 1:
         return partial(fonts[0].stringWidth, size=size)
-    return lambda text: sum(
-        pdfmetrics.stringWidth(part, name, size) for name, part in runs(text, fonts)
-    )
+    chosen = tuple(fonts)
+    return lambda text: sum(map(_char_width, text, _font_names(text, chosen), repeat(size)))
 
 
 def is_rtl(text: str) -> bool:
@@ -130,14 +149,8 @@ def visual_pieces(row: str, fonts: list[TTFont], size: float) -> list[Piece]:
     Spaces, punctuation and digits between directions are pieces of one character.
     """
     drawn, position = _visual_order(row)
-    widths = [
-        pdfmetrics.stringWidth(char, name, size)
-        for name, part in runs(drawn, fonts)
-        for char in part
-    ]
-    left = [0.0]
-    for char_width in widths:
-        left.append(left[-1] + char_width)
+    names = _font_names(drawn, tuple(fonts))
+    left = [0.0, *accumulate(map(_char_width, drawn, names, repeat(size)))]
     pieces: list[Piece] = []
     index = 0
     while index < len(row):
@@ -147,7 +160,7 @@ def visual_pieces(row: str, fonts: list[TTFont], size: float) -> list[Piece]:
         while step < 0 and not _strong(row[end - 1]):
             end -= 1  # trailing spaces and punctuation read after the run, not before it
         first, last = sorted((position[index], position[end - 1]))
-        pieces.append((left[first], runs(drawn[first : last + 1], fonts)))
+        pieces.append((left[first], _cut(drawn[first : last + 1], names[first : last + 1])))
         index = end
     return pieces
 
