@@ -154,11 +154,12 @@ def draw_letter(canvas: Canvas, letter: Letter, pages: list[Page]) -> None:
         if number == 1:
             canvas.drawRightString(PAGE_WIDTH - RIGHT, DATE_BASELINE, letter.date_line)
         for y, row in page:
-            if len(row) == 1 and len(row[0][1]) == 1 and row[0][1][0][0] == FONT:
-                canvas.drawString(LEFT, y, row[0][1][0][1])  # one font: as before
-                continue
-            for x, pieces in row:
-                scripts.draw_runs(canvas, LEFT + x, y, pieces, FONT_SIZE)
+            match row:
+                case [(_, [(scripts.PRIMARY, text)])]:  # one piece in one font: as before
+                    canvas.drawString(LEFT, y, text)
+                case _:
+                    for x, parts in row:
+                        scripts.draw_runs(canvas, LEFT + x, y, parts, FONT_SIZE)
         canvas.setFont(FONT, FOOTER_SIZE)
         canvas.setFillGray(0.4)
         canvas.drawCentredString(PAGE_WIDTH / 2, FOOTER_BASELINE, f"Page {number} of {len(pages)}")

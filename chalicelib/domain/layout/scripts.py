@@ -12,7 +12,7 @@ they are measured, and drawn in visual order (``python-bidi``) row by row once w
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from functools import cache, partial
+from functools import cache
 from itertools import accumulate, repeat
 from pathlib import Path
 
@@ -123,7 +123,8 @@ def measurer(fonts: list[TTFont], size: float) -> Callable[[str], float]:
     """How wide a text is drawn, each run in its own font; with one font, that font's own
     measure, as fast as before there were fallbacks."""
     if len(fonts) == 1:
-        return partial(fonts[0].stringWidth, size=size)
+        string_width = fonts[0].stringWidth
+        return lambda text: string_width(text, size)
     chosen = tuple(fonts)
     return lambda text: sum(map(_char_width, text, _font_names(text, chosen), repeat(size)))
 
