@@ -156,9 +156,9 @@ def warm() -> None:
     """What a container loads once, loaded before the measures: both arms' libraries, the font."""
     import pypdf  # noqa: F401
 
-    from chalicelib.domain.layout.pdf import load_font  # ReportLab with it
+    from chalicelib.domain.layout.scripts import PRIMARY, load  # ReportLab with it
 
-    load_font()
+    load(PRIMARY)
 
 
 def _rss_bytes() -> int:

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from bench.measure import timings
-from chalicelib.domain.layout.pdf import FONT, letter_pdf, load_font
+from chalicelib.domain.layout.pdf import FONT, letter_pdf
+from chalicelib.domain.layout.scripts import load
 from chalicelib.domain.letters import Letter
 
 LINES = 400
@@ -30,7 +31,7 @@ def naive_pdf(letter: Letter) -> bytes:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-    load_font()
+    load(FONT)
     style = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=16)
     output = io.BytesIO()
     flowables = [

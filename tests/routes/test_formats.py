@@ -182,21 +182,22 @@ def test_pdf_wraps_long_lines_and_keeps_paragraphs(client: Client, aws: AWS) -> 
     assert max(len(line) for line in body_lines) < 120  # wrapped to the page, not cut off
 
 
-def test_a_name_the_pdf_font_cannot_show_is_422_and_writes_nothing(
+def test_a_name_the_pdf_fonts_cannot_show_is_422_and_writes_nothing(
     client: Client, aws: AWS
 ) -> None:
-    aws.put_item(PK={"S": "C#taro"}, data={"S": "山田太郎"})
+    aws.put_item(PK={"S": "C#priya"}, data={"S": "नमस्ते"})  # Devanagari: no font, no shaping
 
-    response = client.http.post("/customers/taro/documents/Welcome?format=pdf")
+    response = client.http.post("/customers/priya/documents/Welcome?format=pdf")
 
     assert response.status_code == 422
     assert body(response) == {
         "Code": "UnprocessableEntityError",
-        "Message": "a PDF cannot show U+592A and 3 other characters of this letter: its font, "
-        "DejaVu Serif, covers Latin, Greek and Cyrillic; format=html or txt can show them",
+        "Message": "a PDF cannot show U+0924 and 5 other characters of this letter: its fonts "
+        "cover Latin, Greek, Cyrillic, Hebrew, Arabic, Chinese, Japanese and Korean; "
+        "format=html or txt can show them",
     }
     assert aws.objects() == {}
-    assert client.http.post("/customers/taro/documents/Welcome?format=html").status_code == 201
+    assert client.http.post("/customers/priya/documents/Welcome?format=html").status_code == 201
 
 
 def test_invisible_format_characters_are_left_out_of_the_pdf(client: Client, aws: AWS) -> None:

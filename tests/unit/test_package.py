@@ -868,6 +868,12 @@ LETTERS = [
         "Dear Zoë Łukasz Ωμέγα Дмитрий;\n\n" + "\n".join(f"Line {n} of many." for n in range(90)),
         datetime(2026, 11, 24, 8, 30, tzinfo=UTC),
     ),
+    Letter(  # every fallback font, python-bidi's compiled wheel and arabic-reshaper
+        "Sara",
+        "Welcome",
+        "Dear 山田太郎, 김민준, שרה לוי and سارة;\n\U0001d434nn",
+        datetime(2026, 11, 25, 9, tzinfo=UTC),
+    ),
 ]
 RENDER_PROBE = """
 import hashlib, json, sys
@@ -892,7 +898,7 @@ print(json.dumps({"pdfs": pdfs, "PIL": PIL.__file__, "loaded": loaded, "image": 
 """
 
 
-def test_the_code_zip_has_the_font_and_the_pil_stub_not_pillow(
+def test_the_code_zip_has_the_fonts_and_the_pil_stub_not_pillow(
     stage: str, template: Template
 ) -> None:
     runtime = properties(template, "APIHandler")["Runtime"]
@@ -903,8 +909,14 @@ def test_the_code_zip_has_the_font_and_the_pil_stub_not_pillow(
         for name, path in stub.items():
             assert code.read(name) == path.read_bytes(), name
     assert {
-        "chalicelib/domain/layout/fonts/DejaVuSerif.ttf",
-        "chalicelib/domain/layout/fonts/LICENSE",
+        f"chalicelib/domain/layout/fonts/{name}"
+        for name in (
+            "DejaVuSerif.ttf",
+            "DejaVuSans.ttf",
+            "DroidSansFallback.ttf",
+            "LICENSE",
+            "LICENSE-DroidSansFallback",
+        )
     } <= set(names)
     assert {name for name in names if name.startswith("PIL/")} == {
         *stub,

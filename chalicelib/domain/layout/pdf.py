@@ -14,21 +14,18 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from chalicelib.domain.errors import CannotRender
+from chalicelib.domain.layout import scripts
 from chalicelib.domain.letters import Letter
 
-FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSerif.ttf"
-FONT = "DejaVuSerif"
-"""DejaVu Serif: Latin with diacritics, Greek and Cyrillic (licence beside the file)."""
+FONT = scripts.PRIMARY
+"""DejaVu Serif for Latin with diacritics, Greek and Cyrillic; fallbacks in ``scripts``."""
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 LEFT, RIGHT, TOP, BOTTOM = 25 * mm, 22 * mm, 25 * mm, 25 * mm
@@ -46,16 +43,10 @@ _WORDS = re.compile(r"\s*\S+")
 _INVISIBLE = ("Cc", "Cf")
 """Unicode's control and format characters: nothing to draw, so dropped."""
 
-Page = list[tuple[float, str]]
+Row = list[scripts.Piece]
+"""A row's text in pieces, each in runs of one font."""
+Page = list[tuple[float, Row]]
 """The rows of one page: each baseline's height and its text."""
-
-
-@cache
-def load_font() -> TTFont:
-    """Parse the font once per container; the PDF embeds only the glyphs it uses."""
-    font = TTFont(FONT, FONT_FILE)
-    pdfmetrics.registerFont(font)
-    return font
 
 
 def _wrap(line: str, width: float, measure: Callable[[str], float]) -> list[str]:
@@ -84,7 +75,7 @@ def _wrap(line: str, width: float, measure: Callable[[str], float]) -> list[str]
     return rows
 
 
-def _paginate(paragraphs: list[list[str]], first_baseline: float) -> list[Page]:
+def _paginate(paragraphs: list[list[Row]], first_baseline: float) -> list[Page]:
     """Rows onto pages: a gap between paragraphs, none at the top of a page."""
     top_baseline = PAGE_HEIGHT - TOP - FONT_SIZE
     pages: list[Page] = [[]]
@@ -120,21 +111,28 @@ def letter_pdf(letter: Letter) -> bytes:
 
 def lay_out(letter: Letter) -> list[Page]:
     """The letter's rows on its pages, or ``CannotRender`` before anything is drawn."""
-    font = load_font()
-
-    def measure(text: str) -> float:
-        return font.stringWidth(text, FONT_SIZE)
-
-    printable = _printable(letter.paragraphs(), font)
+    fonts, printable = _printable(letter.paragraphs())
     if sum(len(lines) for lines in printable) > MAX_PAGES * ROWS_PER_PAGE:
         raise _too_many_pages()  # each line is a row at least: known before wrapping
+
+    measure = scripts.measurer(fonts, FONT_SIZE)
+
     paragraphs = [
-        [row for line in lines for row in _wrap(line, TEXT_WIDTH, measure)] for lines in printable
+        [row for line in lines for row in _rows(line, fonts, measure)] for lines in printable
     ]
     pages = _paginate(paragraphs, DATE_BASELINE - LEADING - DATE_GAP)
     if len(pages) > MAX_PAGES:
         raise _too_many_pages()
     return pages
+
+
+def _rows(line: str, fonts: list[TTFont], measure: Callable[[str], float]) -> list[Row]:
+    """A line wrapped to the text's width; one with right-to-left letters shaped first and
+    each of its rows in visual order."""
+    if len(fonts) == 1 or not scripts.is_rtl(line):  # the primary font has no such letter
+        return [[(0.0, scripts.runs(row, fonts))] for row in _wrap(line, TEXT_WIDTH, measure)]
+    wrapped = _wrap(scripts.shaped(line), TEXT_WIDTH, measure)
+    return [scripts.visual_pieces(row, fonts, FONT_SIZE) for row in wrapped]
 
 
 def new_canvas(title: str, subject: str, dated: datetime) -> Canvas:
@@ -156,7 +154,12 @@ def draw_letter(canvas: Canvas, letter: Letter, pages: list[Page]) -> None:
         if number == 1:
             canvas.drawRightString(PAGE_WIDTH - RIGHT, DATE_BASELINE, letter.date_line)
         for y, row in page:
-            canvas.drawString(LEFT, y, row)
+            match row:
+                case [(_, [(scripts.PRIMARY, text)])]:  # one piece in one font: as before
+                    canvas.drawString(LEFT, y, text)
+                case _:
+                    for x, parts in row:
+                        scripts.draw_runs(canvas, LEFT + x, y, parts, FONT_SIZE)
         canvas.setFont(FONT, FOOTER_SIZE)
         canvas.setFillGray(0.4)
         canvas.drawCentredString(PAGE_WIDTH / 2, FOOTER_BASELINE, f"Page {number} of {len(pages)}")
@@ -170,22 +173,22 @@ def _too_many_pages() -> CannotRender:
     )
 
 
-def _printable(paragraphs: list[list[str]], font: TTFont) -> list[list[str]]:
-    """The paragraphs as the font can draw them: tabs as spaces, invisible characters dropped.
+def _printable(paragraphs: list[list[str]]) -> tuple[list[TTFont], list[list[str]]]:
+    """The fonts that draw the paragraphs, and the paragraphs as they can be drawn: tabs as
+    spaces, invisible characters dropped.
 
-    Any other character the font has no glyph for is a 422: a letter with
-    empty boxes where a name should be must not go out.
+    Any other character no font has a glyph for is a 422: a letter with empty boxes
+    where a name should be must not go out.
     """
-    glyphs = font.face.charToGlyph
     used = {char for lines in paragraphs for line in lines for char in set(line)}
     invisible = {char for char in used if unicodedata.category(char) in _INVISIBLE}
-    unshown = sorted(char for char in used - invisible if ord(char) not in glyphs)
+    fonts, unshown = scripts.fonts_for(used - invisible)
     if unshown:
         others = f" and {len(unshown) - 1} other characters" if len(unshown) > 1 else ""
         raise CannotRender(
-            f"a PDF cannot show U+{ord(unshown[0]):04X}{others} of this letter: its font, "
-            "DejaVu Serif, covers Latin, Greek and Cyrillic; format=html or txt can show them"
+            f"a PDF cannot show U+{ord(unshown[0]):04X}{others} of this letter: its fonts "
+            f"cover {scripts.COVERED}; format=html or txt can show them"
         )
     table: dict[int, str | None] = {ord(char): None for char in invisible}
     table[ord("\t")] = "    "
-    return [[line.translate(table) for line in lines] for lines in paragraphs]
+    return fonts, [[line.translate(table) for line in lines] for lines in paragraphs]

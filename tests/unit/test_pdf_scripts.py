@@ -1,0 +1,143 @@
+"""Every script the PDF shows: drawn in embedded subset fonts, extracted as the letter's text."""
+
+import io
+import json
+import re
+import subprocess
+import sys
+import time
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from chalicelib.domain.layout import scripts
+from chalicelib.domain.layout.pdf import lay_out, letter_pdf
+from chalicelib.domain.letters import Letter
+
+ROOT = Path(__file__).resolve().parents[2]
+DATED = datetime(2026, 11, 23, 21, tzinfo=UTC)
+NAMES = {
+    "Latin with diacritics": "Zoë Łukasz Ørsted-Núñez",
+    "Greek": "Ελένη Παπαδοπούλου",
+    "Cyrillic": "Мария Иванова",
+    "Chinese": "王小明",
+    "Japanese": "山田 はなこ カタカナ",
+    "Korean": "김민준",
+    "Hebrew": "שרה לוי",
+    "Arabic": "سارة الأحمد",
+    "Arabic lam-alef": "لانا",
+    "outside the BMP": "\U0001d434nn \U0001d435ob",  # mathematical italic A, B
+    "mixed": "Ann 王 and Ωμέγα",
+}
+LETTERS = {
+    "a Hebrew paragraph": "שלום עולם, תודה רבה.",
+    "an Arabic paragraph": "مرحبا يا سارة، كيف حالك؟",
+}
+SUBSET = re.compile(r"/[A-Z]{6}\+\w+")
+
+
+def pdf_of(text: str) -> bytes:
+    return letter_pdf(Letter("TestCustomer", "Welcome", text, DATED))
+
+
+def text_lines(document: bytes) -> list[str]:
+    """The first page's text, without the date and the page number."""
+    return PdfReader(io.BytesIO(document)).pages[0].extract_text().splitlines()[1:-1]
+
+
+def fonts(document: bytes) -> list[dict]:
+    page = PdfReader(io.BytesIO(document)).pages[0]
+    return [font.get_object() for font in page["/Resources"]["/Font"].values()]
+
+
+@pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
+def test_a_name_in_any_covered_script_extracts_as_written(name: str) -> None:
+    text = f"Dear {name};\nThank you, {name}."
+
+    assert text_lines(pdf_of(text)) == text.splitlines()
+
+
+@pytest.mark.parametrize("text", LETTERS.values(), ids=LETTERS.keys())
+def test_a_right_to_left_line_extracts_in_reading_order(text: str) -> None:
+    assert text_lines(pdf_of(text)) == [text]
+
+
+def test_arabic_is_drawn_in_its_contextual_forms() -> None:
+    """The glyphs drawn are the joined forms; the text layer holds the letters."""
+    forms = scripts.shaped("سارة")
+
+    assert [unicodedata.name(char).rsplit(" ", 2)[-2] for char in forms] == [
+        "INITIAL",
+        "FINAL",
+        "ISOLATED",
+        "ISOLATED",
+    ]
+    assert text_lines(pdf_of("سارة")) == ["سارة"]
+
+
+def test_every_font_drawn_is_embedded_and_subset() -> None:
+    """Each TrueType font embedded, only its used glyphs (a ``ABCDEF+`` name); ReportLab's
+    page preamble names Helvetica, which draws nothing, and is left as it was."""
+    document = pdf_of("\n".join(NAMES.values()))
+    found = fonts(document)
+    truetype = [font for font in found if font["/Subtype"] == "/TrueType"]
+
+    assert [font["/BaseFont"] for font in found if font not in truetype] == ["/Helvetica"]
+    assert {font["/BaseFont"].partition("+")[2] for font in truetype} == {
+        "DejaVuSerif",
+        "DejaVuSans",
+        "DroidSansFallback",
+    }
+    for font in truetype:
+        assert SUBSET.fullmatch(font["/BaseFont"]), font["/BaseFont"]
+        assert "/FontFile2" in font["/FontDescriptor"]
+    assert len(document) < 200_000  # the 3.4 MB CJK font's few used glyphs only
+
+
+LOADED = """
+import json, sys
+from datetime import UTC, datetime
+from reportlab.pdfbase import pdfmetrics
+from chalicelib.domain.layout import scripts
+from chalicelib.domain.layout.pdf import lay_out, letter_pdf
+from chalicelib.domain.letters import Letter
+letter_pdf(Letter("c", "Welcome", sys.argv[1], datetime(2026, 1, 1, tzinfo=UTC)))
+names = (scripts.PRIMARY, *scripts.FALLBACKS)
+print(json.dumps([name for name in pdfmetrics.getRegisteredFontNames() if name in names]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "loaded"),
+    [
+        ("Dear Zoë Łukasz, Ελένη, Мария;", ["DejaVuSerif"]),
+        ("Dear שרה;", ["DejaVuSerif", "DejaVuSans"]),
+        ("Dear 王小明;", ["DejaVuSerif", "DejaVuSans", "DroidSansFallback"]),
+    ],
+)
+def test_a_fallback_font_is_parsed_only_for_a_letter_that_needs_it(
+    text: str, loaded: list[str]
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", LOADED, text], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+
+    assert sorted(json.loads(run.stdout)) == sorted(loaded)
+
+
+def test_a_long_letter_in_several_scripts_is_laid_out_in_linear_time() -> None:
+    """Four times the text takes about four times as long (a quadratic pass: sixteen)."""
+
+    def seconds(repeat: int) -> float:
+        letter = Letter("c", "Welcome", "שלום עולם, 王小明 سارة Ann. " * repeat, DATED)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            lay_out(letter)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    assert seconds(2000) < 8 * seconds(500)
