@@ -340,14 +340,14 @@ def test_a_batch_is_started_once_per_idempotency_key(client: Client, queues: dic
 def test_a_letter_the_pdf_cannot_draw_fails_as_generate_would_and_the_rest_are_written(
     client: Client, queues: dict, aws: AWS
 ) -> None:
-    aws.put_item(PK={"S": "C#yamada"}, data={"S": "山田太郎"})
-    single = client.http.post("/customers/yamada/documents/Welcome?format=pdf")
+    aws.put_item(PK={"S": "C#priya"}, data={"S": "नमस्ते"})  # Devanagari: no font draws it
+    single = client.http.post("/customers/priya/documents/Welcome?format=pdf")
     assert single.status_code == 422
     expected = client.http.post("/customers/TestCustomer/documents/Welcome?format=pdf")
     assert expected.status_code == 201
     written = stored(aws, "TestCustomer/Welcome.pdf")
     aws.s3.delete_object(Bucket=BUCKET, Key="TestCustomer/Welcome.pdf")
-    ids = ["TestCustomer", "yamada", "nobody"]
+    ids = ["TestCustomer", "priya", "nobody"]
     batch = body(start(client, docType="Welcome", format="pdf", customerIds=ids))
     run(client, queues)
     items = body(client.http.get(f"{BATCHES}/{batch['batchId']}/items"))["items"]
@@ -358,7 +358,7 @@ def test_a_letter_the_pdf_cannot_draw_fails_as_generate_would_and_the_rest_are_w
             "key": "TestCustomer/Welcome.pdf",
             "error": None,
         },
-        {"customerId": "yamada", "status": "failed", "key": None, "error": body(single)},
+        {"customerId": "priya", "status": "failed", "key": None, "error": body(single)},
         {
             "customerId": "nobody",
             "status": "failed",
