@@ -34,6 +34,7 @@ BATCH_OPERATIONS = {
         },
         body="BatchBody",
         idempotent=True,
+        refers=True,
     ),
     "list_batches": listed("Batches", "Batch"),
     "get_batch": Operation("Batches", {"200": answer("The batch.", ref("schemas", "Batch"))}),

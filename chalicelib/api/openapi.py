@@ -73,7 +73,7 @@ def _operation(path: str, entry: Any) -> dict[str, Any]:
     ]  # a KeyError here: a route to describe
     summary, _, description = inspect.getdoc(entry.view_function).partition("\n")
     statuses = ["400", "500"]
-    statuses += ["404"] * ("{" in path)
+    statuses += ["404"] * ("{" in path or spec.refers)
     statuses += ["412"] * spec.conditional
     statuses += ["413", "415"] * (spec.body is not None)
     statuses += ["422"] * spec.renders

@@ -131,6 +131,9 @@ class Operation:
     """Takes ``Idempotency-Key``, so may answer 409 and 422, and replay its answer."""
     in_use: bool = False
     """Deletes what others may name, so may answer 409."""
+    refers: bool = False
+    """Its body names what must exist (a batch's template), so may answer 404 though its
+    path names nothing."""
     aws: bool = True
     """Calls DynamoDB or S3, so may answer 503."""
     links: dict[str, Any] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from chalicelib.domain import rules
-from chalicelib.domain.errors import InUse, InvalidInput
+from chalicelib.domain.errors import InUse, NotFound
 from chalicelib.domain.model import Spec, spec
 from chalicelib.domain.records import (
     _IDENTIFIER,
@@ -94,10 +94,11 @@ class Letterhead:
             decode_logo(self.logo["contentType"], self.logo["data"])
 
 
-def missing(name: str) -> InvalidInput:
-    """A template that names a letterhead which does not exist: its body is wrong (a 400;
-    a 404 would say the template is missing)."""
-    return InvalidInput(f"letterhead {name} does not exist: PUT /letterheads/{name} first")
+def missing(name: str) -> NotFound:
+    """A template that names a letterhead which does not exist: a 404 that names the
+    letterhead, as a batch naming a missing template is (the body is well formed; what it
+    names is not there yet)."""
+    return NotFound(f"letterhead {name} does not exist: PUT /letterheads/{name} first")
 
 
 def in_use(name: str, count: int) -> InUse:

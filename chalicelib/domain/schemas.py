@@ -45,6 +45,16 @@ BATCH_BODY: dict[str, Any] = {
     "description": "Either the customers to write to, or all of them.",
     "required": ["docType"],
     "oneOf": [{"required": ["customerIds"]}, {"required": ["allCustomers"]}],
+    "if": {
+        "required": ["output"],
+        "properties": {"output": {"required": ["pdf"], "properties": {"pdf": {"const": True}}}},
+    },
+    "then": {
+        "required": ["format"],
+        "properties": {
+            "format": {"const": "pdf", "description": "for output.pdf: only PDF letters merge"}
+        },
+    },
     "properties": {
         "docType": {"type": "string", "pattern": rules.IDENTIFIER_PATTERN},
         "format": {"enum": list(FORMATS), "default": DEFAULT_FORMAT},
@@ -146,7 +156,10 @@ def _describe(error: Any) -> str:
     if whole and error.rule in ("type", "multipleOf"):
         return f"{field} must be integer"  # an integer of the document, checked as a number
     if error.rule == "const":
-        return f"{field} must be {json.dumps(error.definition['const'])}"
+        why = error.definition.get("description")
+        return f"{field} must be {json.dumps(error.definition['const'])}" + (
+            f" {why}" if why else ""
+        )
     identifier = isinstance(error.definition, dict) and (
         error.definition.get("pattern") == rules.IDENTIFIER_PATTERN
     )

@@ -81,7 +81,6 @@ class BatchService:
     def start(self, once: IdempotentRequest | None, body: Mapping[str, Any]) -> Answer[dict]:
         """Check ``body`` (a ``BatchBody``), store the batch and queue its planning; with an
         ``Idempotency-Key``, once per key."""
-        _check_outputs(body)
         webhook_url = None
         if "webhook" in body and self.webhook_check is not None:
             webhook_url = self.webhook_check(body["webhook"]["url"])
@@ -216,11 +215,6 @@ class BatchService:
         if "parts" in stored:  # a merged PDF too long for one file
             signed["parts"] = [self._signed(part, now) for part in stored["parts"]]
         return signed
-
-
-def _check_outputs(body: Mapping[str, Any]) -> None:
-    if body.get("output", {}).get("pdf") and parse_format(body.get("format")).name != "pdf":
-        raise InvalidInput("output.pdf needs format pdf: only PDF letters can be merged")
 
 
 def _position(cursor: str | None) -> tuple[int, int]:

@@ -79,7 +79,7 @@ def test_a_batch_is_accepted_and_queued_for_planning(client: Client, queues: dic
         ),
         (
             {"docType": "Welcome", "allCustomers": True, "output": {"pdf": True}},
-            "output.pdf needs format pdf: only PDF letters can be merged",
+            'format must be "pdf" for output.pdf: only PDF letters merge',
         ),
     ],
 )

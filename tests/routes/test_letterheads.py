@@ -176,16 +176,14 @@ def test_deleting_a_letterhead_a_template_names_is_409_until_none_does(
     assert body(client.http.get("/templates/A"))["letterhead"] == "other"
 
 
-def test_a_template_naming_a_letterhead_that_does_not_exist_is_400(
+def test_a_template_naming_a_letterhead_that_does_not_exist_is_404(
     client: Client, aws: AWS
 ) -> None:
     response = put(client, "/templates/A", {"text": "x", "letterhead": "nowhere"})
 
     assert (response.status_code, body(response)) == (
-        400,
-        error(
-            "BadRequestError", "letterhead nowhere does not exist: PUT /letterheads/nowhere first"
-        ),
+        404,
+        error("NotFoundError", "letterhead nowhere does not exist: PUT /letterheads/nowhere first"),
     )
     assert stored(aws, "D#A") is None
     assert stored(aws, "H#nowhere") is None  # the count made no item
@@ -210,7 +208,7 @@ def test_a_letterhead_deleted_between_a_template_writes_read_and_write_is_never_
     monkeypatch.setattr(TemplateVersions, "state", state_then_delete)
     response = put(client, "/templates/A", {"text": "x", "letterhead": "acme"})
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert body(response)["Message"].startswith("letterhead acme does not exist")
     assert (stored(aws, "D#A"), stored(aws, "H#acme")) == (None, None)
 
