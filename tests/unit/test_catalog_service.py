@@ -161,7 +161,7 @@ def test_the_in_memory_twin_counts_the_templates_naming_a_letterhead(
     letterheads = CatalogService(Letterhead, repository, clock=lambda: NOW)
     letterheads.put("acme", {"sender": {"name": "Acme"}}, None)
 
-    with pytest.raises(InvalidInput, match="letterhead other does not exist"):
+    with pytest.raises(NotFound, match="letterhead other does not exist"):
         templates.put("A", {"text": "x", "letterhead": "other"}, None)
     templates.put("A", {"text": "x", "letterhead": "acme"}, None)
     templates.put("A", {"text": "y", "letterhead": "acme"}, None)
