@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from chalicelib.domain.errors import InvalidInput
@@ -73,9 +73,17 @@ def document_key(customer_id: str, doc_type: str, fmt: DocumentFormat) -> str:
     return f"{customer_id}/{doc_type}.{fmt.extension}"
 
 
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def iso_utc(moment: datetime) -> str:
     """ISO-8601 in UTC to the second, with a ``Z``: ``2026-11-23T21:00:00Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime(ISO_UTC)
+
+
+def from_iso_utc(stamp: str) -> datetime:
+    """The moment ``iso_utc`` wrote, in UTC; ``ValueError`` for anything else."""
+    return datetime.strptime(stamp, ISO_UTC).replace(tzinfo=UTC)
 
 
 _IDENTIFIER = {"type": "string", "pattern": IDENTIFIER_PATTERN}

@@ -18,6 +18,7 @@ from chalicelib.domain.records import (
     _NAME,
     _NULLABLE_TEXT,
     ADDRESS,
+    _description_field,
     _updated_at_field,
     _version_field,
 )
@@ -69,16 +70,7 @@ class Letterhead:
     footer: str | None = field(
         default=None, metadata=spec("footer", _NULLABLE_TEXT, item="footer", body=_FOOTER)
     )
-    description: str | None = field(
-        default=None,
-        metadata=spec(
-            "description",
-            _NULLABLE_TEXT,
-            item="description",
-            body={"type": "string", "maxLength": rules.DESCRIPTION_MAX_CHARS},
-            summary=True,
-        ),
-    )
+    description: str | None = _description_field()
     version: int = _version_field()
     updated_at: str | None = _updated_at_field()
 

@@ -80,6 +80,20 @@ def _version_field() -> Any:
     return field(default=0, metadata=spec("version", _VERSION, item="version", summary=True))
 
 
+def _description_field() -> Any:
+    """A note for people, shown in lists: templates and letterheads have one."""
+    return field(
+        default=None,
+        metadata=spec(
+            "description",
+            _NULLABLE_TEXT,
+            item="description",
+            body={"type": "string", "maxLength": rules.DESCRIPTION_MAX_CHARS},
+            summary=True,
+        ),
+    )
+
+
 def _updated_at_field() -> Any:
     return field(
         default=None, metadata=spec("updatedAt", _UPDATED_AT, item="updatedAt", summary=True)
@@ -157,16 +171,7 @@ class Template:
         ),
     )
     """``None`` means the default greeting; ``""`` means no greeting line."""
-    description: str | None = field(
-        default=None,
-        metadata=spec(
-            "description",
-            _NULLABLE_TEXT,
-            item="description",
-            body={"type": "string", "maxLength": rules.DESCRIPTION_MAX_CHARS},
-            summary=True,
-        ),
-    )
+    description: str | None = _description_field()
     locale: str | None = field(
         default=None,
         metadata=spec(

@@ -9,7 +9,7 @@ replayed message finds the batch over and does nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.batches import (
@@ -18,7 +18,7 @@ from chalicelib.domain.batches import (
     Batch,
     outcome_status,
 )
-from chalicelib.domain.documents import iso_utc
+from chalicelib.domain.documents import from_iso_utc, iso_utc
 from chalicelib.domain.letters import Letter
 from chalicelib.domain.outputs import OutputFile, text_key
 from chalicelib.services.batch_progress import all_counted
@@ -105,8 +105,7 @@ class Finisher:
                 if kept is None:
                     continue
                 text = kept.decode()
-                written = datetime.strptime(letter.generated_at or "", "%Y-%m-%dT%H:%M:%SZ")
-                written = written.replace(tzinfo=UTC)
+                written = from_iso_utc(letter.generated_at or "")
                 yield Letter(letter.customer_id, batch.doc_type, text, written)
 
         return write_merged_pdf(self._uploads(), batch.batch_id, batch.doc_type, letters(), now)

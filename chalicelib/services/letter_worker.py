@@ -31,7 +31,7 @@ from chalicelib.domain.batches import (
     LettersMoved,
     letter_id,
 )
-from chalicelib.domain.documents import Draft, document_key, iso_utc, parse_format
+from chalicelib.domain.documents import Draft, document_key, from_iso_utc, iso_utc, parse_format
 from chalicelib.domain.errors import CannotRender, DomainError, NotFound, Unavailable
 from chalicelib.domain.model import from_item, item_key
 from chalicelib.domain.outputs import TEXT_TYPE, text_key
@@ -104,7 +104,7 @@ class LetterWorker:
         items = batches.read_for_letters(_keys(messages))
         retry: list[str] = []
         by_batch: dict[str, list[_Judged]] = {}
-        for queued in dict.fromkeys(messages):
+        for queued in _one_per_letter(messages):
             outcome = self._judge(queued, items, now, retry)
             if outcome is not None:
                 by_batch.setdefault(queued.batch_id, []).append(outcome)
@@ -151,7 +151,7 @@ class LetterWorker:
         items = self._batches().read_for_letters(_keys(messages))
         now = self.clock()
         by_batch: dict[str, list[_Judged]] = {}
-        for queued in dict.fromkeys(messages):
+        for queued in _one_per_letter(messages):
             if items.get(item_key(Batch, queued.batch_id)) is None:
                 continue
             record_item = items.get(queued.record_key)
@@ -237,6 +237,16 @@ class LetterWorker:
         return True
 
 
+def _one_per_letter(messages: Sequence[Queued]) -> list[Queued]:
+    """The first message for each letter: a replayed plan page can put two in one SQS batch,
+    and a transaction may name an item once. The others are answered as handled: the first
+    one's outcome (written, failed, or delivered again) is the letter's."""
+    first: dict[str, Queued] = {}
+    for queued in messages:
+        first.setdefault(queued.record_key, queued)
+    return list(first.values())
+
+
 def _keys(messages: Sequence[Queued]) -> list[str]:
     keys: list[str] = []
     for queued in messages:
@@ -251,8 +261,8 @@ def _keys(messages: Sequence[Queued]) -> list[str]:
 
 
 def _abandoned(record: BatchLetter, now: datetime) -> bool:
-    begun = datetime.strptime(record.generated_at or "", "%Y-%m-%dT%H:%M:%SZ")
-    return now.replace(tzinfo=None) - begun > timedelta(seconds=TAKEOVER_SECONDS)
+    begun = from_iso_utc(record.generated_at or "")
+    return now - begun > timedelta(seconds=TAKEOVER_SECONDS)
 
 
 def _writing(queued: Queued, stamp: str) -> BatchLetter:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.documents import (
@@ -13,6 +13,7 @@ from chalicelib.domain.documents import (
     ObjectHead,
     StoredDocument,
     document_key,
+    from_iso_utc,
     iso_utc,
 )
 from chalicelib.domain.errors import NotFound
@@ -47,7 +48,7 @@ def _check_identifiers(customer_id: str, doc_type: str) -> None:
 
 def _parse_utc(value: str | None) -> datetime | None:
     try:
-        return datetime.strptime(value or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return from_iso_utc(value or "")
     except ValueError:
         return None
 

@@ -8,11 +8,11 @@ queued again. Every step it queues is idempotent, so sweeping twice does no harm
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.batches import Batch, days_back
-from chalicelib.domain.documents import iso_utc
+from chalicelib.domain.documents import from_iso_utc, iso_utc
 from chalicelib.services.batch_progress import finish_if_done
 from chalicelib.services.clock import utc_now
 
@@ -54,17 +54,13 @@ class Sweeper:
     def _mend(self, batch: Batch, now: datetime) -> str | None:
         if batch.ended_at is not None:
             return None
-        if batch.is_open and batch.total is None and now - _moment(batch.updated_at) > STALE:
+        if batch.is_open and batch.total is None and now - from_iso_utc(batch.updated_at) > STALE:
             self.queues.send("plans", [{"batchId": batch.batch_id}])
             return "plan"
         if finish_if_done(batch, self._batches(), self.queues, iso_utc(now)):
             return "finish"
         since = batch.finishing_since
-        if since is not None and now - _moment(since) > FINISHER_STALE:
+        if since is not None and now - from_iso_utc(since) > FINISHER_STALE:
             self.queues.send("finishes", [{"batchId": batch.batch_id}])
             return "finish"
         return None
-
-
-def _moment(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -369,3 +369,18 @@ def test_a_letter_the_pdf_cannot_draw_fails_as_generate_would_and_the_rest_are_w
     assert stored(aws, "TestCustomer/Welcome.pdf") == written  # generated at the same NOW
     done = shown(client, batch["batchId"])
     assert (done["status"], done["succeeded"], done["failed"]) == ("partial", 1, 2)
+
+
+def test_two_messages_for_one_letter_in_one_sqs_batch_write_it_once(
+    client: Client, queues: dict, aws: AWS
+) -> None:
+    batch = body(start(client, docType="Welcome", customerIds=[SAMPLE]))
+    list(drain(client, queues["plans"], "plan_batches", 1))
+    [message] = received(queues["letters"])
+    queues["letters"].send_message(MessageBody=message.body)  # a replayed plan page's copy
+    copy = [m for m in received(queues["letters"]) if m.message_id != message.message_id]
+    answer = client.lambda_.invoke("write_letters", sqs_event([message, *copy])).payload
+    assert answer == {"batchItemFailures": []}
+    assert aws.calls.count("PutObject") == 1
+    done = shown(client, batch["batchId"])
+    assert (done["succeeded"], done["failed"]) == (1, 0)
