@@ -22,17 +22,24 @@ TEMPLATES := $(foreach stage,$(DEPLOYABLE_STAGES),build/$(stage)/sam.json)
 # The stack name is fixed per stage so that make destroy and the docs can name it.
 STACK = docgen-$(STAGE)
 
+# Debian's packages the tests read documents and drive the console with: poppler-utils
+# (pdftotext, pdffonts, pdftoppm: a PDF as readers see it) and Chromium (Playwright's own
+# browser download is not reachable). Installed once, as root or through sudo.
+SYSTEM_PACKAGES := poppler-utils chromium fonts-dejavu-core
+SYSTEM_COMMANDS := pdftotext pdffonts pdftoppm chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 # botocore's data cut down to DynamoDB and S3 for the installed botocore and boto3, which the
 # app's session reads instead of botocore's own (tools/botocore_data.py); not checked in.
 BOTOCORE_DATA := chalicelib/botocore-data/manifest.json
 
 .PHONY: help install install-run lint format test test-files run bench load constraints clean \
 	import export package gates deploy destroy constraints-gates wheelhouse openapi-lint \
-	bench-batch
+	bench-batch system-packages
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:8000 against a local AWS emulator"
-	@echo "make test     install, lint and run every test, shuffled, then most files alone"
+	@echo "make test     install (pip, npm, apt), lint and run every test, shuffled, then most files alone"
 	@echo "make test-files  each test file alone in a fresh pytest; ALL=1 adds the five slow ones"
 	@echo "make bench    benchmarks against the original sample's naive handler"
 	@echo "make bench-batch  [LETTERS=10000]: one batch end to end on the local stack"
@@ -93,7 +100,7 @@ SLOW_TEST_FILES := tests/e2e/test_contract.py tests/routes/test_hostile_input.py
 TEST_FILES = $(sort $(wildcard tests/*/test_*.py))
 ALONE_TEST_FILES = $(if $(ALL),$(TEST_FILES),$(filter-out $(SLOW_TEST_FILES),$(TEST_FILES)))
 
-test: lint gates openapi-lint $(BOTOCORE_DATA)
+test: lint gates openapi-lint system-packages $(BOTOCORE_DATA)
 	$(PYTEST)
 	@$(MAKE) --no-print-directory test-files
 
@@ -106,6 +113,16 @@ test-files: install
 		echo "alone: $$file"; \
 		PYTHONDONTWRITEBYTECODE= $(PYTEST) -x -q "$$file" || exit 1; \
 	done
+
+# apt-get update only when the package lists cannot serve the install (a fresh machine).
+system-packages:
+	@for command in $(SYSTEM_COMMANDS); do command -v $$command >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) || \
+		{ $(SUDO) apt-get update -q && \
+		  $(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES); }; \
+	fi
 
 run: install-run $(BOTOCORE_DATA)
 	$(PY) -m tools.run_local
