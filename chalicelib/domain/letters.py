@@ -70,6 +70,8 @@ class Letter(NamedTuple):
     doc_type: str
     text: str
     dated: datetime
+    markup: str = "text"
+    """The template's ``markup``: ``markdown`` has HTML and PDF read the text as CommonMark."""
 
     @property
     def title(self) -> str:

@@ -140,7 +140,9 @@ class LetterService:
         """The customer's letter from ``template``, laid out in ``fmt`` as of ``generated_at``:
         what generating stores, and what a batch stores for each of its letters."""
         text = self._render(customer, template, generated_at)
-        body = fmt.lay_out(Letter(customer.customer_id, template.doc_type, text, generated_at))
+        markup = template.markup or "text"
+        letter = Letter(customer.customer_id, template.doc_type, text, generated_at, markup)
+        body = fmt.lay_out(letter)
         metadata = {
             "template-version": str(template.version),
             "generated-at": iso_utc(generated_at),
