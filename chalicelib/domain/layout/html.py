@@ -1,7 +1,8 @@
 """A letter as one complete, printable HTML page with no external assets.
 
 Every character of the letter is escaped, template text included, so
-neither a customer named ``<script>`` nor a template can add markup. The
+neither a customer named ``<script>`` nor a template can add markup: a Markdown
+letter's elements are CommonMark's, with raw HTML shown as text. The
 Content-Security-Policy forbids scripts and remote content all the same.
 """
 
@@ -23,8 +24,22 @@ main { box-sizing: border-box; max-width: 210mm; min-height: 297mm; margin: 2rem
 }"""
 
 
-def letter_html(letter: Letter) -> bytes:
+def _letter_body(letter: Letter) -> tuple[str, str, str]:
+    """The letter's elements, the class of their ``div`` and any style they need besides.
+
+    A text letter is its paragraphs, escaped; a Markdown one is CommonMark's elements, its
+    text escaped by markdown-it (raw HTML off: shown as text).
+    """
+    if letter.markup == "markdown":
+        from chalicelib.domain.layout import markdown  # markdown-it: only for such a letter
+
+        return markdown.to_html(letter.text).rstrip("\n"), "letter markdown", markdown.HTML_STYLE
     paragraphs = "\n".join(f"<p>{escape(chr(10).join(lines))}</p>" for lines in letter.paragraphs())
+    return paragraphs, "letter", ""
+
+
+def letter_html(letter: Letter) -> bytes:
+    paragraphs, kind, style = _letter_body(letter)
     page = f"""<!DOCTYPE html>
 <html>
 <head>
@@ -34,13 +49,13 @@ def letter_html(letter: Letter) -> bytes:
 <meta name="description" content="{escape(letter.subject)}">
 <title>{escape(letter.title)}</title>
 <style>
-{_STYLE}
+{_STYLE}{style}
 </style>
 </head>
 <body>
 <main>
 <p class="date"><time datetime="{letter.dated:%Y-%m-%d}">{letter.date_line}</time></p>
-<div class="letter">
+<div class="{kind}">
 {paragraphs}
 </div>
 </main>
