@@ -55,11 +55,15 @@ def load(name: str) -> TTFont:
     return font
 
 
-def fonts_for(chars: Iterable[str]) -> tuple[list[TTFont], list[str]]:
-    """The fonts that draw ``chars`` (the primary first), and the characters none covers."""
-    fonts = [load(PRIMARY)]
+def fonts_for(chars: Iterable[str], primary: str = PRIMARY) -> tuple[list[TTFont], list[str]]:
+    """The fonts that draw ``chars`` (``primary`` first), and the characters none covers.
+
+    A Markdown letter's styles (bold, italic, monospace) name their own ``primary``: what
+    it lacks is drawn by the regular primary, then by the fallbacks, as for plain text.
+    """
+    fonts = [load(primary)]
     missing = {char for char in chars if ord(char) not in fonts[0].face.charToGlyph}
-    for name in FALLBACKS:
+    for name in (PRIMARY, *FALLBACKS) if primary != PRIMARY else FALLBACKS:
         if not missing:
             break
         font = load(name)
