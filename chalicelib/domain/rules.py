@@ -33,10 +33,10 @@ ADDRESS_LINE_MAX_CHARS = 60
 """A postal address as the contract's Letter layout gives it: what a DIN 5008 window holds."""
 MARKUPS = ("text", "markdown")
 """A template's ``markup``; absent means ``text``, the original sample's behaviour."""
-MARKDOWN_MAX_MARKS = 40_000
-"""Lines and inline marks (``* _ [ ] < & \\ ` ! |``) in a Markdown letter: markdown-it spends
-10 to 80 µs on each (1 MiB of prose has about 17,000 lines), so reading one stays near 2 s at
-worst on this machine, where 1 MiB of ``*`` took 8 s. A PDF holds about 19,000 lines anyway."""
+MARKDOWN_MAX_WEIGHT = 100_000
+"""How much markup a Markdown letter may have (``layout.markdown.WEIGHTS``): reading it then
+takes about 2.5 s at worst on this machine (1 MiB of ``*`` or of list items took 8 and 17 s);
+1 MiB of prose with a bold phrase, an italic one and a link in each sentence weighs 70,000."""
 MARKDOWN_MAX_NESTING = 20
 """markdown-it's ``maxNesting`` (its CommonMark preset's own): block quotes count one level,
 lists two; deeper is a 422, where markdown-it would silently drop the rest."""

@@ -168,17 +168,19 @@ def test_a_text_letter_page_is_as_before() -> None:
     assert ".markdown" not in page
 
 
-def test_too_many_marks_is_refused_before_parsing() -> None:
-    text = "*" * (rules.MARKDOWN_MAX_MARKS + 1)
+def test_too_much_markup_is_refused_before_parsing() -> None:
+    lines = rules.MARKDOWN_MAX_WEIGHT // 4  # items' lines weigh 3, their "*" 1
+    text = "* x\n" * lines + "`"
 
     with pytest.raises(CannotRender) as refused:
         to_html(text)
 
     assert str(refused.value) == (
-        f"the Markdown has {rules.MARKDOWN_MAX_MARKS + 1} lines and marks "
-        f"(* _ [ ] < & \\ ` ! |), more than {rules.MARKDOWN_MAX_MARKS}; "
-        "format=txt holds it as written"
+        f"the Markdown has too many lines and marks to read: they weigh {4 * lines + 1} "
+        "(a line 3, a < 4, each * _ [ ] & \\ ` ! | 1) where the most is "
+        f"{rules.MARKDOWN_MAX_WEIGHT}; format=txt holds it as written"
     )
+    assert len(blocks(text[:-2])) == lines  # one mark less: read
 
 
 NESTED_LISTS = "".join("  " * n + "- x\n" for n in range(200))
