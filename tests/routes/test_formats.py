@@ -294,3 +294,104 @@ def test_only_pdfs_import_reportlab() -> None:
         "print('reportlab' in sys.modules)\n"
     )
     assert fresh_python(probe).split() == ["False", "True"]
+
+
+MARKDOWN = (
+    "# Your {{ attributes.plan }} plan\n\n"
+    "It renews **soon**, see [the terms](https://example.com/terms).\n\n"
+    "| Plan | Price |\n|---|---|\n| {{ attributes.plan }} | 12.50 |\n\n"
+    "<script>alert(1)</script>"
+)
+
+
+def markdown_template(aws: AWS, markup: str = "markdown") -> None:
+    aws.put_item(PK={"S": "D#Renewal"}, data={"S": MARKDOWN}, markup={"S": markup})
+    aws.put_item(
+        PK={"S": "C#ann"},
+        data={"S": "Ann <Lee>"},
+        attributes={"M": {"plan": {"S": "Gold"}}},
+    )
+
+
+class _Letter(HTMLParser):
+    """The tags inside the page's letter, in order, and their text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = 0
+        self.tags: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if self.inside or ("class", "letter markdown") in attrs:
+            self.inside += tag not in ("br", "hr")
+            self.tags.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside -= bool(self.inside)
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.text += data
+
+
+def test_a_markdown_template_is_formatted_in_html(client: Client, aws: AWS) -> None:
+    markdown_template(aws)
+
+    response = client.http.post("/customers/ann/documents/Renewal?format=html")
+
+    assert response.status_code == 201
+    page = stored(aws, "ann/Renewal.html").decode()
+    letter = _Letter()
+    letter.feed(page)
+    assert letter.tags == [
+        "div", "p", "h1", "p", "strong", "a", "table", "thead", "tr", "th", "th", "tbody", "tr",
+        "td", "td", "p",
+    ]  # fmt: skip
+    assert " ".join(letter.text.split()) == (
+        "Dear Ann <Lee>; Your Gold plan It renews soon, see the terms. Plan Price Gold 12.50 "
+        "<script>alert(1)</script>"
+    )
+    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in page
+    assert '<a href="https://example.com/terms" rel="noopener noreferrer">' in page
+    assert "default-src 'none'" in page
+
+
+def test_a_markdown_template_is_formatted_in_the_pdf(client: Client, aws: AWS) -> None:
+    markdown_template(aws)
+
+    response = client.http.post("/customers/ann/documents/Renewal?format=pdf")
+
+    assert response.status_code == 201
+    document = stored(aws, "ann/Renewal.pdf")
+    assert pdf_lines(document) == [
+        [
+            "23 November 2026",
+            "Dear Ann <Lee>;",
+            "Your Gold plan",
+            "It renews soon, see the terms.",
+            "Plan Price",
+            "Gold 12.50",
+            "<script>alert(1)</script>",
+            "Page 1 of 1",
+        ]
+    ]
+    fonts = PdfReader(io.BytesIO(document)).pages[0]["/Resources"]["/Font"].values()
+    names = {font.get_object()["/BaseFont"].split("+")[-1] for font in fonts}
+    assert names == {"/Helvetica", "DejaVuSerif", "DejaVuSerif-Bold"}  # Helvetica: ReportLab's
+
+
+def test_a_markdown_template_is_stored_as_written_in_txt(client: Client, aws: AWS) -> None:
+    markdown_template(aws)
+    client.http.post("/customers/ann/documents/Renewal?format=txt")
+    as_markdown = stored(aws, "ann/Renewal.txt")
+    markdown_template(aws, "text")
+
+    client.http.post("/customers/ann/documents/Renewal?format=txt")
+
+    assert as_markdown == stored(aws, "ann/Renewal.txt")
+    assert as_markdown == (
+        b"Dear Ann <Lee>;\n# Your Gold plan\n\nIt renews **soon**, see [the terms]"
+        b"(https://example.com/terms).\n\n| Plan | Price |\n|---|---|\n| Gold | 12.50 |\n\n"
+        b"<script>alert(1)</script>"
+    )
