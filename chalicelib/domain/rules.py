@@ -33,10 +33,14 @@ ADDRESS_LINE_MAX_CHARS = 60
 """A postal address as the contract's Letter layout gives it: what a DIN 5008 window holds."""
 MARKUPS = ("text", "markdown")
 """A template's ``markup``; absent means ``text``, the original sample's behaviour."""
-MARKDOWN_MAX_WEIGHT = 100_000
+MARKDOWN_MAX_WEIGHT = 60_000
 """How much markup a Markdown letter may have (``layout.markdown.WEIGHTS``): reading it then
-takes about 2.5 s at worst on this machine (1 MiB of ``*`` or of list items took 8 and 17 s);
-1 MiB of prose with a bold phrase, an italic one and a link in each sentence weighs 70,000."""
+takes at most about 1.5 s of CPU on this machine (1 MiB of ``*`` or of list items took 8 and
+17 s); 1 MiB of prose with a bold phrase, an italic one and a link in every paragraph of
+about 900 characters weighs about 17,000."""
+PDF_MAX_LINKS = 1000
+"""Link areas in one PDF letter: each is a PDF object, and 25,000 of them took 3 s to write.
+Links past these are drawn as their text, as every link is."""
 MARKDOWN_MAX_NESTING = 20
 """markdown-it's ``maxNesting`` (its CommonMark preset's own): block quotes count one level,
 lists two; deeper is a 422, where markdown-it would silently drop the rest."""

@@ -346,9 +346,11 @@ def put_template(
     doc_type: str,
     text: str,
     greeting: str | None = None,
+    markup: str | None = None,
 ) -> None:
     """Store a template through the API (syntax-checked), as an attacker would."""
     body = {"text": text} | ({} if greeting is None else {"greeting": greeting})
+    body |= {} if markup is None else {"markup": markup}
     outcome = send(
         account, capsys, event("PUT", TEMPLATE, {"docType": doc_type}, None, json.dumps(body))
     )

@@ -234,9 +234,9 @@ MEBIBYTE = 1024 * 1024
 SECTION = (
     "## A heading\n\n"
     + (
-        "Plain words that run on as a letter's prose does, with **a bold phrase** and *an "
-        "emphasised one* among them, and a [link](https://example.com/terms) at the end. "
-        * 6
+        "Plain words with **a bold phrase** and *an emphasised one* among them, and a "
+        "[link](https://example.com/terms). "
+        + "More words that run on as a letter's prose does, sentence after sentence. " * 8
         + "\n\n"
     )
     * 4

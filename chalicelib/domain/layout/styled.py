@@ -4,7 +4,7 @@ Headings are larger and bold; strong text is DejaVu Serif Bold, emphasis its Ita
 DejaVu Sans Mono. Lists hang under their bullets or numbers, block quotes are indented
 beside a bar, tables are ruled columns as wide as their text (shared out when the page is
 narrower), each table row kept on one page. A link is its text, with the URL as the PDF's
-link area over it.
+link area over it (for the first ``rules.PDF_MAX_LINKS``).
 
 Each style's font is parsed only when the letter uses that style, and what a style's font
 lacks is drawn by the regular one and then the fallbacks (``scripts``), so a CJK name in
@@ -18,6 +18,7 @@ from functools import cache
 
 from reportlab.pdfbase.ttfonts import TTFont
 
+from chalicelib.domain import rules
 from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.layout import body, markdown, scripts
 from chalicelib.domain.layout.body import FONT_SIZE, LEADING, PARAGRAPH_GAP, Mark, Paragraph, Row
@@ -63,7 +64,7 @@ def paragraphs(text: str, width: float, max_rows: int) -> list[Paragraph]:
 
 class _Fonts:
     """The fonts of each style the letter uses, the table that makes its text drawable,
-    and how wide a text is drawn in a style at a size."""
+    how wide a text is drawn in a style at a size, and how many link areas may follow."""
 
     def __init__(self, blocks: list[Block]) -> None:
         used: dict[str, set[str]] = {"regular": {"•", "◦", "▪", *"0123456789.)"}}
@@ -76,6 +77,7 @@ class _Fonts:
         for style, chars in used.items():
             self.fonts[style], table = body.printable(chars, FONTS[style])
             self.table |= table
+        self.links_left = rules.PDF_MAX_LINKS
         self.measure: Callable[[str, float], Callable[[str], float]] = cache(
             lambda style, size: scripts.measurer(self.fonts[style], size)
         )
@@ -245,8 +247,11 @@ def _wrap(line: Line, width: float, size: float, fonts: _Fonts) -> list[Parts]:
             continue
         for span, atom, _ in word:
             measure = fonts.measure(span.style, size)
+            widths: dict[str, float] = {}
             for char in atom:
-                char_width = measure(char)
+                char_width = widths.get(char)
+                if char_width is None:
+                    char_width = widths[char] = measure(char)
                 if rows[-1] and used + char_width > width:
                     rows.append([])
                     used = 0.0
@@ -266,7 +271,8 @@ def _row(parts: Parts, fonts: _Fonts) -> tuple[list[scripts.Piece], list[Mark]]:
                 runs[-1] = (name, runs[-1][1] + run)
             elif run:
                 runs.append((name, run))
-        if span.href:
+        if span.href and fonts.links_left > 0:
+            fonts.links_left -= 1
             links.append(Mark("link", left, left + drawn, span.href))
         left += drawn
     return [(0.0, runs)], links
