@@ -20,7 +20,10 @@ from chalicelib.domain.batches import (
 )
 from chalicelib.domain.documents import from_iso_utc, iso_utc
 from chalicelib.domain.letters import Letter
+from chalicelib.domain.model import item_key
 from chalicelib.domain.outputs import OutputFile, text_key
+from chalicelib.domain.records import Template
+from chalicelib.domain.versions import pick_version, version_key
 from chalicelib.services.batch_progress import all_counted
 from chalicelib.services.clock import utc_now
 
@@ -98,6 +101,7 @@ class Finisher:
         from chalicelib.services.outputs import write_merged_pdf
 
         store = self._store()
+        markup = self._markup(batch)
 
         def letters() -> Iterator[Letter]:
             for letter in self._succeeded(batch):
@@ -106,9 +110,17 @@ class Finisher:
                     continue
                 text = kept.decode()
                 written = from_iso_utc(letter.generated_at or "")
-                yield Letter(letter.customer_id, batch.doc_type, text, written)
+                yield Letter(letter.customer_id, batch.doc_type, text, written, markup)
 
         return write_merged_pdf(self._uploads(), batch.batch_id, batch.doc_type, letters(), now)
+
+    def _markup(self, batch: Batch) -> str:
+        """How the batch's letters read their text: the markup of the template version all
+        of them were made from (one read; a version never changes)."""
+        doc_type, number = batch.doc_type, batch.template_version
+        keys = [version_key(doc_type, number), item_key(Template, doc_type)]
+        template = pick_version(self._batches().read_for_letters(keys), doc_type, number)
+        return (template.markup if template is not None else None) or "text"
 
 
 def _stored(output: OutputFile) -> dict[str, Any]:

@@ -101,6 +101,28 @@ def test_a_pdf_batch_merges_its_letters_each_with_its_own_page_numbers(
         assert single.pages[0].extract_text() == text
 
 
+def test_a_markdown_batch_merges_its_letters_formatted(
+    client: Client, queues: dict, aws: AWS
+) -> None:
+    aws.put_item(
+        PK={"S": "D#Notice"}, data={"S": "# Notice\n\n**Due** soon"}, markup={"S": "markdown"}
+    )
+    ids = ["TestCustomer", *add_customers(aws, 1)]
+    batch = body(
+        start(client, docType="Notice", format="pdf", customerIds=ids, output={"pdf": True})
+    )
+    run(client, queues)
+    merged = PdfReader(io.BytesIO(stored(aws, f"_batches/{batch['batchId']}/letters.pdf")))
+    for page, customer_id in zip(merged.pages, ids, strict=True):
+        single = PdfReader(io.BytesIO(stored(aws, f"{customer_id}/Notice.pdf"))).pages[0]
+        assert page.extract_text() == single.extract_text()
+        assert page.extract_text().splitlines()[2:4] == ["Notice", "Due soon"]
+        fonts = {
+            font.get_object()["/BaseFont"][8:] for font in page["/Resources"]["/Font"].values()
+        }
+        assert "DejaVuSerif-Bold" in fonts
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     yield from serving((204, {}, b""))
