@@ -193,7 +193,14 @@ class Template:
             "markup",
             _nullable_choice(rules.MARKUPS),
             item="markup",
-            body=_choice(rules.MARKUPS, "How the rendered text is read. Absent: `text`."),
+            body=_choice(
+                rules.MARKUPS,
+                "How the rendered text is read. `text` (absent): as written, blank lines "
+                "between paragraphs. `markdown`: CommonMark (headings, emphasis, lists, tables, "
+                "block quotes, links, code, a newline a line break), formatted in HTML and PDF; "
+                "raw HTML shows as text, an image as its alt text; `txt` keeps the text as "
+                "written.",
+            ),
         ),
     )
     page_size: str | None = field(
