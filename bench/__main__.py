@@ -151,14 +151,19 @@ def format_rows(
     return rows
 
 
-def loaded_rows(at_import: set[str], at_first_letter: set[str]) -> list[Row]:
-    """What docgen's cold runs loaded: logging on for the first letter, nothing heavy before."""
+def loaded_rows(
+    at_import: set[str], at_first_letter: set[str], at_first_pdf: set[str]
+) -> list[Row]:
+    """What docgen's cold runs loaded: logging on for the first letter, nothing heavy before,
+    and no Markdown parser for a text template's letter, as txt or as PDF."""
     checks = [
         ("cold import loads Powertools", "aws_lambda_powertools" in at_import, False),
         ("cold first letter logs via Powertools", "aws_lambda_powertools" in at_first_letter, True),
         ("cold txt letter imports ReportLab", "reportlab" in at_first_letter, False),
         ("cold txt letter imports Jinja2", "jinja2" in at_first_letter, False),
         ("cold txt letter imports Babel", "babel" in at_first_letter, False),
+        ("cold txt letter imports markdown-it", "markdown_it" in at_first_letter, False),
+        ("cold text-template pdf imports markdown-it", "markdown_it" in at_first_pdf, False),
     ]
     return [
         Row(metric, "yes" if seen else "no", "-", None, "yes" if goal else "no", seen == goal)
@@ -232,7 +237,9 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[str
 
     progress("render time: typical and large templates, naive Jinja2 and the previous sandbox")
     rows = build_rows(calls, warm, cold)
-    rows += loaded_rows(cold["import"]["docgen"].loaded, cold["letter"]["docgen"].loaded)
+    rows += loaded_rows(
+        cold["import"]["docgen"].loaded, cold["letter"]["docgen"].loaded, cold_pdf.loaded
+    )
     rows += format_rows(by_format, cold_pdf, cold["letter"]["docgen"])
     rows += [
         samples_row(metric, ours, baseline, None)
@@ -250,7 +257,7 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[str
         )
         for case, cpu, peak in render.hostile_worst()
     ]
-    progress("PDF layout: a long letter against naive ReportLab platypus")
+    progress("PDF layout: a long letter against naive platypus, Markdown against text")
     rows += [
         samples_row(metric, ours, naive, None) for metric, (ours, naive) in pdf.pdf_times().items()
     ]

@@ -26,7 +26,7 @@ from bench.handlers import TARGETS, lambda_context, load, proxy_event
 
 PHASES = ("import", "letter", "pdf")
 ARMS = ("mock", "loopback", "bare")
-HEAVY_MODULES = ("jinja2", "reportlab", "aws_lambda_powertools")
+HEAVY_MODULES = ("jinja2", "babel", "reportlab", "markdown_it", "aws_lambda_powertools")
 AWS_LIBRARIES = ("moto", "boto3", "botocore")
 
 

@@ -1,9 +1,12 @@
-"""PDF layout time: docgen's one-pass canvas layout against naive ReportLab platypus.
+"""PDF layout time: docgen's one-pass canvas layout against naive ReportLab platypus, and a
+Markdown letter against a text letter of the same words.
 
 The naive baseline is what the ReportLab docs suggest first: one platypus
 ``Paragraph`` per paragraph, line breaks as ``<br/>``, on a SimpleDocTemplate.
 Platypus re-wraps what is left of a paragraph at every page break, so a
 long paragraph costs time quadratic in its length.
+
+``python -m bench.pdf`` prints this module's rows alone.
 """
 
 import io
@@ -24,6 +27,46 @@ LONG_LETTER = Letter(
     datetime(2026, 11, 23, 21, tzinfo=UTC),
 )
 RUNS = 15
+SECTIONS = 40
+"""Each a heading, two paragraphs with bold, italic and a link, a list and a table: 10 pages."""
+
+
+def _section(number: int, markdown: bool) -> str:
+    """One section of the Markdown letter, or the same words as a text letter writes them."""
+    bold, italic, link = (
+        ("**", "*", "[terms](https://example.com/terms)")
+        if markdown
+        else (
+            "",
+            "",
+            "terms",
+        )
+    )
+    prose = "Words that run on as a letter's prose does, sentence after sentence. " * 3
+    lines = [
+        f"{'## ' if markdown else ''}Section {number}",
+        "",
+        f"{prose}A {bold}bold phrase{bold} and an {italic}italic one{italic}, see the {link}.",
+        "",
+        prose,
+        "",
+        f"{'- ' if markdown else ''}a first point",
+        f"{'- ' if markdown else ''}a second point",
+        "",
+        *(["| Plan | Price |", "|---|---|"] if markdown else ["Plan Price"]),
+        "| Gold | 12.50 |" if markdown else "Gold 12.50",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def words_letter(markdown: bool) -> Letter:
+    """The bench's Markdown letter, or a text letter of the same words."""
+    text = "Dear Testing Customer;\n\n" + "".join(
+        _section(number, markdown) for number in range(SECTIONS)
+    )
+    markup = "markdown" if markdown else "text"
+    return LONG_LETTER._replace(doc_type="Sections", text=text, markup=markup)
 
 
 def naive_pdf(letter: Letter) -> bytes:
@@ -43,12 +86,29 @@ def naive_pdf(letter: Letter) -> bytes:
 
 
 def pdf_times() -> dict[str, tuple[list[float], list[float]]]:
-    """``metric -> (docgen seconds, naive seconds)`` per run, for the long letter, warm."""
-    letter_pdf(LONG_LETTER), naive_pdf(LONG_LETTER)  # load the font and ReportLab first
+    """``metric -> (docgen seconds, baseline seconds)`` per run, warm: the long letter against
+    naive platypus, and the Markdown letter against the text letter of its words."""
+    marked, plain = words_letter(True), words_letter(False)
+    # Load ReportLab, the fonts and markdown-it first.
+    letter_pdf(LONG_LETTER), naive_pdf(LONG_LETTER), letter_pdf(marked)
     metric = f"PDF layout of a {LINES}-line letter, warm (baseline: naive platypus)"
+    markdown = (
+        f"PDF of a {SECTIONS}-section Markdown letter, warm (baseline: the same words as text)"
+    )
     return {
         metric: (
             timings(lambda: letter_pdf(LONG_LETTER), RUNS),
             timings(lambda: naive_pdf(LONG_LETTER), RUNS),
-        )
+        ),
+        markdown: (
+            timings(lambda: letter_pdf(marked), RUNS),
+            timings(lambda: letter_pdf(plain), RUNS),
+        ),
     }
+
+
+if __name__ == "__main__":
+    from bench.report import samples_row, text_table
+
+    rows = [samples_row(metric, *times, None) for metric, times in pdf_times().items()]
+    print(text_table(rows))

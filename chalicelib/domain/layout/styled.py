@@ -206,7 +206,7 @@ def _wrapped(
     line = [span._replace(text=span.text.translate(fonts.table)) for span in line]
     text = "".join(span.text for span in line)
     style = line[0].style if line else "regular"
-    if scripts.is_rtl(text) and len(fonts.fonts[style]) > 1:
+    if len(fonts.fonts[style]) > 1 and scripts.is_rtl(text):  # the primary has no such letter
         measure = fonts.measure(style, size)
         shaped = body.wrapped(text, fonts.fonts[style], measure, width, size)
         return [(pieces, []) for pieces in shaped]
