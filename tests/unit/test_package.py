@@ -914,6 +914,10 @@ def test_the_code_zip_has_the_fonts_and_the_pil_stub_not_pillow(
             "DejaVuSerif.ttf",
             "DejaVuSans.ttf",
             "DroidSansFallback.ttf",
+            "DejaVuSerif-Bold.ttf",
+            "DejaVuSerif-Italic.ttf",
+            "DejaVuSerif-BoldItalic.ttf",
+            "DejaVuSansMono.ttf",
             "LICENSE",
             "LICENSE-DroidSansFallback",
         )
