@@ -121,6 +121,16 @@ def test_what_a_style_font_lacks_is_drawn_by_the_fallbacks() -> None:
     assert pages(pdf_of("**Dear 王小明, Ελένη**"))[0][1] == "Dear 王小明, Ελένη"
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["**שלום עולם** and more", "Hi *there* **שלום עולם** end", "# سارة الأحمد", "> مرحبا يا سارة"],
+)
+def test_a_right_to_left_line_reads_back_in_order_whatever_its_styles(text: str) -> None:
+    written = text.lstrip("#> ").replace("**", "").replace("*", "")
+
+    assert pages(pdf_of(text))[0][1:] == [written]
+
+
 def test_every_font_is_embedded_and_subset() -> None:
     found = subprocess.run(
         ["pdffonts", "-"], input=pdf_of(LETTER), capture_output=True, check=True

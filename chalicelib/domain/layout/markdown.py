@@ -234,8 +234,9 @@ def _lines(children: list[Token], bold: bool = False) -> list[Line]:
                 text = token.content
                 if token.children:  # an image: its alt text, as HTML shows it
                     text = "".join(child.content for child in token.children)
-                lines[-1].append(Span(text, _STYLE[(strong > 0, emphasis > 0)], href))
-            case "code_inline":
+                if text:  # markdown-it leaves empty texts beside emphasis
+                    lines[-1].append(Span(text, _STYLE[(strong > 0, emphasis > 0)], href))
+            case "code_inline" if token.content:
                 lines[-1].append(Span(token.content, "mono", href))
             case "softbreak" | "hardbreak":
                 lines.append([])

@@ -205,10 +205,10 @@ def _wrapped(
     """A line wrapped to ``width``: each row's pieces and link areas, from 0."""
     line = [span._replace(text=span.text.translate(fonts.table)) for span in line]
     text = "".join(span.text for span in line)
-    style = line[0].style if line else "regular"
-    if len(fonts.fonts[style]) > 1 and scripts.is_rtl(text):  # the primary has no such letter
-        measure = fonts.measure(style, size)
-        shaped = body.wrapped(text, fonts.fonts[style], measure, width, size)
+    if any(len(fonts.fonts[span.style]) > 1 for span in line) and scripts.is_rtl(text):
+        drawn, _ = scripts.fonts_for(set(text), FONTS[line[0].style])  # all drawable: checked
+        measure = scripts.measurer(drawn, size)
+        shaped = body.wrapped(text, drawn, measure, width, size)
         return [(pieces, []) for pieces in shaped]
     return [_row(parts, fonts) for parts in _wrap(line, width, size, fonts)]
 
