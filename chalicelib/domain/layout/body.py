@@ -31,7 +31,8 @@ class Mark(NamedTuple):
 
     kind: str
     """``bar`` (a block quote's, at ``x0``), ``vline``, ``top``, ``bottom`` and ``rule``
-    (a table's rules and a thematic break), ``shade`` (behind code), ``link`` (``url``)."""
+    (a table's rules and a thematic break), ``shade`` (behind code), ``link`` (``url``,
+    underlined)."""
     x0: float
     x1: float = 0.0
     url: str = ""
@@ -168,5 +169,6 @@ def _draw_mark(canvas: Canvas, mark: Mark, left: float, bottom: float, top: floa
         case "shade":
             canvas.setFillGray(0.95)
             canvas.rect(x0, bottom, x1 - x0, top - bottom, stroke=0, fill=1)
-        case "link":
+        case "link":  # underlined, as a reader expects a link to look
+            canvas.line(x0, bottom + DESCENT - 1.5, x1, bottom + DESCENT - 1.5)
             canvas.linkURL(mark.url, (x0, bottom, x1, top), relative=0, thickness=0)
