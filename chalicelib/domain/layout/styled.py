@@ -49,6 +49,8 @@ def paragraphs(text: str, width: float, max_rows: int) -> list[Paragraph]:
     """The Markdown ``text`` as paragraphs of rows at most ``width`` wide; ``body.Overflow``
     once they pass ``max_rows``."""
     blocks = markdown.blocks(text)
+    if len(blocks) > max_rows:
+        raise body.Overflow  # each block is a row at least: known before laying any out
     fonts = _Fonts(blocks)
     laid: list[Paragraph] = []
     rows, previous = 0, None
@@ -248,15 +250,20 @@ def _wrap(line: Line, width: float, size: float, fonts: _Fonts) -> list[Parts]:
         for span, atom, _ in word:
             measure = fonts.measure(span.style, size)
             widths: dict[str, float] = {}
-            for char in atom:
+            start, drawn = 0, 0.0
+            for index, char in enumerate(atom):
                 char_width = widths.get(char)
                 if char_width is None:
                     char_width = widths[char] = measure(char)
-                if rows[-1] and used + char_width > width:
+                if (rows[-1] or index > start) and used + char_width > width:
+                    if index > start:
+                        rows[-1].append((span, atom[start:index], drawn))
                     rows.append([])
-                    used = 0.0
-                rows[-1].append((span, char, char_width))
+                    used, start, drawn = 0.0, index, 0.0
                 used += char_width
+                drawn += char_width
+            if len(atom) > start:
+                rows[-1].append((span, atom[start:], drawn))
     return rows
 
 
