@@ -6,11 +6,13 @@ resource factory build the ``Object`` class anew for every key, about a millisec
 warm letter, to make the same call.
 """
 
+from __future__ import annotations
+
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.aws import (
     Lazy,
@@ -20,8 +22,10 @@ from chalicelib.adapters.aws import (
     s3_bucket,
     unavailable_on_aws_faults,
 )
-from chalicelib.adapters.multipart import MultipartUpload
 from chalicelib.domain.documents import ObjectHead, ObjectListing
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.multipart import MultipartUpload
 
 DEFAULT_URL_TTL_SECONDS = 900
 MAX_URL_TTL_SECONDS = 7 * 24 * 3600
@@ -86,6 +90,8 @@ class S3DocumentStore:
     def upload(self, key: str, content_type: str) -> MultipartUpload:
         """A stream into ``key`` for a file too large to hold whole (a batch's merged
         outputs): stored by multipart upload, with SSE, when its ``with`` block ends."""
+        from chalicelib.adapters.multipart import MultipartUpload  # only batches' outputs
+
         return MultipartUpload(self.bucket, key, content_type)
 
     def read(self, key: str) -> bytes | None:

@@ -268,7 +268,8 @@ def recorded() -> Iterator[Recorded]:
         as_built = LetterService(DynamoDBRepository(), S3DocumentStore(), on_letter=count_letter)
         use_services(env, as_built)
         env.setattr(app_module, "repository", as_built.repository)
-        env.setattr(app_module, "queues", SQSQueues())
+        queues = SQSQueues()
+        env.setattr(app_module, "queues", lambda: queues)
         for built in PIPELINE:
             built.cache_clear()
         events.register("provide-client-params", on_params)
