@@ -25,6 +25,7 @@ from chalicelib.adapters.aws import (
 from chalicelib.domain.documents import ObjectHead, ObjectListing
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.links import LinkSigner
     from chalicelib.adapters.multipart import MultipartUpload
 
 DEFAULT_URL_TTL_SECONDS = 900
@@ -67,6 +68,12 @@ class S3DocumentStore:
     def client(self) -> Any:
         """The bucket's own client: for signing, paged lists and calls on one object."""
         return self.bucket.meta.client
+
+    @cached_property
+    def _links(self) -> LinkSigner:
+        from chalicelib.adapters.links import LinkSigner
+
+        return LinkSigner(self.client, self.bucket_name)
 
     @cached_property
     def url_ttl_seconds(self) -> int:
@@ -144,8 +151,4 @@ class S3DocumentStore:
         """A GET link signed locally (no AWS call), and when it stops working; with
         ``version_id``, a link to exactly that version (a versioned bucket's)."""
         ttl = self.url_ttl_seconds
-        params = {"Bucket": self.bucket_name, "Key": key}
-        if version_id is not None:
-            params["VersionId"] = version_id
-        url = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
-        return url, now + timedelta(seconds=ttl)
+        return self._links.url(key, ttl, version_id), now + timedelta(seconds=ttl)
