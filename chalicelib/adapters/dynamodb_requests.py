@@ -51,8 +51,10 @@ def holds(item: Mapping[str, Any] | None, expected: Expected) -> bool:
     """Whether a stored item (as read) meets what a conditional write expects."""
     if expected is None:
         return True
-    if item is None or expected == ABSENT:
+    if expected == ABSENT:
         return item is None
+    if item is None:
+        return False
     return expected == ANY_VERSION or version_of(dict(item)) == expected
 
 
