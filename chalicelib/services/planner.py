@@ -31,13 +31,16 @@ PACED_DELAY_SECONDS = 2
 
 def letter_message(batch: Batch, customer_id: str) -> dict[str, object]:
     """What the letter worker needs to read everything for its letters in one call."""
-    return {
+    message: dict[str, object] = {
         "b": batch.batch_id,
         "c": customer_id,
         "d": batch.doc_type,
         "v": batch.template_version,
         "f": batch.format,
     }
+    if batch.letterhead is not None:
+        message["h"] = batch.letterhead
+    return message
 
 
 class Planner:
