@@ -44,7 +44,8 @@ LOGO_MAX_PIXELS = 4000
 LOGO_MAX_DECODED_PIXELS = 250_000
 """A PNG logo with transparency (an alpha channel, or a palette with alpha) has at most this
 many pixels (500x500): its pixels are decoded in Python to split off the PDF's soft mask,
-about 1 s for this many (docs/letters.md). Opaque PNGs and JPEGs are embedded undecoded."""
+0.4 s for this many (once per container; docs/letters.md). Opaque PNGs and JPEGs are
+embedded undecoded."""
 LOGO_TYPES = ("image/png", "image/jpeg")
 
 MAX_VERSION = 10**15 - 1
