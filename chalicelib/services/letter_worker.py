@@ -36,7 +36,7 @@ from chalicelib.domain.documents import Draft, document_key, from_iso_utc, iso_u
 from chalicelib.domain.errors import CannotRender, DomainError, NotFound, Unavailable
 from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import from_item, item_key
-from chalicelib.domain.outputs import TEXT_TYPE, text_key
+from chalicelib.domain.outputs import KEPT_TYPE, kept_key, kept_letter
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.versions import pick_version, version_key
 from chalicelib.services.batch_progress import finish_if_done
@@ -85,7 +85,7 @@ class _Judged(NamedTuple):
     failed: BatchLetter | None = None
     """It cannot be made, for good: its record says why."""
     merged: bool = False
-    """Its batch merges its letters into one PDF: its text is kept for the finisher."""
+    """Its batch merges its letters into one PDF: the letter is kept for the finisher."""
 
 
 class LetterWorker:
@@ -150,7 +150,7 @@ class LetterWorker:
             raise NotFound(f"template {queued.doc_type} has no version {queued.version}")
         fmt = parse_format(queued.format)
         letterhead = None
-        if template.letterhead is not None:
+        if template.letterhead is not None and fmt.framed:
             item = items.get(item_key(Letterhead, template.letterhead))
             # Read with the rest; else (a message queued without it) read on its own.
             if item is None:
@@ -235,13 +235,13 @@ class LetterWorker:
         return retry
 
     def _put(self, queued: Queued, draft: Draft, merged: bool) -> bool:
-        """Write the letter where generating writes it (and, for a merged PDF, its text
-        beside the batch); ``False`` if S3 is unavailable."""
+        """Write the letter where generating writes it (and, for a merged PDF, its text and
+        frame beside the batch); ``False`` if S3 is unavailable."""
         store = self.letters.store
         try:
             if merged:
-                key = text_key(queued.batch_id, queued.customer_id)
-                store.put(key, draft.text.encode(), TEXT_TYPE, draft.metadata)
+                key = kept_key(queued.batch_id, queued.customer_id)
+                store.put(key, kept_letter(draft.letter), KEPT_TYPE, draft.metadata)
             store.put(
                 draft.key, draft.body, parse_format(queued.format).content_type, draft.metadata
             )

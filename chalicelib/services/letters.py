@@ -91,7 +91,7 @@ class LetterService:
         template_version: int | None = None,
     ) -> StoredDocument:
         """Render the letter in ``fmt`` and store it: one read, one write; one read more
-        (``GetItem``) when the template names a letterhead.
+        (``GetItem``) when the template names a letterhead and ``fmt`` shows it.
 
         With ``template_version``, from that version of the template, else the current
         one. Every input is checked before the first AWS call, and nothing is written
@@ -101,7 +101,7 @@ class LetterService:
         self.store.prepare()  # the bucket is built while the read is in flight
         generated_at = self.clock()
         customer, template = self._read(customer_id, doc_type, template_version)
-        letterhead = self.letterhead_of(template)
+        letterhead = self.letterhead_of(template) if fmt.framed else None
         draft = self.draft(customer, template, fmt, generated_at, letterhead)
         # Signed locally: a bad setting fails here, before anything is written.
         url, expires_at = self.store.presign(draft.key, generated_at)
@@ -159,13 +159,14 @@ class LetterService:
         with its frame (the customer's address, ``letterhead``, the template's page size and
         locale): what generating stores, and what a batch stores for each of its letters."""
         text = self._render(customer, template, generated_at)
-        body = fmt.lay_out(framed_letter(customer, template, text, generated_at, letterhead))
+        letter = framed_letter(customer, template, text, generated_at, letterhead)
+        body = fmt.lay_out(letter)
         metadata = {
             "template-version": str(template.version),
             "generated-at": iso_utc(generated_at),
         }
         key = document_key(customer.customer_id, template.doc_type, fmt)
-        return Draft(key, body, metadata, text)
+        return Draft(key, body, metadata, letter)
 
     def describe(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """A stored document's description with a fresh link: one ``HeadObject``."""

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.batches import PLAN_PAGE_SIZE, Batch, PlanPage
-from chalicelib.domain.documents import iso_utc
+from chalicelib.domain.documents import iso_utc, parse_format
 from chalicelib.services.batch_progress import finish_if_done
 from chalicelib.services.clock import utc_now
 
@@ -38,7 +38,7 @@ def letter_message(batch: Batch, customer_id: str) -> dict[str, object]:
         "v": batch.template_version,
         "f": batch.format,
     }
-    if batch.letterhead is not None:
+    if batch.letterhead is not None and parse_format(batch.format).framed:
         message["h"] = batch.letterhead
     return message
 

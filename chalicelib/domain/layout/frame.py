@@ -77,6 +77,10 @@ class Paper:
 
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 25 * MM, 22 * MM, 25 * MM, 25 * MM
 """The letter's text margins, on both papers: a plain letter's layout is today's."""
+TEXT_SIZE = 11
+"""The letter's text, and its date."""
+PAGE_NUMBER_BASELINE = 13 * MM
+""""Page X of Y", from the page's bottom."""
 SENDER_SIZE, SENDER_LINE_SIZE, SENDER_LEADING = 12.0, 8.0, 10.0
 RETURN_SEPARATOR = ", "
 """Between the sender's name and address lines on the one-line return address."""

@@ -17,8 +17,12 @@ from reportlab.pdfgen.canvas import Canvas
 from chalicelib.domain.layout import frame, scripts
 from chalicelib.domain.layout.frame import Paper
 from chalicelib.domain.layout.images import PdfImage, draw_image, logo_image
-from chalicelib.domain.layout.pdf import FONT_SIZE, FOOTER_BASELINE, Row, _wrap
 from chalicelib.domain.letters import Letter
+
+Row = list[scripts.Piece]
+Wrap = Callable[[str, float, Callable[[str], float]], list[str]]
+"""``pdf``'s word wrap: a line, a width and a measure give the line's rows."""
+FONT_SIZE, FOOTER_BASELINE = frame.TEXT_SIZE, frame.PAGE_NUMBER_BASELINE
 
 _SMALLEST = 0.6
 """A text is drawn at no less than this share of its size; past that, it is cut to fit."""
@@ -50,11 +54,17 @@ class Framing(NamedTuple):
 
 
 def lay_out_frame(
-    letter: Letter, paper: Paper, fonts: list[TTFont], clean: Callable[[str], str], right: float
+    letter: Letter,
+    paper: Paper,
+    fonts: list[TTFont],
+    clean: Callable[[str], str],
+    right: float,
+    wrap: Wrap,
 ) -> Framing:
     """Where each part of ``letter``'s frame goes on ``paper``; ``clean`` gives a text as it
-    can be drawn (``pdf._printable``), ``right`` is where the letter's text ends."""
-    place = _Placer(paper, fonts, clean)
+    can be drawn (``pdf._printable``), ``right`` is where the letter's text ends, ``wrap``
+    is the letter's word wrap (``pdf._wrap``)."""
+    place = _Placer(paper, fonts, clean, wrap)
     window, first = paper.window, []
     x = window.left + paper.window_inset
     inside = window.width - paper.window_inset
@@ -95,7 +105,7 @@ def _footer(place: "_Placer", text: str | None, paper: Paper, right: float) -> l
         row
         for line in text.splitlines()
         if line.strip()
-        for row in _wrap(place.clean(line), width, measure)
+        for row in place.wrap(place.clean(line), width, measure)
     ]
     base = FOOTER_BASELINE + frame.FOOTER_LEADING + 2
     labels = []
@@ -116,10 +126,13 @@ def _logo_box(image: PdfImage, paper: Paper) -> tuple[PdfImage, float, float, fl
 class _Placer:
     """Lines of the frame as labels: measured, shaped, set in place on the page."""
 
-    def __init__(self, paper: Paper, fonts: list[TTFont], clean: Callable[[str], str]) -> None:
+    def __init__(
+        self, paper: Paper, fonts: list[TTFont], clean: Callable[[str], str], wrap: Wrap
+    ) -> None:
         self.paper = paper
         self.fonts = fonts
         self.clean = clean
+        self.wrap = wrap
         self.measure = scripts.measurer(fonts, 1.0)
 
     def left(
@@ -150,7 +163,7 @@ class _Placer:
         if natural * _SMALLEST <= width:
             return line, size * width / natural
         measure = scripts.measurer(self.fonts, size * _SMALLEST)
-        return _wrap(line, width, measure)[0], size * _SMALLEST
+        return self.wrap(line, width, measure)[0], size * _SMALLEST
 
 
 def draw_first(canvas: Canvas, framing: Framing) -> None:

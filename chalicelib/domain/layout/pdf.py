@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from reportlab.pdfbase.ttfonts import TTFont
@@ -36,8 +37,8 @@ LEFT, RIGHT, TOP, BOTTOM = (
     frame.MARGIN_TOP,
     frame.MARGIN_BOTTOM,
 )
-FONT_SIZE, LEADING, PARAGRAPH_GAP = 11, 16, 8
-FOOTER_SIZE, FOOTER_BASELINE = 8.5, 13 * frame.MM
+FONT_SIZE, LEADING, PARAGRAPH_GAP = frame.TEXT_SIZE, 16, 8
+FOOTER_SIZE, FOOTER_BASELINE = 8.5, frame.PAGE_NUMBER_BASELINE
 DATE_GAP = 2 * LEADING
 MAX_PAGES = 400
 """About 1 MiB of prose. A 1 MiB letter of one-character lines would be 12,000 pages,
@@ -151,13 +152,17 @@ def lay_out(letter: Letter) -> LaidOut:
         from chalicelib.domain.layout.frame_pdf import lay_out_frame  # only for a frame
 
         right = paper.width - RIGHT
-        framing = lay_out_frame(letter, paper, fonts, lambda text: text.translate(table), right)
+        framing = lay_out_frame(letter, paper, fonts, partial(_cleaned, table), right, _wrap)
         date_baseline, bottom = paper.height - paper.date_baseline, framing.bottom
     first = date_baseline - LEADING - DATE_GAP
     pages = _paginate(paragraphs, first, _top_baseline(paper), bottom)
     if len(pages) > MAX_PAGES:
         raise _too_many_pages()
     return LaidOut(pages, paper, scripts.one_row(date.translate(table), fonts, FONT_SIZE), framing)
+
+
+def _cleaned(table: dict[int, str | None], text: str) -> str:
+    return text.translate(table)
 
 
 def _frame_texts(letter: Letter) -> list[str]:
