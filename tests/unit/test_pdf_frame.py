@@ -22,6 +22,7 @@ from tests.pdf_reading import (
     rgb_png,
     shown,
 )
+from tests.support import fresh_python
 from tests.unit.test_pdf_scripts import NAMES
 
 DATED = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -224,3 +225,31 @@ def test_the_rendered_page_has_ink_in_the_window_and_none_beside_it(paper: str) 
     assert ink(window.left, window.top, window.right, window.bottom) > 100
     assert ink(window.right, window.top, PAPERS[paper].width, window.bottom) == 0
     assert ink(0, window.top, window.left, window.bottom) == 0
+
+
+LOADED = """
+import sys
+from datetime import UTC, datetime
+from chalicelib.domain.documents import FORMATS
+from chalicelib.domain.letters import Letter
+letter = Letter("c", "d", "Dear Ann;", datetime(2026, 12, 1, tzinfo=UTC), recipient="Ann")
+def loaded():
+    return [name for name in ("babel", "chalicelib.domain.layout.frame_pdf") if name in sys.modules]
+FORMATS["txt"].lay_out(letter), FORMATS["html"].lay_out(letter), FORMATS["pdf"].lay_out(letter)
+print(loaded())
+FORMATS["pdf"].lay_out(letter._replace(address=("1 Main St",)))
+print(loaded())
+FORMATS["txt"].lay_out(letter._replace(locale="de-DE"))
+print(loaded())
+FORMATS["pdf"].lay_out(letter._replace(locale="de-DE"))
+print(loaded())
+"""
+
+
+def test_babel_and_the_frame_load_only_for_letters_that_show_them() -> None:
+    assert fresh_python(LOADED).splitlines() == [
+        "[]",
+        "['chalicelib.domain.layout.frame_pdf']",
+        "['chalicelib.domain.layout.frame_pdf']",
+        "['babel', 'chalicelib.domain.layout.frame_pdf']",
+    ]
