@@ -198,7 +198,7 @@ class _XObject(PDFObject):
         self.soft_mask = soft_mask
 
     def format(self, document: PDFDocument) -> bytes:
-        entries = {"Type": "/XObject", "Subtype": "/Image"}
+        entries: dict[str, object] = {"Type": "/XObject", "Subtype": "/Image"}
         entries |= {"Width": self.image.width, "Height": self.image.height}
         entries |= dict(self.image.entries)
         if self.soft_mask is not None:
