@@ -4,6 +4,7 @@ footer on every page; read back as readers read it (pypdf, poppler)."""
 
 import base64
 import io
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from pypdf import PdfReader
 
 from chalicelib.domain.layout import frame
 from chalicelib.domain.layout.frame import PAPERS, Box
-from chalicelib.domain.layout.pdf import letter_pdf
+from chalicelib.domain.layout.pdf import lay_out, letter_pdf
 from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.letters import Letter
 from tests.pdf_reading import (
@@ -253,3 +254,18 @@ def test_babel_and_the_frame_load_only_for_letters_that_show_them() -> None:
         "['chalicelib.domain.layout.frame_pdf']",
         "['babel', 'chalicelib.domain.layout.frame_pdf']",
     ]
+
+
+def test_a_long_framed_letter_is_laid_out_in_linear_time() -> None:
+    """The frame is a fixed cost: four times the text takes about four times as long."""
+
+    def seconds(repeat: int) -> float:
+        letter = framed("Zoë Łukasz writes a long line of prose. " * repeat)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            lay_out(letter)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    assert seconds(4000) < 8 * seconds(1000)
