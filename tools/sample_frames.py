@@ -1,9 +1,9 @@
 """The sample letterhead, customers with addresses and templates naming the letterhead
-(``samples/framed-letters.json``), written as the API writes them: ``make run`` and the
-end-to-end tests seed them after the sample rows, which the importer writes (it refuses
-templates that name a letterhead: its batch writes do not count the references).
+(``samples/framed-letters.json``), written through the catalog service as the API writes
+them: ``make run`` and the end-to-end tests seed them after the importer's sample rows.
+A letterhead's logo is not a thing a row file holds, so they have a file of their own.
 
-The letterhead's logo is drawn here, pixel by pixel, so the sample is a few bytes of code
+The letterhead's logo is drawn here, pixel by pixel, so the sample is a few lines of code
 rather than a binary file: the same PNG every time.
 """
 

@@ -1,16 +1,20 @@
 """The letter itself: how a customer and a template become text, and what a printed
 copy shows besides."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.rendering import render
 from chalicelib.domain.rendering.budget import RenderBudget
 from chalicelib.domain.rendering.locales import Locales
 from chalicelib.domain.rules import PAGE_SIZES
+
+if TYPE_CHECKING:  # loaded by the first letter that has one: a cold start never pays for it
+    from chalicelib.domain.letterheads import Letterhead
 
 
 def render_letter(

@@ -5,10 +5,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.letters import Letter
+
+if TYPE_CHECKING:
+    from chalicelib.domain.letterheads import Letterhead
 
 BATCH_FILES = "_batches"
 """The bucket's folder of batch files: no customer id starts with ``_``, so none of them
@@ -52,7 +54,7 @@ def kept_letter(letter: Letter) -> bytes:
 
 
 def kept_to_letter(
-    raw: bytes, customer_id: str, doc_type: str, dated: datetime, letterhead: Letterhead | None
+    raw: bytes, customer_id: str, doc_type: str, dated: datetime, letterhead: "Letterhead | None"
 ) -> Letter:
     """The letter :func:`kept_letter` kept, with its batch's ``letterhead``."""
     kept = json.loads(raw)

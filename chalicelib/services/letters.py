@@ -17,7 +17,6 @@ from chalicelib.domain.documents import (
     iso_utc,
 )
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.letterheads import Letterhead, missing
 from chalicelib.domain.letters import framed_letter, render_letter
 from chalicelib.domain.model import specs, to_json
 from chalicelib.domain.paging import Page, PageRequest
@@ -28,6 +27,7 @@ from chalicelib.services.clock import utc_now
 
 if TYPE_CHECKING:
     from chalicelib.domain.idempotency import IdempotentRequest
+    from chalicelib.domain.letterheads import Letterhead
     from chalicelib.domain.storage import DocumentStore, Repository
     from chalicelib.services.idempotency import IdempotencyService
 
@@ -142,6 +142,8 @@ class LetterService:
         404 naming it if it is gone (an old version may name one deleted since)."""
         if template.letterhead is None:
             return None
+        from chalicelib.domain.letterheads import Letterhead, missing  # only for a letterhead
+
         letterhead = self.repository.get(Letterhead, template.letterhead)
         if letterhead is None:
             raise missing(template.letterhead)
