@@ -1,4 +1,4 @@
-"""A letter as an A4 PDF (ReportLab), in an embedded Unicode font.
+"""A letter as an A4 or US Letter PDF (ReportLab), in embedded Unicode fonts.
 
 Imported only when a PDF is asked for: ReportLab and the font cost tens of
 milliseconds to load, which the txt and html paths never pay.
@@ -7,7 +7,9 @@ Lines are wrapped and pages laid out here, in one linear pass, and drawn on
 ReportLab's canvas. Platypus paragraphs re-wrap what is left of a paragraph
 at every page break: a long letter written as one paragraph took minutes.
 A batch's merged PDF (``merged_pdf``) draws each of its letters with the same
-:func:`lay_out` and :func:`draw_letter`, onto one canvas.
+:func:`lay_out` and :func:`draw_letter`, onto one canvas. A letter with a frame (a
+letterhead or an address) has it laid out and drawn by ``frame_pdf``, loaded only then: a
+plain letter's PDF is the same file it was before there were frames.
 """
 
 import re
