@@ -13,7 +13,7 @@ import time
 from contextlib import redirect_stdout
 from importlib.metadata import version
 
-from bench import batches, fakeaws, measure, outputs, pdf, render
+from bench import batches, fakeaws, frames, measure, outputs, pdf, render
 from bench.handlers import TARGETS, load
 from bench.measure import ColdRuns
 from bench.report import SPREAD, Row, exit_code, markdown_table, ratio_row, samples_row, text_table
@@ -261,6 +261,8 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[str
     rows += [
         samples_row(metric, ours, naive, None) for metric, (ours, naive) in pdf.pdf_times().items()
     ]
+    progress("letter frames: letterhead against plain, the first CJK PDF, sizes")
+    rows += frames.rows()
     progress("import throughput: tools.importer and a PutItem loop against moto's server")
     rows.append(import_row())
     progress("batches: letter workers on the in-memory twins, against a client loop")

@@ -5,7 +5,8 @@ Both listen on 127.0.0.1 only: the emulator accepts any credentials and must
 never be reachable from another machine. The emulator serves one request at a
 time (``tools.serial_emulator``): DynamoDB applies each call atomically, and
 moto's threaded server does not. The stack is seeded as the original sample
-had it, then with every row of ``samples/customers-and-templates.jsonl``, and has the
+had it, then with every row of ``samples/customers-and-templates.jsonl``, then with the
+letterhead, customers and templates of ``samples/framed-letters.json``, and has the
 batch queues of ``infra/merge-template.json``, each with its dead-letter queue. The app's
 queue and schedule handlers run beside ``chalice local``, which serves HTTP only, in a
 process of their own (``tools.local_workers``).
@@ -40,6 +41,7 @@ import requests
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from tools.importer import import_file
 from tools.queues import create_queues
+from tools.sample_frames import seed_frames
 from tools.stack import (
     PROJECT_DIR,
     create_stack,
@@ -248,7 +250,9 @@ def serving(layout: Layout) -> Iterator[Servers]:
         table, bucket = create_stack(dynamodb, s3, STAGE)
         create_queues(emulator_sqs(layout.emulator_url, region))
         resource = emulator_dynamodb(layout.emulator_url, region)
-        import_file(SAMPLES, DynamoDBRepository(resource.Table(table)), log=io.StringIO())
+        repository = DynamoDBRepository(resource.Table(table))
+        import_file(SAMPLES, repository, log=io.StringIO())
+        seed_frames(repository)
 
         chalice = Path(sys.executable).parent / "chalice"
         api_command = [str(chalice), "local", "--stage", STAGE, "--host", HOST]

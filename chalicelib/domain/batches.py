@@ -138,6 +138,11 @@ class Batch:
         default=None, metadata=spec("customerIds", {}, item="customerIds", hidden=True)
     )
     """The customers asked for; ``None``: every customer."""
+    letterhead: str | None = field(
+        default=None, metadata=spec("letterhead", {}, item="letterhead", hidden=True)
+    )
+    """The letterhead the template version names: its letters' messages carry it, so the
+    letter worker reads it with everything else."""
     webhook_secret: str | None = field(
         default=None, metadata=spec("webhookSecret", {}, item="webhookSecret", hidden=True)
     )

@@ -33,6 +33,8 @@ class DocumentFormat(NamedTuple):
     lay_out: Callable[[Letter], bytes]
     """The letter's bytes in this format; each imports what it needs when first asked."""
     description: str
+    framed: bool = True
+    """Whether it shows the letter's frame (letterhead, window): its letterhead is read."""
 
     @property
     def extension(self) -> str:
@@ -41,7 +43,7 @@ class DocumentFormat(NamedTuple):
 
 FORMATS = {
     "txt": DocumentFormat(
-        "txt", "text/plain; charset=utf-8", _plain_text, "the letter as UTF-8 text"
+        "txt", "text/plain; charset=utf-8", _plain_text, "the letter as UTF-8 text", framed=False
     ),
     "html": DocumentFormat(
         "html",
@@ -53,8 +55,9 @@ FORMATS = {
         "pdf",
         "application/pdf",
         _pdf_file,
-        "A4, DejaVu Serif embedded (Latin, Greek, Cyrillic), paragraphs kept, Page X of Y, "
-        "title and subject metadata",
+        "A4 or US Letter, the letterhead and the address in the envelope window, fonts "
+        "embedded for every script shown, paragraphs kept, Page X of Y, title and subject "
+        "metadata",
     ),
 }
 DEFAULT_FORMAT = "txt"
@@ -152,7 +155,7 @@ class Draft(NamedTuple):
     key: str
     body: bytes
     metadata: dict[str, str]
-    text: str
+    letter: Letter
     """The letter before layout: what a batch's merged PDF draws."""
 
 

@@ -13,13 +13,15 @@ import struct
 import zlib
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.rules import LOGO_MAX_BYTES, LOGO_MAX_PIXELS
+from chalicelib.domain.rules import LOGO_MAX_BYTES, LOGO_MAX_DECODED_PIXELS, LOGO_MAX_PIXELS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_START = b"\xff\xd8"
 _JPEG_END = b"\xff\xd9"
 _PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
 """The bit depths PNG allows for each colour type."""
+ALPHA_COLOURS = frozenset({4, 6})
+"""PNG colour types with an alpha channel, which a PDF needs apart: decoded to draw."""
 _SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 """JPEG frame headers (baseline, progressive, ...); C4, C8 and CC are other segments."""
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
@@ -61,6 +63,32 @@ def sniff(raw: bytes) -> str | None:
 
 def png_size(raw: bytes) -> tuple[int, int]:
     """The IHDR's width and height, once every chunk is whole and IEND ends the file."""
+    width, height, _, _ = png_header(png_chunks(raw))
+    return width, height
+
+
+def png_header(chunks: list[tuple[str, bytes]]) -> tuple[int, int, int, int]:
+    """The IHDR's width, height, bit depth and colour type; an interlaced PNG is refused
+    (the PDF embeds the rows as they are stored: see ``layout.images``)."""
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
+    if interlace:
+        raise InvalidInput("logo PNG is interlaced: save it without interlacing (Adam7)")
+    if is_translucent(chunks, colour) and width * height > LOGO_MAX_DECODED_PIXELS:
+        raise InvalidInput(
+            f"logo PNG has transparency and {width}x{height} pixels; one with transparency may "
+            f"have at most {LOGO_MAX_DECODED_PIXELS} pixels: make it smaller or opaque"
+        )
+    return width, height, depth, colour
+
+
+def is_translucent(chunks: list[tuple[str, bytes]], colour: int) -> bool:
+    """Whether the PNG has an alpha channel, or a palette with alpha (``tRNS``): what a PDF
+    keeps apart, as a soft mask, so docgen decodes the pixels to draw it."""
+    return colour in ALPHA_COLOURS or (colour == 3 and any(k == "tRNS" for k, _ in chunks))
+
+
+def png_chunks(raw: bytes) -> list[tuple[str, bytes]]:
+    """The PNG's chunks (kind, data), once each is whole, IHDR first and IEND last."""
     at, chunks = len(PNG_SIGNATURE), []
     while at < len(raw):
         if at + 12 > len(raw):
@@ -80,15 +108,21 @@ def png_size(raw: bytes) -> tuple[int, int]:
         raise InvalidInput("logo PNG does not start with its IHDR header")
     if kinds[-1] != "IEND" or "IDAT" not in kinds:
         raise InvalidInput("logo PNG is truncated: it lacks its image data or its IEND end")
-    width, height, depth, colour = struct.unpack(">IIBB", chunks[0][1][:10])
+    depth, colour = chunks[0][1][8:10]
     if depth not in _PNG_DEPTHS.get(colour, ()):
         raise InvalidInput(f"logo PNG has colour type {colour} at {depth} bits, which PNG lacks")
-    return width, height
+    return chunks
 
 
 def jpeg_size(raw: bytes) -> tuple[int, int]:
-    """The frame header's width and height, once the segments up to the scan are whole
-    and the file ends with the end-of-image marker."""
+    """The frame header's width and height (see :func:`jpeg_frame`)."""
+    width, height, _ = jpeg_frame(raw)
+    return width, height
+
+
+def jpeg_frame(raw: bytes) -> tuple[int, int, int]:
+    """The frame header's width, height and number of colour components, once the
+    segments up to the scan are whole and the file ends with the end-of-image marker."""
     if not raw.endswith(_JPEG_END):
         raise InvalidInput("logo JPEG is truncated: it does not end with the end-of-image marker")
     at, size = len(JPEG_START), None
@@ -108,8 +142,8 @@ def jpeg_size(raw: bytes) -> tuple[int, int]:
         if marker in _SOF_MARKERS:
             if length < 8:
                 raise InvalidInput("logo JPEG is damaged: its frame header is too short")
-            height, width = struct.unpack(">HH", raw[at + 5 : at + 9])
-            size = (width, height)
+            height, width, components = struct.unpack(">HHB", raw[at + 5 : at + 10])
+            size = (width, height, components)
         if marker == 0xDA:  # start of scan: the image data follows
             if size is None:
                 raise InvalidInput("logo JPEG has no frame header (SOF) before its image data")

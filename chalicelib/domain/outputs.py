@@ -1,9 +1,17 @@
 """A finished batch's merged outputs: where they are stored, what one is once written, and
 what the services need of storage to write one without holding it whole."""
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from chalicelib.domain.letters import Letter
+from chalicelib.domain.rules import MARKUPS
+
+if TYPE_CHECKING:
+    from chalicelib.domain.letterheads import Letterhead
 
 BATCH_FILES = "_batches"
 """The bucket's folder of batch files: no customer id starts with ``_``, so none of them
@@ -25,12 +33,45 @@ def batch_file_key(batch_id: str, name: str) -> str:
     return f"{BATCH_FILES}/{batch_id}/{name}"
 
 
-TEXT_TYPE = "text/plain; charset=utf-8"
+KEPT_TYPE = "application/json"
 
 
-def text_key(batch_id: str, customer_id: str) -> str:
-    """``_batches/<batchId>/texts/<customerId>.txt``: a letter's text, kept for a merged PDF."""
-    return batch_file_key(batch_id, f"texts/{customer_id}.txt")
+def kept_key(batch_id: str, customer_id: str) -> str:
+    """``_batches/<batchId>/letters/<customerId>.json``: a letter kept for a merged PDF."""
+    return batch_file_key(batch_id, f"letters/{customer_id}.json")
+
+
+def kept_letter(letter: Letter) -> bytes:
+    """What a merged PDF draws of a letter besides its letterhead (read once per batch):
+    its text and the rest of its frame."""
+    kept = {
+        "text": letter.text,
+        "recipient": letter.recipient,
+        "address": list(letter.address),
+        "pageSize": letter.page_size,
+        "locale": letter.locale,
+        "markup": letter.markup,
+    }
+    return json.dumps(kept, ensure_ascii=False).encode()
+
+
+def kept_to_letter(
+    raw: bytes, customer_id: str, doc_type: str, dated: datetime, letterhead: "Letterhead | None"
+) -> Letter:
+    """The letter :func:`kept_letter` kept, with its batch's ``letterhead``."""
+    kept = json.loads(raw)
+    return Letter(
+        customer_id,
+        doc_type,
+        kept["text"],
+        dated,
+        recipient=kept["recipient"],
+        address=tuple(kept["address"]),
+        letterhead=letterhead,
+        page_size=kept["pageSize"],
+        locale=kept["locale"],
+        markup=kept.get("markup", MARKUPS[0]),  # kept before letters had a markup: text
+    )
 
 
 def pdf_part_name(number: int, only: bool) -> str:

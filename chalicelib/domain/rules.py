@@ -52,6 +52,11 @@ LOGO_MAX_BYTES = 128 * 1024
 """A letterhead logo, decoded (the contract's limit)."""
 LOGO_MAX_PIXELS = 4000
 """A logo's width and height at most: a logo, not a photograph, and never a decompression bomb."""
+LOGO_MAX_DECODED_PIXELS = 250_000
+"""A PNG logo with transparency (an alpha channel, or a palette with alpha) has at most this
+many pixels (500x500): its pixels are decoded in Python to split off the PDF's soft mask,
+0.4 s for this many (once per container; docs/letters.md). Opaque PNGs and JPEGs are
+embedded undecoded."""
 LOGO_TYPES = ("image/png", "image/jpeg")
 
 MAX_VERSION = 10**15 - 1

@@ -105,6 +105,7 @@ class BatchService:
             doc_type=template.doc_type,
             format=parse_format(body.get("format")).name,
             template_version=template.version,
+            letterhead=template.letterhead,
             created_at=iso_utc(now),
             updated_at=iso_utc(now),
             wanted={"zip": bool(output.get("zip")), "pdf": bool(output.get("pdf"))},

@@ -19,11 +19,10 @@ from chalicelib.domain.batches import (
     outcome_status,
 )
 from chalicelib.domain.documents import from_iso_utc, iso_utc
+from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.letters import Letter
-from chalicelib.domain.model import item_key
-from chalicelib.domain.outputs import OutputFile, text_key
-from chalicelib.domain.records import Template
-from chalicelib.domain.versions import pick_version, version_key
+from chalicelib.domain.model import from_item, item_key
+from chalicelib.domain.outputs import OutputFile, kept_key, kept_to_letter
 from chalicelib.services.batch_progress import all_counted
 from chalicelib.services.clock import utc_now
 
@@ -101,26 +100,26 @@ class Finisher:
         from chalicelib.services.outputs import write_merged_pdf
 
         store = self._store()
-        markup = self._markup(batch)
+        letterhead = self._letterhead(batch)
 
         def letters() -> Iterator[Letter]:
             for letter in self._succeeded(batch):
-                kept = store.read(text_key(batch.batch_id, letter.customer_id))
+                kept = store.read(kept_key(batch.batch_id, letter.customer_id))
                 if kept is None:
                     continue
-                text = kept.decode()
                 written = from_iso_utc(letter.generated_at or "")
-                yield Letter(letter.customer_id, batch.doc_type, text, written, markup)
+                yield kept_to_letter(kept, letter.customer_id, batch.doc_type, written, letterhead)
 
         return write_merged_pdf(self._uploads(), batch.batch_id, batch.doc_type, letters(), now)
 
-    def _markup(self, batch: Batch) -> str:
-        """How the batch's letters read their text: the markup of the template version all
-        of them were made from (one read; a version never changes)."""
-        doc_type, number = batch.doc_type, batch.template_version
-        keys = [version_key(doc_type, number), item_key(Template, doc_type)]
-        template = pick_version(self._batches().read_for_letters(keys), doc_type, number)
-        return (template.markup if template is not None else None) or "text"
+    def _letterhead(self, batch: Batch) -> Letterhead | None:
+        """The letterhead the batch's letters show, read once for the whole merged PDF (as
+        it is now: one changed since its letters were written shows as changed)."""
+        if batch.letterhead is None:
+            return None
+        key = item_key(Letterhead, batch.letterhead)
+        item = self._batches().read_for_letters([key]).get(key)
+        return None if item is None else from_item(Letterhead, item)
 
 
 def _stored(output: OutputFile) -> dict[str, Any]:

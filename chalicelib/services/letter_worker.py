@@ -1,13 +1,14 @@
 """The letter worker: up to ten queued letters at a time, each written once.
 
 For its SQS batch it reads everything at once (the batches, their template versions, the
-customers, the letters' records: one ``BatchGetItem``), renders each letter with the code
-the generate route uses (``LetterService.draft``), records the ones it will write as
-``writing`` (one transaction), writes them to their usual keys, and settles them with the
-batches' counters (one more transaction). So a redelivered message finds its letter's
-record and changes nothing. A letter whose record says ``writing`` was begun by a worker
-that stopped: once that record is older than any worker can live, it is taken over, and
-if the worker did write the letter (its object says so) it is only settled.
+customers, the letterheads the messages name, the letters' records: one ``BatchGetItem``),
+renders each letter with the code the generate route uses (``LetterService.draft``),
+records the ones it will write as ``writing`` (one transaction), writes them to their usual
+keys, and settles them with the batches' counters (one more transaction). So a redelivered
+message finds its letter's record and changes nothing. A letter whose record says
+``writing`` was begun by a worker that stopped: once that record is older than any worker
+can live, it is taken over, and if the worker did write the letter (its object says so) it
+is only settled.
 
 Permanent failures (the customer missing, the template unrenderable for them) settle the
 letter as failed with the reason; transient ones (throttling, timeouts) leave its message
@@ -33,8 +34,9 @@ from chalicelib.domain.batches import (
 )
 from chalicelib.domain.documents import Draft, document_key, from_iso_utc, iso_utc, parse_format
 from chalicelib.domain.errors import CannotRender, DomainError, NotFound, Unavailable
+from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import from_item, item_key
-from chalicelib.domain.outputs import TEXT_TYPE, text_key
+from chalicelib.domain.outputs import KEPT_TYPE, kept_key, kept_letter
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.versions import pick_version, version_key
 from chalicelib.services.batch_progress import finish_if_done
@@ -58,10 +60,14 @@ class Queued(NamedTuple):
     doc_type: str
     version: int
     format: str
+    letterhead: str | None = None
+    """The letterhead the template version names, read with the rest."""
 
     @classmethod
     def of(cls, message_id: str, body: Mapping[str, Any]) -> Queued:
-        return cls(message_id, body["b"], body["c"], body["d"], int(body["v"]), body["f"])
+        return cls(
+            message_id, body["b"], body["c"], body["d"], int(body["v"]), body["f"], body.get("h")
+        )
 
     @property
     def record_key(self) -> str:
@@ -79,7 +85,7 @@ class _Judged(NamedTuple):
     failed: BatchLetter | None = None
     """It cannot be made, for good: its record says why."""
     merged: bool = False
-    """Its batch merges its letters into one PDF: its text is kept for the finisher."""
+    """Its batch merges its letters into one PDF: the letter is kept for the finisher."""
 
 
 class LetterWorker:
@@ -143,7 +149,15 @@ class LetterWorker:
         if template is None:
             raise NotFound(f"template {queued.doc_type} has no version {queued.version}")
         fmt = parse_format(queued.format)
-        return self.letters.draft(from_item(Customer, customer), template, fmt, now)
+        letterhead = None
+        if template.letterhead is not None and fmt.framed:
+            item = items.get(item_key(Letterhead, template.letterhead))
+            # Read with the rest; else (a message queued without it) read on its own.
+            if item is None:
+                letterhead = self.letters.letterhead_of(template)
+            else:
+                letterhead = from_item(Letterhead, item)
+        return self.letters.draft(from_item(Customer, customer), template, fmt, now, letterhead)
 
     def give_up(self, messages: Sequence[Queued]) -> None:
         """Letters whose messages SQS dead-lettered after every attempt: failed, unless the
@@ -221,13 +235,13 @@ class LetterWorker:
         return retry
 
     def _put(self, queued: Queued, draft: Draft, merged: bool) -> bool:
-        """Write the letter where generating writes it (and, for a merged PDF, its text
-        beside the batch); ``False`` if S3 is unavailable."""
+        """Write the letter where generating writes it (and, for a merged PDF, its text and
+        frame beside the batch); ``False`` if S3 is unavailable."""
         store = self.letters.store
         try:
             if merged:
-                key = text_key(queued.batch_id, queued.customer_id)
-                store.put(key, draft.text.encode(), TEXT_TYPE, draft.metadata)
+                key = kept_key(queued.batch_id, queued.customer_id)
+                store.put(key, kept_letter(draft.letter), KEPT_TYPE, draft.metadata)
             store.put(
                 draft.key, draft.body, parse_format(queued.format).content_type, draft.metadata
             )
@@ -257,6 +271,8 @@ def _keys(messages: Sequence[Queued]) -> list[str]:
             item_key(Customer, queued.customer_id),
             queued.record_key,
         ]
+        if queued.letterhead is not None:
+            keys.append(item_key(Letterhead, queued.letterhead))
     return list(dict.fromkeys(keys))
 
 

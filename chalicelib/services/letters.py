@@ -17,7 +17,7 @@ from chalicelib.domain.documents import (
     iso_utc,
 )
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.letters import Letter, render_letter
+from chalicelib.domain.letters import framed_letter, render_letter
 from chalicelib.domain.model import specs, to_json
 from chalicelib.domain.paging import Page, PageRequest
 from chalicelib.domain.records import Customer, Template
@@ -27,6 +27,7 @@ from chalicelib.services.clock import utc_now
 
 if TYPE_CHECKING:
     from chalicelib.domain.idempotency import IdempotentRequest
+    from chalicelib.domain.letterheads import Letterhead
     from chalicelib.domain.storage import DocumentStore, Repository
     from chalicelib.services.idempotency import IdempotencyService
 
@@ -89,7 +90,8 @@ class LetterService:
         fmt: DocumentFormat,
         template_version: int | None = None,
     ) -> StoredDocument:
-        """Render the letter in ``fmt`` and store it: one read, one write.
+        """Render the letter in ``fmt`` and store it: one read, one write; one read more
+        (``GetItem``) when the template names a letterhead and ``fmt`` shows it.
 
         With ``template_version``, from that version of the template, else the current
         one. Every input is checked before the first AWS call, and nothing is written
@@ -99,7 +101,8 @@ class LetterService:
         self.store.prepare()  # the bucket is built while the read is in flight
         generated_at = self.clock()
         customer, template = self._read(customer_id, doc_type, template_version)
-        draft = self.draft(customer, template, fmt, generated_at)
+        letterhead = self.letterhead_of(template) if fmt.framed else None
+        draft = self.draft(customer, template, fmt, generated_at, letterhead)
         # Signed locally: a bad setting fails here, before anything is written.
         url, expires_at = self.store.presign(draft.key, generated_at)
         version_id = self.store.put(draft.key, draft.body, fmt.content_type, draft.metadata)
@@ -134,21 +137,38 @@ class LetterService:
             _DocumentAnswers(self),
         )
 
+    def letterhead_of(self, template: Template) -> Letterhead | None:
+        """The letterhead the template names (one ``GetItem``), ``None`` if it names none; a
+        404 naming it if it is gone (an old version may name one deleted since)."""
+        if template.letterhead is None:
+            return None
+        from chalicelib.domain.letterheads import Letterhead, missing  # only for a letterhead
+
+        letterhead = self.repository.get(Letterhead, template.letterhead)
+        if letterhead is None:
+            raise missing(template.letterhead)
+        return letterhead
+
     def draft(
-        self, customer: Customer, template: Template, fmt: DocumentFormat, generated_at: datetime
+        self,
+        customer: Customer,
+        template: Template,
+        fmt: DocumentFormat,
+        generated_at: datetime,
+        letterhead: Letterhead | None = None,
     ) -> Draft:
-        """The customer's letter from ``template``, laid out in ``fmt`` as of ``generated_at``:
-        what generating stores, and what a batch stores for each of its letters."""
+        """The customer's letter from ``template``, laid out in ``fmt`` as of ``generated_at``
+        with its frame (the customer's address, ``letterhead``, the template's page size and
+        locale): what generating stores, and what a batch stores for each of its letters."""
         text = self._render(customer, template, generated_at)
-        markup = template.markup or "text"
-        letter = Letter(customer.customer_id, template.doc_type, text, generated_at, markup)
+        letter = framed_letter(customer, template, text, generated_at, letterhead)
         body = fmt.lay_out(letter)
         metadata = {
             "template-version": str(template.version),
             "generated-at": iso_utc(generated_at),
         }
         key = document_key(customer.customer_id, template.doc_type, fmt)
-        return Draft(key, body, metadata, text)
+        return Draft(key, body, metadata, letter)
 
     def describe(self, customer_id: str, doc_type: str, fmt: DocumentFormat) -> StoredDocument:
         """A stored document's description with a fresh link: one ``HeadObject``."""

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.batches import PLAN_PAGE_SIZE, Batch, PlanPage
-from chalicelib.domain.documents import iso_utc
+from chalicelib.domain.documents import iso_utc, parse_format
 from chalicelib.services.batch_progress import finish_if_done
 from chalicelib.services.clock import utc_now
 
@@ -31,13 +31,16 @@ PACED_DELAY_SECONDS = 2
 
 def letter_message(batch: Batch, customer_id: str) -> dict[str, object]:
     """What the letter worker needs to read everything for its letters in one call."""
-    return {
+    message: dict[str, object] = {
         "b": batch.batch_id,
         "c": customer_id,
         "d": batch.doc_type,
         "v": batch.template_version,
         "f": batch.format,
     }
+    if batch.letterhead is not None and parse_format(batch.format).framed:
+        message["h"] = batch.letterhead
+    return message
 
 
 class Planner:

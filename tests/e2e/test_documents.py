@@ -90,3 +90,16 @@ def test_list_then_delete_one_format(servers: Servers) -> None:
     listed = call(servers, "GET", "/customers/zoe/documents").json()
     assert "zoe/Welcome.pdf" not in [item["key"] for item in listed["items"]]
     assert "zoe/Welcome.txt" in [item["key"] for item in listed["items"]]
+
+
+def test_a_seeded_framed_letter_downloads_with_its_window(servers: Servers) -> None:
+    """make run's sample letterhead and addresses (tools/sample_frames.py) over real HTTP."""
+    path = "/customers/YamadaHanako/documents/Confirmation?format=pdf"
+    generated = call(servers, "POST", path)
+    assert generated.status_code == 201, generated.text
+
+    pdf = PdfReader(io.BytesIO(download(servers, generated.json()["url"]).content))
+
+    lines = pdf.pages[0].extract_text().splitlines()
+    assert lines[0] == "docgen Letters GmbH, Friedrichstraße 68, 10117 Berlin, Germany"
+    assert lines[5:9] == ["山田花子", "〒100-0001", "東京都千代田区千代田1-1", "日本"]

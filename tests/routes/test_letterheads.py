@@ -126,6 +126,13 @@ def test_a_bad_name_or_body_is_400(
         ("image/jpeg", b"\xff\xd8not a segment\xff\xd9", "logo JPEG is damaged: a segment"),
         ("image/jpeg", png(), "logo.data is image/png, but logo.contentType says image/jpeg"),
         ("image/png", b"\x00" * 200, "logo.data is neither a PNG nor a JPEG file"),
+        ("image/png", png(colour=4, interlace=1), "logo PNG is interlaced: save it without"),
+        (
+            "image/png",
+            png(600, 600, colour=6),
+            "logo PNG has transparency and 600x600 pixels; one with transparency may have at "
+            "most 250000 pixels: make it smaller or opaque",
+        ),
     ],
 )
 def test_a_crafted_logo_is_400(

@@ -75,6 +75,7 @@ def started_by(layout: Layout, monkeypatch: pytest.MonkeyPatch) -> list[tuple[An
     monkeypatch.setattr(local_stack, "Process", Recorded)
     monkeypatch.setattr(local_stack, "create_stack", lambda dynamodb, s3, stage: ("t", "b"))
     monkeypatch.setattr(local_stack, "import_file", lambda *args, **kwargs: None)
+    monkeypatch.setattr(local_stack, "seed_frames", lambda repository: [])
     monkeypatch.setattr(local_stack, "create_queues", lambda sqs: {})
     with local_stack.serving(layout):
         pass

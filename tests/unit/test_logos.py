@@ -20,9 +20,11 @@ def chunk(kind: bytes, data: bytes, crc: int | None = None) -> bytes:
     )
 
 
-def png(width: int = 2, height: int = 1, depth: int = 8, colour: int = 0) -> bytes:
+def png(
+    width: int = 2, height: int = 1, depth: int = 8, colour: int = 0, interlace: int = 0
+) -> bytes:
     """A sound grey PNG: IHDR, one IDAT, IEND."""
-    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, interlace)
     rows = zlib.compress(b"\x00" * (1 + width) * min(height, 4))
     return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 

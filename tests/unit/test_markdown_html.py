@@ -152,7 +152,7 @@ def test_an_image_is_its_alt_text_and_nothing_is_fetched() -> None:
 
 
 def test_the_page_keeps_its_policy_and_adds_the_markdown_rules() -> None:
-    letter = Letter("c", "Offer", "Dear Ann;\n# Offer", DATED, "markdown")
+    letter = Letter("c", "Offer", "Dear Ann;\n# Offer", DATED, markup="markdown")
 
     page = letter_html(letter).decode()
 

@@ -12,8 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from chalicelib.domain.errors import CannotRender
+from chalicelib.domain.layout.html import letter_html
 from chalicelib.domain.layout.pdf import MAX_PAGES, lay_out, letter_pdf
 from chalicelib.domain.letters import Letter
+from tests.unit.test_pdf_frame import ADDRESS, FOOTER, RETURN_LINE, framed
 
 ROOT = Path(__file__).resolve().parents[2]
 DATED = datetime(2026, 11, 23, 21, tzinfo=UTC)
@@ -45,7 +47,7 @@ Acme"""
 
 
 def pdf_of(text: str) -> bytes:
-    return letter_pdf(Letter("TestCustomer", "Welcome", text, DATED, "markdown"))
+    return letter_pdf(Letter("TestCustomer", "Welcome", text, DATED, markup="markdown"))
 
 
 def pages(document: bytes) -> list[list[str]]:
@@ -200,7 +202,7 @@ def test_a_table_too_wide_for_the_page_is_refused() -> None:
     header = "|" + "a|" * 20
 
     with pytest.raises(CannotRender, match=r"^a table of 20 columns is too wide for a PDF page"):
-        lay_out(Letter("c", "Welcome", f"{header}\n|{'-|' * 20}", DATED, "markdown"))
+        lay_out(Letter("c", "Welcome", f"{header}\n|{'-|' * 20}", DATED, markup="markdown"))
 
 
 def test_the_same_letter_is_the_same_pdf() -> None:
@@ -213,7 +215,8 @@ from datetime import UTC, datetime
 from reportlab.pdfbase import pdfmetrics
 from chalicelib.domain.layout.pdf import letter_pdf
 from chalicelib.domain.letters import Letter
-letter_pdf(Letter("c", "Welcome", sys.argv[1], datetime(2026, 1, 1, tzinfo=UTC), sys.argv[2]))
+dated = datetime(2026, 1, 1, tzinfo=UTC)
+letter_pdf(Letter("c", "Welcome", sys.argv[1], dated, markup=sys.argv[2]))
 names = pdfmetrics.getRegisteredFontNames()
 dejavu = sorted(name for name in names if name.startswith("DejaVu"))
 print(json.dumps([dejavu, "markdown_it" in sys.modules]))
@@ -259,16 +262,16 @@ def test_a_mebibyte_of_markdown_is_laid_out_within_the_page_limit() -> None:
     text = SECTION * (MEBIBYTE // len(SECTION))
     assert len(text.encode()) > MEBIBYTE - len(SECTION)
 
-    laid = lay_out(Letter("c", "Welcome", text, DATED, "markdown"))
+    laid = lay_out(Letter("c", "Welcome", text, DATED, markup="markdown"))
 
-    assert 300 < len(laid) <= MAX_PAGES
+    assert 300 < len(laid.pages) <= MAX_PAGES
 
 
 def test_markdown_is_laid_out_in_linear_time() -> None:
     """Four times the text takes about four times as long (a quadratic pass: sixteen)."""
 
     def seconds(repeat: int) -> float:
-        letter = Letter("c", "Welcome", SECTION * repeat, DATED, "markdown")
+        letter = Letter("c", "Welcome", SECTION * repeat, DATED, markup="markdown")
         best = float("inf")
         for _ in range(3):
             start = time.perf_counter()
@@ -277,3 +280,28 @@ def test_markdown_is_laid_out_in_linear_time() -> None:
         return best
 
     assert seconds(40) < 8 * seconds(10)
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_a_framed_markdown_letter_has_its_frame_and_its_formatting(paper: str) -> None:
+    letter = framed("Dear Zoë;\n# Notice\n\n- **Due** soon", page_size=paper, markup="markdown")
+    document = letter_pdf(letter)
+
+    assert PdfReader(io.BytesIO(document)).pages[0].extract_text().splitlines() == [
+        RETURN_LINE,
+        "Acme GmbH",
+        "Musterstraße 1",
+        "10115 Berlin",
+        "Zoë Łukasz",
+        *ADDRESS,
+        "1 December 2026",
+        "Dear Zoë;",
+        "Notice",
+        "• Due soon",
+        FOOTER,
+        "Page 1 of 1",
+    ]
+    assert ("DejaVuSerif-Bold", 17.5, "Notice") in drawn(document)
+    page = letter_html(letter).decode()
+    assert '<main class="framed">' in page
+    assert '<div class="letter markdown">\n<p>Dear Zoë;</p>\n<h1>Notice</h1>' in page

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from chalicelib.domain.layout import scripts
 from chalicelib.domain.layout.pdf import lay_out, letter_pdf
 from chalicelib.domain.letters import Letter
+from tests.pdf_reading import pdffonts, pdftotext_pages, shown
 
 ROOT = Path(__file__).resolve().parents[2]
 DATED = datetime(2026, 11, 23, 21, tzinfo=UTC)
@@ -95,6 +96,26 @@ def test_every_font_drawn_is_embedded_and_subset() -> None:
         assert SUBSET.fullmatch(font["/BaseFont"]), font["/BaseFont"]
         assert "/FontFile2" in font["/FontDescriptor"]
     assert len(document) < 200_000  # the 3.4 MB CJK font's few used glyphs only
+
+
+@pytest.mark.parametrize("text", [*NAMES.values(), *LETTERS.values()], ids=[*NAMES, *LETTERS])
+def test_pdftotext_reads_the_letter_as_displayed(text: str) -> None:
+    """poppler marks right-to-left runs and may put a neutral character at their other edge;
+    the lines display the same. A lam-alef ligature's two letters come out swapped (its
+    ToUnicode entry is reversed with the run): the one difference, see docs/letters.md."""
+    letter = f"Dear {text};\nThank you, {text}."
+    read = [shown(line, read=True) for line in pdftotext_pages(pdf_of(letter))[0][1:-1]]
+    expected = [shown(line) for line in letter.splitlines()]
+
+    assert (read == expected) is not any(pair in text for pair in ("لا", "لأ"))
+
+
+def test_pdffonts_shows_every_drawing_font_embedded_and_subset() -> None:
+    found = pdffonts(pdf_of("\n".join(NAMES.values())))
+
+    assert [font["name"] for font in found if font["emb"] == "no"] == ["Helvetica"]
+    assert all(font["emb"] == font["sub"] == "yes" for font in found[1:])
+    assert len(found) == 4
 
 
 LOADED = """

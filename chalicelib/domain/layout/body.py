@@ -15,9 +15,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from chalicelib.domain.errors import CannotRender
-from chalicelib.domain.layout import scripts
+from chalicelib.domain.layout import frame, scripts
 
-FONT_SIZE, LEADING, PARAGRAPH_GAP = 11, 16, 8
+FONT_SIZE, LEADING, PARAGRAPH_GAP = frame.TEXT_SIZE, 16, 8
 DESCENT = 4.5
 """How far below its baseline a row's box reaches: rows' boxes meet, so bars join up."""
 
@@ -61,13 +61,17 @@ class Overflow(Exception):
     """More rows than the PDF may hold: the page frame says how many pages that is."""
 
 
-def plain(paragraphs: list[list[str]], width: float, max_rows: int) -> list[Paragraph]:
-    """A text letter's paragraphs (each a list of its lines), wrapped to ``width``."""
-    fonts, table = printable({char for lines in paragraphs for line in lines for char in set(line)})
+def plain(
+    paragraphs: list[list[str]], others: list[str], width: float, max_rows: int
+) -> tuple[list[Paragraph], list[TTFont], dict[int, str | None]]:
+    """A text letter's paragraphs (each a list of its lines) wrapped to ``width``, and the
+    fonts and table (:func:`printable`) that draw them and ``others`` (the date, the frame)."""
+    used = {char for lines in paragraphs for line in lines for char in set(line)}
+    fonts, table = printable(used.union(*others))
     if sum(len(lines) for lines in paragraphs) > max_rows:
         raise Overflow  # each line is a row at least: known before wrapping
     measure = scripts.measurer(fonts, FONT_SIZE)
-    return [
+    laid = [
         Paragraph(
             [
                 Row(pieces)
@@ -77,6 +81,7 @@ def plain(paragraphs: list[list[str]], width: float, max_rows: int) -> list[Para
         )
         for lines in paragraphs
     ]
+    return laid, fonts, table
 
 
 def wrap(line: str, width: float, measure: Callable[[str], float]) -> list[str]:
@@ -116,7 +121,9 @@ def wrapped(
     return [scripts.visual_pieces(row, fonts, size) for row in shaped]
 
 
-def printable(used: set[str], primary: str = scripts.PRIMARY) -> tuple[list[TTFont], dict]:
+def printable(
+    used: set[str], primary: str = scripts.PRIMARY
+) -> tuple[list[TTFont], dict[int, str | None]]:
     """The fonts that draw the characters ``used``, and the table that makes text drawable:
     tabs as spaces, invisible characters dropped.
 

@@ -48,13 +48,13 @@ def pdf_parts(
     number, drawn = 1, 0
     canvas: Canvas | None = None
     for letter in letters:
-        pages = lay_out(letter)
-        if canvas is not None and drawn + len(pages) > pages_per_part:
+        laid = lay_out(letter)
+        if canvas is not None and drawn + len(laid.pages) > pages_per_part:
             yield PdfPart(number, False, canvas.getpdfdata())
             number, drawn, canvas = number + 1, 0, None
         if canvas is None:
-            canvas = new_canvas(title, subject, dated)
-        draw_letter(canvas, letter, pages)
-        drawn += len(pages)
+            canvas = new_canvas(title, subject, dated, laid.paper)
+        draw_letter(canvas, laid)
+        drawn += len(laid.pages)
     if canvas is not None:
         yield PdfPart(number, True, canvas.getpdfdata())

@@ -138,6 +138,22 @@ def is_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(char) in _RTL for char in text)
 
 
+def one_row(line: str, fonts: list[TTFont], size: float) -> list[Piece]:
+    """A line drawn as one row at ``size``: in runs of one font, or, with right-to-left
+    letters, shaped and in visual order."""
+    if len(fonts) == 1 or not is_rtl(line):  # the primary font has no such letter
+        return [(0.0, runs(line, fonts))]
+    return visual_pieces(shaped(line), fonts, size)
+
+
+def row_width(row: list[Piece], size: float) -> float:
+    """How wide a row is drawn at ``size``: to the end of its rightmost piece."""
+    return max(
+        x + sum(pdfmetrics.stringWidth(text, name, size) for name, text in parts)
+        for x, parts in row
+    )
+
+
 def shaped(line: str) -> str:
     """Arabic letters in their contextual forms; other text as it is."""
     from arabic_reshaper import reshape

@@ -1,7 +1,8 @@
 """docgen's stand-in for Pillow's ``PIL.Image`` in the Lambda package.
 
 ReportLab runs ``from PIL import Image`` as it loads, and uses the module only to read
-bitmap images, which docgen never draws. Pillow would be two thirds of the code zip, so
+bitmap images, which docgen never asks it for (letterhead logos are written into the PDF by
+``chalicelib/domain/layout/images.py``). Pillow would be two thirds of the code zip, so
 ``tools/package.py`` ships this instead: reading an image fails here, with this message,
 rather than drawing anything.
 """
