@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 
 from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.layout.html import letter_html
@@ -305,3 +306,22 @@ def test_a_framed_markdown_letter_has_its_frame_and_its_formatting(paper: str) -
     page = letter_html(letter).decode()
     assert '<main class="framed">' in page
     assert '<div class="letter markdown">\n<p>Dear Zoë;</p>\n<h1>Notice</h1>' in page
+
+
+def test_table_columns_are_aligned_as_written() -> None:
+    document = pdf_of("| L | R | C |\n|:--|--:|:-:|\n| a | 12.50 | mid |\n| abc | 1.0 | x |")
+    starts: dict[str, float] = {}
+
+    def visit(text: str, cm: list, tm: list, font: dict | None, size: float) -> None:
+        if text.strip():
+            starts[text.strip()] = tm[4]
+
+    PdfReader(io.BytesIO(document)).pages[0].extract_text(visitor_text=visit)
+
+    def width(text: str) -> float:
+        return pdfmetrics.stringWidth(text, "DejaVuSerif", 11)
+
+    assert starts["a"] == starts["abc"]  # left
+    assert starts["12.50"] + width("12.50") == pytest.approx(starts["1.0"] + width("1.0"))
+    assert starts["mid"] + width("mid") / 2 == pytest.approx(starts["x"] + width("x") / 2)
+    assert starts["1.0"] > starts["12.50"]

@@ -87,6 +87,8 @@ class Block(NamedTuple):
     """A paragraph of a tight list: no gap before it."""
     rows: tuple[list[Line], ...] = ()
     """A table's rows (the header first), each a list of its cells."""
+    aligns: tuple[str, ...] = ()
+    """A table's columns: ``left``, ``right``, ``center`` or ``""`` (as written: left)."""
 
 
 def _allowed(url: str) -> bool:
@@ -157,6 +159,7 @@ class _Blocks:
         """Each open list item's marker, until its first block takes it."""
         self.numbers: list[int] = []
         self.rows: list[list[Line]] = []
+        self.aligns: list[str] = []
         self.opened = Block("text", [])
         """The heading, paragraph or cell being read."""
 
@@ -199,6 +202,8 @@ class _Blocks:
                 self.opened = Block("text", [], tight=token.hidden)
             case "th_open" | "td_open":
                 self.opened = Block("cell", [], level=int(token.type == "th_open"))
+                if token.type == "th_open":
+                    self.aligns.append(str(token.attrGet("style") or "").partition(":")[2])
             case "inline" if self.opened.kind == "cell":
                 cell = _lines(token.children or [], bold=bool(self.opened.level))
                 self.rows[-1].append([span for line in cell for span in line])
@@ -211,11 +216,11 @@ class _Blocks:
             case "hr":
                 self.add(Block("rule", []))
             case "table_open":
-                self.rows = []
+                self.rows, self.aligns = [], []
             case "tr_open":
                 self.rows.append([])
             case "table_close":
-                self.add(Block("table", [], rows=tuple(self.rows)))
+                self.add(Block("table", [], rows=tuple(self.rows), aligns=tuple(self.aligns)))
 
 
 def _bullet(nest: list[str]) -> str:

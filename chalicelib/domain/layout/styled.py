@@ -3,8 +3,8 @@
 Headings are larger and bold; strong text is DejaVu Serif Bold, emphasis its Italic, code
 DejaVu Sans Mono. Lists hang under their bullets or numbers, block quotes are indented
 beside a bar, tables are ruled columns as wide as their text (shared out when the page is
-narrower), each table row kept on one page. A link is its text, with the URL as the PDF's
-link area over it (for the first ``rules.PDF_MAX_LINKS``).
+narrower, aligned as written), each table row kept on one page. A link is its text,
+underlined, with the URL as the PDF's link area over it (the first ``rules.PDF_MAX_LINKS``).
 
 Each style's font is parsed only when the letter uses that style, and what a style's font
 lacks is drawn by the regular one and then the fallbacks (``scripts``), so a CJK name in
@@ -175,8 +175,9 @@ def _table(
             marks = [*bars, *rules]
             for column, cell_rows in enumerate(wrapped):
                 if index < len(cell_rows):
-                    left = edges[column] + CELL_PADDING
                     cell_pieces, links = cell_rows[index]
+                    left = edges[column] + CELL_PADDING
+                    left += _aligned(block.aligns[column], widths[column], cell_pieces)
                     pieces += [(left + offset, runs) for offset, runs in cell_pieces if runs]
                     marks += [m._replace(x0=m.x0 + left, x1=m.x1 + left) for m in links]
             if index == 0:
@@ -186,6 +187,15 @@ def _table(
             rows.append(Row(pieces, marks=tuple(marks)))
         laid.append(Paragraph(rows, gap=0 if number else PARAGRAPH_GAP, whole=True))
     return laid
+
+
+def _aligned(align: str, width: float, pieces: list[scripts.Piece]) -> float:
+    """How far right of its cell's left padding a row of a ``right`` or ``center`` column
+    starts."""
+    if align not in ("right", "center") or not any(runs for _, runs in pieces):
+        return 0.0
+    spare = width - 2 * CELL_PADDING - scripts.row_width(pieces, FONT_SIZE)
+    return spare if align == "right" else spare / 2
 
 
 def _shared(natural: list[float], width: float) -> list[float]:
