@@ -1,5 +1,5 @@
-"""The README's pictures of a letter: page 1 of the sample letters on A4 and US Letter,
-rendered by poppler (``pdftoppm -r 60``) into ``docs/images/``.
+"""The README's pictures of a letter: page 1 of the sample letters on A4 and US Letter, and
+of the Markdown one, rendered by poppler (``pdftoppm -r 60``) into ``docs/images/``.
 
     python -m tools.letter_images
 """
@@ -21,6 +21,7 @@ DATED = datetime(2026, 12, 1, 9, tzinfo=UTC)
 PICTURES = {
     "letter-a4": ("AnnaMueller", "Confirmation"),
     "letter-us": ("JohnSmith", "ConfirmationUS"),
+    "letter-markdown": ("AnnaMueller", "PlanSummary"),
 }
 
 

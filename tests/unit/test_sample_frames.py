@@ -38,14 +38,14 @@ def test_the_templates_name_the_letterhead_and_it_counts_them(seeded: InMemoryRe
         ("docgen", "A4", "de-DE"),
         ("docgen", "Letter", "en-US"),
     ]
-    assert seeded.items["H#docgen"]["templates"] == 2
+    assert seeded.items["H#docgen"]["templates"] == 3  # and PlanSummary, the Markdown one
 
 
 CUSTOMERS = ["AnnaMueller", "ElenaPapadopoulou", "YamadaHanako", "SaraAhmad", "JohnSmith"]
 
 
 @pytest.mark.parametrize("customer_id", CUSTOMERS)
-@pytest.mark.parametrize("doc_type", ["Confirmation", "ConfirmationUS"])
+@pytest.mark.parametrize("doc_type", ["Confirmation", "ConfirmationUS", "PlanSummary"])
 def test_every_sample_letter_shows_its_address_block(
     seeded: InMemoryRepository, customer_id: str, doc_type: str
 ) -> None:
