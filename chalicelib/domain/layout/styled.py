@@ -71,7 +71,7 @@ class _Fonts:
     def __init__(self, blocks: list[Block]) -> None:
         used: dict[str, set[str]] = {"regular": {"•", "◦", "▪", *"0123456789.)"}}
         for block in blocks:
-            for line in _lines_of(block):
+            for line in [cell for row in block.rows for cell in row] or block.lines:
                 for span in line:
                     used.setdefault(span.style, set()).update(span.text)
         self.fonts: dict[str, list[TTFont]] = {}
@@ -86,10 +86,6 @@ class _Fonts:
 
     def width(self, line: Line, size: float) -> float:
         return sum(self.measure(span.style, size)(span.text) for span in line)
-
-
-def _lines_of(block: Block) -> list[Line]:
-    return [cell for row in block.rows for cell in row] if block.kind == "table" else block.lines
 
 
 def _paragraphs(
