@@ -51,7 +51,7 @@ def test_deployed_stages_use_their_checked_in_policy() -> None:
 def test_importing_the_app_builds_no_client_and_imports_no_boto3() -> None:
     probe = (
         "import sys, app; print(sorted(m for m in "
-        "('boto3', 'botocore', 'aws_lambda_powertools') if m in sys.modules))"
+        "('boto3', 'botocore', 'aws_lambda_powertools', 'markdown_it') if m in sys.modules))"
     )
     assert fresh_python(probe) == "[]"
 
