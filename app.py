@@ -378,14 +378,20 @@ def preview_template(docType: str) -> dict:
 
     For a stored customer (`customerId`: the same read and render as generating) or an
     inline one (`customer`, whose `customerId` renders as the empty string), from the
-    current template or the version `templateVersion` pins.
+    current template, the version `templateVersion` pins, or an unsaved `template` (checked
+    as storing it would be: a 400 gives the line), whose `variables` the answer adds.
     """
     body = read_json(app.current_request, PREVIEW_BODY)
     pinned = body_version(body)
+    draft = from_body(Template, docType, body["template"]) if "template" in body else None
     if "customerId" in body:
-        return {"text": letters.preview(docType, body["customerId"], pinned)}
-    customer = from_body(Customer, "", body["customer"])  # inline: it has no customerId
-    return {"text": letters.preview(docType, customer, pinned)}
+        customer: str | Customer = body["customerId"]
+    else:
+        customer = from_body(Customer, "", body["customer"])  # inline: it has no customerId
+    answer: dict[str, Any] = {"text": letters.preview(docType, customer, pinned, draft)}
+    if draft is not None:
+        answer["variables"] = draft.variables
+    return answer
 
 
 @app.route("/batches", methods=["POST"], content_types=JSON, api_key_required=True)
