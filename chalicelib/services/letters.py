@@ -16,7 +16,7 @@ from chalicelib.domain.documents import (
     from_iso_utc,
     iso_utc,
 )
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.letters import Letter, render_letter
 from chalicelib.domain.model import specs, to_json
 from chalicelib.domain.paging import Page, PageRequest
@@ -228,6 +228,8 @@ class LetterService:
         """
         now = self.clock()
         if draft is not None:
+            if template_version is not None:
+                raise InvalidInput("template and templateVersion cannot both be given")
             draft.check()
         if isinstance(customer, str):
             _check_identifiers(customer, doc_type)
