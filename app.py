@@ -2,8 +2,8 @@
 
 Requests pass through ``chalicelib.api.app.DocgenApp``: one middleware (request id,
 time budget, log line) and, around every view, exact JSON and the one translation of
-domain errors into HTTP errors. Every route but /health and /openapi.json needs an API
-key on API Gateway; chalice local and the test client do not check keys.
+domain errors into HTTP errors. Every route but /health, /openapi.json and the console's
+needs an API key on API Gateway; chalice local and the test client do not check keys.
 """
 
 import json
@@ -169,6 +169,31 @@ def openapi() -> dict:
     from chalicelib.api.openapi import document  # built when first asked for, not on a cold start
 
     return document(app)
+
+
+@app.route("/console")
+def console() -> Response:
+    """The browser console: edit templates with a live preview, generate, run batches.
+
+    Public, like /health: the page holds no data until its user gives an API key, which it
+    keeps in the tab's sessionStorage and sends as `x-api-key`. Served with a strict
+    Content-Security-Policy; `/console#/templates/{docType}` opens that template's editor.
+    """
+    from chalicelib.api import console as files  # read when first asked for
+
+    return files.served(files.PAGE, app.current_request.headers.get("if-none-match"))
+
+
+@app.route("/console/{asset}")
+def console_asset(asset: str) -> Response:
+    """One of the console's scripts or style sheets, by name.
+
+    Only the console's own files are served; any other name is a 404. Public, with the
+    page's security headers and an `ETag` to revalidate against.
+    """
+    from chalicelib.api import console as files
+
+    return files.asset(asset, app.current_request.headers.get("if-none-match"))
 
 
 @app.route("/customers/{customerId}/documents/{docType}", methods=["POST"], api_key_required=True)
