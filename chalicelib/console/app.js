@@ -14,7 +14,8 @@ const LISTS = ["templates", "customers", "letterheads", "batches"];
 /** Show what the hash names; anything unknown shows the templates. */
 async function route() {
   stopWatching();
-  const [kind, id] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const [named, id] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const kind = LISTS.includes(named) ? named : "templates";
   for (const link of document.querySelectorAll("nav a")) {
     if (link.getAttribute("href") === `#/${kind}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -25,7 +26,7 @@ async function route() {
   } else if (kind === "batches" && id) {
     await watchBatch(id);
   } else {
-    await openList(LISTS.includes(kind) ? kind : "templates");
+    await openList(kind);
   }
 }
 

@@ -5,12 +5,14 @@ import { call, everything, seg } from "./api.js";
 import { byId, el, fill, say, showView } from "./dom.js";
 
 const POLL_MS = 1000;
+const OUTPUT_POLLS = 60;
 const OVER = ["succeeded", "partial", "failed", "cancelled"];
 let watching = null;
 
 /** POST /batches for the open template, then open the batch's view. */
 export async function startBatch(docType) {
-  const body = { docType, format: byId("batch-format").value };
+  const format = byId("batch-format").value;
+  const body = { docType, format, output: { zip: true, pdf: format === "pdf" } };
   if (document.querySelector("input[name=batch-to]:checked").value === "all") body.allCustomers = true;
   else {
     body.customerIds = [...document.querySelectorAll("input[name=batch-pick]:checked")].map((box) => box.value);
@@ -33,13 +35,15 @@ export async function watchBatch(batchId) {
   fill(byId("batch-outputs"));
   const mine = Symbol(batchId);
   watching = mine;
+  let overFor = 0; // polls since the batch was over, waiting for its outputs
   while (watching === mine) {
     try {
       const batch = (await call("GET", `/batches/${seg(batchId)}`)).data;
       if (watching !== mine) return;
       show(batch);
       if (batch.failed) await failures(batchId);
-      if (OVER.includes(batch.status) && outputsDone(batch)) return say(`Batch ${batch.status}.`);
+      overFor = OVER.includes(batch.status) ? overFor + 1 : 0;
+      if (overFor && (outputsDone(batch) || overFor > OUTPUT_POLLS)) return say(`Batch ${batch.status}.`);
     } catch (error) {
       return say(`Could not read the batch: ${error.message}`);
     }
@@ -51,7 +55,8 @@ export const stopWatching = () => {
   watching = null;
 };
 
-/** Outputs are made after the last letter; a batch that made none has none to wait for. */
+/** Outputs are made after the last letter; a batch that wrote none has none to wait for.
+ *  One started elsewhere may have asked for none: OUTPUT_POLLS bounds the wait for it. */
 const outputsDone = (batch) => batch.status === "cancelled" || batch.succeeded === 0 || batch.outputs.zip !== null;
 
 function show(batch) {

@@ -55,11 +55,11 @@ export async function openEditor(docType) {
   byId("doc-type").value = docType;
   byId("doctype-field").hidden = Boolean(docType);
   try {
-    const [template, customers, letterheads] = await Promise.all([
-      docType ? call("GET", `/templates/${seg(docType)}`).then((answer) => answer.data) : null,
-      everything("/customers"),
-      everything("/letterheads"),
-    ]);
+    // One after the other: chalice local serves requests in threads, and two first requests
+    // at once can race on the app's first import of boto3 (a 500); the API is local or near.
+    const template = docType ? (await call("GET", `/templates/${seg(docType)}`)).data : null;
+    const customers = await everything("/customers");
+    const letterheads = await everything("/letterheads");
     options(byId("preview-customer"), customers.map((c) => [c.customerId, `${c.name} (${c.customerId})`]));
     options(byId("letterhead"), [["", "none"], ...letterheads.map((l) => [l.name])]);
     fill(byId("batch-picks"), ...customers.map(pickBox));
