@@ -61,7 +61,11 @@ const outputsDone = (batch) => batch.status === "cancelled" || batch.succeeded =
 
 function show(batch) {
   const facts = ["status", "docType", "format", "templateVersion", "total", "succeeded", "failed", "createdAt"];
-  fill(byId("batch-facts"), ...facts.flatMap((name) => [el("dt", {}, name), el("dd", {}, String(batch[name] ?? "—"))]));
+  const value = (name) =>
+    name === "docType"
+      ? el("a", { href: `#/templates/${encodeURIComponent(batch.docType)}` }, batch.docType)
+      : String(batch[name] ?? "—");
+  fill(byId("batch-facts"), ...facts.flatMap((name) => [el("dt", {}, name), el("dd", {}, value(name))]));
   const progress = byId("batch-progress");
   progress.max = batch.total || 1;
   progress.value = batch.succeeded + batch.failed;

@@ -16,6 +16,7 @@ import requests
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from tests.support import HTTP_TIMEOUT_SECONDS
+from tools import console_screenshots
 from tools.browser import DESKTOP, PHONE, chromium
 from tools.local_stack import Servers
 
@@ -326,3 +327,21 @@ def test_axe_finds_no_serious_violation_and_nothing_overflows(
             assert (view, sideways) == (view, False)
     finally:
         context.close()
+
+
+def test_the_readme_screenshots_can_be_taken(
+    browser: Browser, servers: Servers, tmp_path: Path
+) -> None:
+    """``python -m tools.console_screenshots`` writes docs/images/ the same way."""
+    written = console_screenshots.take(browser, servers, tmp_path)
+
+    sizes = {
+        path.name: (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"))
+        for path in written
+        for head in (path.read_bytes()[:24],)
+    }
+    assert sizes == {
+        f"console-{view}-{width}.png": (viewport["width"], viewport["height"])
+        for width, viewport in console_screenshots.WIDTHS.items()
+        for view in console_screenshots.VIEWS
+    }
