@@ -345,3 +345,14 @@ def test_the_readme_screenshots_can_be_taken(
         for width, viewport in console_screenshots.WIDTHS.items()
         for view in console_screenshots.VIEWS
     }
+
+
+def test_markup_in_a_template_is_shown_as_text(page: Page, servers: Servers) -> None:
+    text = '<b id="bold">not bold</b> <img src=x onerror="window.hit = 1">'
+    api(servers, "PUT", "/templates/ConsoleMarkup", json={"text": text, "greeting": ""})
+
+    open_editor(page, servers, "ConsoleMarkup")
+
+    expect(page.locator("#preview")).to_have_text(text)
+    assert page.locator("#preview *").count() == 0
+    assert page.evaluate("window.hit ?? null") is None
