@@ -43,7 +43,8 @@ export async function call(method, path, { body, headers = {}, signal } = {}) {
     data = { Message: text };
   }
   if (!response.ok) {
-    const message = data?.Message ?? `${response.status} ${response.statusText}`;
+    let message = data?.Message ?? `${response.status} ${response.statusText}`;
+    if (response.status === 403) message += " (give this stage's API key above)";
     throw new ApiError(response.status, data?.Code ?? "Error", message);
   }
   return { data, etag: response.headers.get("ETag") };

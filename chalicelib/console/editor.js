@@ -54,6 +54,8 @@ export async function openEditor(docType) {
   byId("editor-title").textContent = docType ? `Template ${docType}` : "New template";
   byId("doc-type").value = docType;
   byId("doctype-field").hidden = Boolean(docType);
+  // Generating and batches read the stored template: a new one must be saved first.
+  for (const id of ["generate", "start-batch"]) byId(id).disabled = !docType;
   try {
     // One after the other: chalice local serves requests in threads, and two first requests
     // at once can race on the app's first import of boto3 (a 500); the API is local or near.
@@ -92,7 +94,12 @@ export async function save(over = opened.version) {
 
 /** What the other save changed, field by field and line by line, against what is here. */
 async function showConflict(docType) {
-  const theirs = (await call("GET", `/templates/${seg(docType)}`)).data;
+  let theirs;
+  try {
+    theirs = (await call("GET", `/templates/${seg(docType)}`)).data;
+  } catch (error) {
+    return say(`Not saved, and the current version cannot be read: ${error.message}`);
+  }
   opened.theirs = theirs;
   const mine = templateBody();
   const changed = fieldChanges(mine, theirs, Object.keys(INPUTS));

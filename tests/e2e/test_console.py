@@ -356,3 +356,23 @@ def test_markup_in_a_template_is_shown_as_text(page: Page, servers: Servers) -> 
     expect(page.locator("#preview")).to_have_text(text)
     assert page.locator("#preview *").count() == 0
     assert page.evaluate("window.hit ?? null") is None
+
+
+def test_a_new_template_is_written_previewed_and_saved(page: Page, servers: Servers) -> None:
+    page.goto(f"{servers.api}/console")
+    page.click("#new-template")
+    expect(page.locator("#editor-title")).to_have_text("New template")
+    expect(page.locator("#generate")).to_be_disabled()
+    page.select_option("#preview-customer", "jane.doe")
+
+    page.fill("#doc-type", "ConsoleNew")
+    page.fill("#template-text", "Your plan is {{ attributes.plan }}.")
+    expect(page.locator("#preview")).to_have_text("Dear Jane Doe;\nYour plan is free.")
+    page.click("#save")
+
+    expect(page).to_have_url(re.compile(r"#/templates/ConsoleNew$"))
+    expect(page.locator("#editor-title")).to_have_text("Template ConsoleNew")
+    expect(page.locator("#version")).to_contain_text("Version 1")
+    expect(page.locator("#generate")).to_be_enabled()
+    stored = api(servers, "GET", "/templates/ConsoleNew").json()
+    assert (stored["text"], stored["greeting"]) == ("Your plan is {{ attributes.plan }}.", None)
