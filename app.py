@@ -17,7 +17,6 @@ from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.observability import count_letter
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.adapters.settings import default_locale
-from chalicelib.adapters.sqs import SQSQueues
 from chalicelib.api.app import DocgenApp
 from chalicelib.api.requests import (
     body_version,
@@ -32,16 +31,15 @@ from chalicelib.api.requests import (
     template_version,
 )
 from chalicelib.domain.idempotency import REPLAYED_HEADER
-from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import from_body, summary_json, to_json
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
 from chalicelib.domain.schemas import (
     BATCH_BODY,
     CUSTOMER_BODY,
-    LETTERHEAD_BODY,
     PREVIEW_BODY,
     TEMPLATE_BODY,
+    letterhead_body,
 )
 from chalicelib.services.catalog import CatalogService
 from chalicelib.services.letters import LetterService
@@ -49,6 +47,8 @@ from chalicelib.services.versions import VersionService
 
 if TYPE_CHECKING:
     from chalicelib.adapters.batches import DynamoDBBatches
+    from chalicelib.adapters.sqs import SQSQueues
+    from chalicelib.domain.letterheads import Letterhead
     from chalicelib.services.batches import BatchService
     from chalicelib.services.finisher import Finisher
     from chalicelib.services.letter_worker import LetterWorker
@@ -66,16 +66,29 @@ letters = LetterService(
 )
 customers = CatalogService(Customer, repository)
 templates = CatalogService(Template, repository)
-letterheads = CatalogService(Letterhead, repository)
 versions = VersionService(repository)
-queues = SQSQueues()
 JSON = ["application/json"]
 LETTER_WORKERS = 10
 """The letter worker's SQS ``maximum_concurrency``: how many of it one batch may keep
 busy (README, Batches, on sizing it)."""
 
 
-# The batch pipeline is built by its first use: a cold start for a letter never loads it.
+# Letterheads and the batch pipeline are built by their first use: a cold start for a
+# letter never loads them.
+@cache
+def letterheads() -> "CatalogService[Letterhead]":
+    from chalicelib.domain.letterheads import Letterhead
+
+    return CatalogService(Letterhead, repository)
+
+
+@cache
+def queues() -> "SQSQueues":
+    from chalicelib.adapters.sqs import SQSQueues
+
+    return SQSQueues()
+
+
 @cache
 def batch_records() -> "DynamoDBBatches":
     from chalicelib.adapters.batches import DynamoDBBatches
@@ -89,7 +102,7 @@ def batches() -> "BatchService":
     from chalicelib.services.batches import BatchService
 
     return BatchService(
-        repository, batch_records, queues, letters.store, webhook_check=checked_webhook_url
+        repository, batch_records, queues(), letters.store, webhook_check=checked_webhook_url
     )
 
 
@@ -98,7 +111,7 @@ def planner() -> "Planner":
     from chalicelib.adapters.settings import plan_ahead_letters
     from chalicelib.services.planner import Planner
 
-    return Planner(batch_records, repository, queues, ahead=plan_ahead_letters)
+    return Planner(batch_records, repository, queues(), ahead=plan_ahead_letters)
 
 
 @cache
@@ -106,14 +119,14 @@ def letter_worker() -> "LetterWorker":
     from chalicelib.api.errors import error_body
     from chalicelib.services.letter_worker import LetterWorker
 
-    return LetterWorker(batch_records, letters, queues, error_body)
+    return LetterWorker(batch_records, letters, queues(), error_body)
 
 
 @cache
 def finisher() -> "Finisher":
     from chalicelib.services.finisher import Finisher
 
-    return Finisher(batch_records, lambda: letters.store, lambda: letters.store, queues)
+    return Finisher(batch_records, lambda: letters.store, lambda: letters.store, queues())
 
 
 @cache
@@ -123,7 +136,7 @@ def webhook_sender() -> "WebhookSender":
     from chalicelib.services.webhook_sender import WebhookSender
 
     return WebhookSender(
-        batch_records, queues, batches().shown, deliver, webhooks_may_use_loopback_http
+        batch_records, queues(), batches().shown, deliver, webhooks_may_use_loopback_http
     )
 
 
@@ -131,10 +144,10 @@ def webhook_sender() -> "WebhookSender":
 def sweeper() -> "Sweeper":
     from chalicelib.services.sweep import Sweeper
 
-    return Sweeper(batch_records, queues)
+    return Sweeper(batch_records, queues())
 
 
-def _resource(record: Customer | Template | Letterhead, status_code: int = 200) -> Response:
+def _resource(record: "Customer | Template | Letterhead", status_code: int = 200) -> Response:
     """A customer, template or letterhead, with its version as a strong ``ETag``."""
     headers = {"ETag": etag(record.version)}
     return Response(to_json(record), status_code=status_code, headers=headers)
@@ -296,7 +309,7 @@ def list_letterheads() -> dict:
 
     A page may be short, even empty, with a `next` token: follow it to the end.
     """
-    return _page(letterheads.list(page_request(app.current_request)))
+    return _page(letterheads().list(page_request(app.current_request)))
 
 
 @app.route("/letterheads/{name}", methods=["PUT"], content_types=JSON, api_key_required=True)
@@ -307,8 +320,8 @@ def put_letterhead(name: str) -> Response:
     side, checked from its header: anything else is a 400 that says what is wrong.
     """
     request = app.current_request
-    body = read_json(request, LETTERHEAD_BODY)
-    letterhead, created = letterheads.put(name, body, if_match(request))
+    body = read_json(request, letterhead_body())
+    letterhead, created = letterheads().put(name, body, if_match(request))
     return _resource(letterhead, 201 if created else 200)
 
 
@@ -318,7 +331,7 @@ def get_letterhead(name: str) -> Response:
 
     Its version is the `ETag`; give it back as `If-Match` to replace or delete safely.
     """
-    return _resource(letterheads.get(name))
+    return _resource(letterheads().get(name))
 
 
 @app.route("/letterheads/{name}", methods=["DELETE"], api_key_required=True)
@@ -328,7 +341,7 @@ def delete_letterhead(name: str) -> Response:
     While a template names it, a 409: point the templates elsewhere first. With `If-Match`,
     only if the stored version is the one given.
     """
-    letterheads.delete(name, if_match(app.current_request))
+    letterheads().delete(name, if_match(app.current_request))
     return _no_content()
 
 

@@ -157,10 +157,11 @@ def app_store(aws: AWS, **timeouts: float) -> S3DocumentStore:
 def use_services(monkeypatch: pytest.MonkeyPatch, service: LetterService) -> None:
     """Serve the app's routes from ``service`` and its repository."""
     monkeypatch.setattr(app_module, "letters", service)
-    models = (("customers", Customer), ("templates", Template), ("letterheads", Letterhead))
-    for name, model in models:
+    for name, model in (("customers", Customer), ("templates", Template)):
         catalog = CatalogService(model, service.repository, clock=service.clock)
         monkeypatch.setattr(app_module, name, catalog)
+    letterheads = CatalogService(Letterhead, service.repository, clock=service.clock)
+    monkeypatch.setattr(app_module, "letterheads", lambda: letterheads)  # built lazily there
     monkeypatch.setattr(app_module, "versions", VersionService(service.repository))
 
 

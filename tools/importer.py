@@ -52,11 +52,12 @@ from chalicelib.adapters.dynamodb import BATCH_GET_LIMIT, DynamoDBRepository
 from chalicelib.adapters.dynamodb_requests import Patience
 from chalicelib.domain import jsontext
 from chalicelib.domain.documents import iso_utc
-from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.errors import NotFound, Unavailable
 from chalicelib.domain.model import writable
 from chalicelib.domain.outcomes import Conflict, Failed, Unreadable, Written
 from chalicelib.domain.records import RECORDS, Customer
 from chalicelib.domain.storage import Repository
+from chalicelib.domain.writes import ABSENT, WriteConflict
 from chalicelib.services.clock import utc_now
 from tools.rowfiles import (
     BadRow,
@@ -250,10 +251,8 @@ class _Import:
             old = stored.get(row.record.identifier)
             if old is not None and _content(old) == _content(row.record):
                 self.summary.unchanged += 1
-            elif getattr(old, "letterhead", None) is not None:
-                # Replacing it would leave the letterhead's count of templates one too high;
-                # the write's condition on the version read makes this check hold.
-                self.fail(row, Failed(_names_letterhead(old)))
+            elif _names_letterhead(old) or _names_letterhead(row.record):
+                self.put_one(replace(row.record, updated_at=now), row, old)
             else:
                 changed.append((row, None if old is None else old.version))
         writes = [(replace(row.record, updated_at=now), read) for row, read in changed]
@@ -261,14 +260,29 @@ class _Import:
             if isinstance(outcome, Written):
                 self.summary.written += 1
             elif isinstance(outcome, Conflict):
-                self.summary.conflicted += 1
-                self.report(
-                    row.line,
-                    f"not imported: {describe(row.record)} changed since it was read; "
-                    "run the import again",
-                )
+                self.conflict(row)
             else:
                 self.fail(row, outcome)
+
+    def put_one(self, record: Record, row: Row, old: Record | None) -> None:
+        """A template that names a letterhead, or named one, through the repository's own
+        write, which keeps the letterhead's count of templates exact (and checks that it
+        exists): on condition of the version read, like a batch's writes."""
+        try:
+            self.repository.put(record, ABSENT if old is None else old.version)
+        except WriteConflict:
+            self.conflict(row)
+        except NotFound as error:
+            self.fail(row, Failed(str(error)))
+        else:
+            self.summary.written += 1
+
+    def conflict(self, row: Row) -> None:
+        self.summary.conflicted += 1
+        self.report(
+            row.line,
+            f"not imported: {describe(row.record)} changed since it was read; run the import again",
+        )
 
     def fail(self, row: Row, outcome: Failed) -> None:
         self.summary.failed += 1
@@ -282,11 +296,8 @@ class _Import:
         print(f"{self.path}:{line}: {message}", file=self.log)
 
 
-def _names_letterhead(old: Any) -> str:
-    return (
-        f"{describe(old)} names letterhead {old.letterhead}, whose count of templates the "
-        f"importer does not keep: replace it with PUT /templates/{old.identifier}"
-    )
+def _names_letterhead(record: Record | None) -> bool:
+    return getattr(record, "letterhead", None) is not None
 
 
 def _content(record: Record) -> dict[str, Any]:

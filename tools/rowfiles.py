@@ -68,13 +68,6 @@ def _columns() -> tuple[list[str], frozenset[str]]:
 CSV_HEADER, JSON_COLUMNS = _columns()
 
 
-LETTERHEAD_ROW = (
-    "letterhead cannot be imported: set it with PUT /templates/{docType}, which checks that "
-    "the letterhead exists and counts the template against deleting it"
-)
-"""The importer's batch writes do not keep a letterhead's count of the templates naming it."""
-
-
 class FileError(Exception):
     """The file as a whole cannot be used (unreadable, unwritable, no header): exit 2."""
 
@@ -267,8 +260,6 @@ def _record(model: type[Record], value: dict[str, Any]) -> Record:
         record.check()
     except InvalidInput as error:
         raise BadRow(str(error)) from None
-    if getattr(record, "letterhead", None) is not None:
-        raise BadRow(LETTERHEAD_ROW)
     return record
 
 

@@ -28,7 +28,6 @@ from chalicelib.adapters.dynamodb_requests import (
     update_request,
     version_of,
 )
-from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import M, from_item, identifier_of_key, item_key, stored_attributes
 from chalicelib.domain.paging import Page
 from chalicelib.domain.records import Customer, Template
@@ -155,6 +154,7 @@ class DynamoDBRepository:
     def delete(self, model: type[M], identifier: str, expected: Expected) -> None:
         """Delete an existing item; ``WriteConflict`` if it is absent or at another version.
         A template's versions stay; a letterhead a template names stays (``InUse``)."""
+        from chalicelib.domain.letterheads import Letterhead  # loaded by deletes, not letters
         from chalicelib.domain.versions import is_versioned
 
         if is_versioned(model):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from chalicelib.adapters.aws import unavailable_on_aws_faults
 from chalicelib.domain.errors import Unavailable
 from chalicelib.domain.model import M, Model, from_item, stored_attributes, to_item
-from chalicelib.domain.writes import ANY_VERSION, Expected, Read
+from chalicelib.domain.writes import ABSENT, ANY_VERSION, Expected, Read
 
 if TYPE_CHECKING:
     from chalicelib.domain.outcomes import Unreadable
@@ -51,6 +51,8 @@ def holds(item: Mapping[str, Any] | None, expected: Expected) -> bool:
     """Whether a stored item (as read) meets what a conditional write expects."""
     if expected is None:
         return True
+    if expected == ABSENT:
+        return item is None
     if item is None:
         return False
     return expected == ANY_VERSION or version_of(dict(item)) == expected
@@ -75,6 +77,8 @@ def condition(expected: Expected) -> Any:
         return None
     if expected == ANY_VERSION:
         return Attr("PK").exists()
+    if expected == ABSENT:
+        return Attr("PK").not_exists()
     if expected == 0:
         return Attr("PK").exists() & Attr("version").not_exists()
     return Attr("version").eq(expected)

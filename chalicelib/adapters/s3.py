@@ -6,11 +6,13 @@ resource factory build the ``Object`` class anew for every key, about a millisec
 warm letter, to make the same call.
 """
 
+from __future__ import annotations
+
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.aws import (
     Lazy,
@@ -20,8 +22,11 @@ from chalicelib.adapters.aws import (
     s3_bucket,
     unavailable_on_aws_faults,
 )
-from chalicelib.adapters.multipart import MultipartUpload
 from chalicelib.domain.documents import ObjectHead, ObjectListing
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.links import LinkSigner
+    from chalicelib.adapters.multipart import MultipartUpload
 
 DEFAULT_URL_TTL_SECONDS = 900
 MAX_URL_TTL_SECONDS = 7 * 24 * 3600
@@ -65,6 +70,12 @@ class S3DocumentStore:
         return self.bucket.meta.client
 
     @cached_property
+    def _links(self) -> LinkSigner:
+        from chalicelib.adapters.links import LinkSigner
+
+        return LinkSigner(self.client, self.bucket_name)
+
+    @cached_property
     def url_ttl_seconds(self) -> int:
         return url_ttl_seconds()
 
@@ -86,6 +97,8 @@ class S3DocumentStore:
     def upload(self, key: str, content_type: str) -> MultipartUpload:
         """A stream into ``key`` for a file too large to hold whole (a batch's merged
         outputs): stored by multipart upload, with SSE, when its ``with`` block ends."""
+        from chalicelib.adapters.multipart import MultipartUpload  # only batches' outputs
+
         return MultipartUpload(self.bucket, key, content_type)
 
     def read(self, key: str) -> bytes | None:
@@ -138,8 +151,4 @@ class S3DocumentStore:
         """A GET link signed locally (no AWS call), and when it stops working; with
         ``version_id``, a link to exactly that version (a versioned bucket's)."""
         ttl = self.url_ttl_seconds
-        params = {"Bucket": self.bucket_name, "Key": key}
-        if version_id is not None:
-            params["VersionId"] = version_id
-        url = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
-        return url, now + timedelta(seconds=ttl)
+        return self._links.url(key, ttl, version_id), now + timedelta(seconds=ttl)

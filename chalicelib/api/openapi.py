@@ -25,7 +25,7 @@ from chalicelib.domain.documents import ListedDocument, StoredDocument
 from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import resource_schema
 from chalicelib.domain.records import Customer, Template
-from chalicelib.domain.schemas import BODIES
+from chalicelib.domain.schemas import bodies
 from chalicelib.domain.versions import TemplateVersion
 
 VERSION = "1.0.0"
@@ -144,7 +144,7 @@ def _components() -> dict[str, Any]:
             "LetterheadSummary": resource_schema(Letterhead, summary=True),
             "Batch": resource_schema(Batch),
             "BatchItem": resource_schema(BatchLetter),
-            **BODIES,
+            **bodies(),
         },
         "responses": responses,
         "securitySchemes": {

@@ -121,7 +121,7 @@ class Operation:
     answers: dict[str, dict[str, Any]]
     """Its success answers by status."""
     body: str | None = None
-    """The request body: a schema in ``chalicelib.domain.schemas.BODIES``."""
+    """The request body: a schema in ``chalicelib.domain.schemas.bodies()``."""
     query: tuple[dict[str, Any], ...] = ()
     conditional: bool = False
     """Honours ``If-Match``, so may answer 412."""

@@ -14,13 +14,11 @@ from typing import Any
 from chalicelib.domain import rules
 from chalicelib.domain.documents import DEFAULT_FORMAT, FORMATS
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.letterheads import Letterhead
 from chalicelib.domain.model import body_schema
 from chalicelib.domain.records import Customer, Template
 
 CUSTOMER_BODY = body_schema(Customer)
 TEMPLATE_BODY = body_schema(Template)
-LETTERHEAD_BODY = body_schema(Letterhead)
 PREVIEW_BODY: dict[str, Any] = {
     "title": "PreviewBody",
     "type": "object",
@@ -97,10 +95,20 @@ BATCH_BODY: dict[str, Any] = {
         },
     },
 }
-BODIES = {
-    schema["title"]: schema
-    for schema in (CUSTOMER_BODY, TEMPLATE_BODY, LETTERHEAD_BODY, PREVIEW_BODY, BATCH_BODY)
-}
+
+
+@functools.cache
+def letterhead_body() -> dict[str, Any]:
+    """Built on first use: a cold start for a letter never loads the letterhead model."""
+    from chalicelib.domain.letterheads import Letterhead
+
+    return body_schema(Letterhead)
+
+
+def bodies() -> dict[str, dict[str, Any]]:
+    """Every request body by its title: what ``/openapi.json`` shows and validation uses."""
+    every = (CUSTOMER_BODY, TEMPLATE_BODY, letterhead_body(), PREVIEW_BODY, BATCH_BODY)
+    return {schema["title"]: schema for schema in every}
 
 
 _NUMBER_BOUNDS = ("exclusiveMinimum", "exclusiveMaximum")
@@ -134,7 +142,7 @@ def _for_validation(schema: Any) -> Any:
 def _validator(title: str) -> Callable[[Any], Any]:
     import fastjsonschema  # compiled on first use: a cold start that reads no body skips it
 
-    return fastjsonschema.compile(_for_validation(BODIES[title]))
+    return fastjsonschema.compile(_for_validation(bodies()[title]))
 
 
 def validate(schema: dict[str, Any], body: Any) -> None:

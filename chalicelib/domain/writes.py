@@ -4,8 +4,10 @@ the path of every write, so kept apart from the rest of storage's vocabulary."""
 from typing import Literal
 
 ANY_VERSION: Literal["*"] = "*"
-Expected = int | Literal["*"] | None
-"""What a conditional write expects: a version, any existing item (``*``), or nothing."""
+ABSENT: Literal["absent"] = "absent"
+Expected = int | Literal["*", "absent"] | None
+"""What a conditional write expects: a version, any existing item (``*``), no item yet
+(``absent``: the importer creating what it read as missing), or nothing."""
 
 
 class WriteConflict(Exception):

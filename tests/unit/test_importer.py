@@ -23,7 +23,7 @@ from tests.faults import dynamodb_error, dynamodb_ok
 from tests.support import AWS, NOW, TABLE, record_calls
 from tools import importer, rowfiles
 from tools.importer import PATIENCE, Problem, Progress, Summary, export_file, import_file
-from tools.rowfiles import LETTERHEAD_ROW, FileError, record_key
+from tools.rowfiles import FileError, record_key
 from tools.stack import PROJECT_DIR, SAMPLE_ITEMS, create_table
 
 SAMPLES = PROJECT_DIR / "samples"
@@ -1287,7 +1287,7 @@ def test_an_address_markup_and_page_size_go_through_both_formats(
 
     assert run(rows).problems == [
         Problem(3, "address must contain less than or equal to 6 items"),
-        Problem(4, LETTERHEAD_ROW),
+        Problem(4, "not imported: letterhead acme does not exist: PUT /letterheads/acme first"),
     ]
     assert stored(aws)["C#ann"]["address"] == {"L": [{"S": line} for line in address]}
     assert stored(aws)["D#Memo"]["markup"] == {"S": "markdown"}
@@ -1303,19 +1303,46 @@ def test_an_address_markup_and_page_size_go_through_both_formats(
     )
 
 
-def test_a_template_that_names_a_letterhead_is_not_replaced_by_an_import(
+def acme(aws: AWS, templates: int = 0) -> None:
+    aws.put_item(
+        PK={"S": "H#acme"}, sender={"M": {"name": {"S": "Acme"}}}, templates={"N": str(templates)}
+    )
+
+
+def test_templates_naming_a_letterhead_are_imported_and_counted_against_its_delete(
     aws: AWS, run: Any, tmp_path: Path
 ) -> None:
-    aws.put_item(PK={"S": "H#acme"}, sender={"M": {"name": {"S": "Acme"}}}, templates={"N": "1"})
-    aws.put_item(PK={"S": "D#Branded"}, data={"S": "x"}, letterhead={"S": "acme"})
+    acme(aws)
+    first = run(jsonl(tmp_path, template("Branded", "x", letterhead="acme"), template("P", "y")))
+    counted = stored(aws)["H#acme"]["templates"]
+    again = run(jsonl(tmp_path, template("Branded", "x2"), name="again.jsonl"))
 
-    summary = run(jsonl(tmp_path, template("Branded", "y")))
+    assert (counts(first), counts(again)) == ((2, 2, 0, 0, 0, 0), (1, 1, 0, 0, 0, 0))
+    assert counted == {"N": "1"}
+    assert stored(aws)["H#acme"]["templates"] == {"N": "0"}
+    assert stored(aws)["D#Branded"]["data"] == {"S": "x2"}
+    assert "letterhead" not in stored(aws)["D#Branded"]
 
-    assert summary.problems == [
-        Problem(
-            1,
-            "not imported: template Branded names letterhead acme, whose count of templates "
-            "the importer does not keep: replace it with PUT /templates/Branded",
-        )
-    ]
-    assert stored(aws)["D#Branded"]["data"] == {"S": "x"}
+
+def test_a_template_naming_a_letterhead_created_since_it_was_read_is_a_conflict(
+    aws: AWS, run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read as absent, written on condition it still is: another writer's template stays."""
+    acme(aws, templates=1)
+    aws.put_item(
+        PK={"S": "D#Branded"}, data={"S": "theirs"}, letterhead={"S": "acme"}, version={"N": "1"}
+    )
+    monkeypatch.setattr(DynamoDBRepository, "get_many", lambda *_: {})
+
+    summary = run(jsonl(tmp_path, template("Branded", "ours", letterhead="acme")))
+
+    assert (summary.conflicted, summary.problems) == (
+        1,
+        [
+            Problem(
+                1, "not imported: template Branded changed since it was read; run the import again"
+            )
+        ],
+    )
+    assert stored(aws)["D#Branded"]["data"] == {"S": "theirs"}
+    assert stored(aws)["H#acme"]["templates"] == {"N": "1"}

@@ -56,6 +56,15 @@ def test_importing_the_app_builds_no_client_and_imports_no_boto3() -> None:
     assert fresh_python(probe) == "[]"
 
 
+def test_importing_the_app_loads_neither_letterheads_nor_the_batch_pipeline() -> None:
+    """A letter's cold start pays for neither: each is loaded by its first request."""
+    probe = (
+        "import sys, app; print(sorted(m for m in sys.modules if m.startswith('chalicelib') "
+        "and ('letterhead' in m or 'batch' in m or m.endswith(('.sqs', '.multipart')))))"
+    )
+    assert fresh_python(probe) == "[]"
+
+
 def test_table_is_built_on_first_use_and_kept(dev_environment: None) -> None:
     repository = DynamoDBRepository()
     assert "table" not in vars(repository)
