@@ -56,6 +56,7 @@ export async function openEditor(docType) {
   byId("doctype-field").hidden = Boolean(docType);
   // Generating and batches read the stored template: a new one must be saved first.
   for (const id of ["generate", "start-batch"]) byId(id).disabled = !docType;
+  fill(byId("document")); // the last template's document link
   try {
     // One after the other: chalice local serves requests in threads, and two first requests
     // at once can race on the app's first import of boto3 (a 500); the API is local or near.

@@ -16,7 +16,7 @@ from chalicelib.domain.documents import (
     from_iso_utc,
     iso_utc,
 )
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.letters import Letter, render_letter
 from chalicelib.domain.model import specs, to_json
 from chalicelib.domain.paging import Page, PageRequest
@@ -222,14 +222,13 @@ class LetterService:
         nothing is written.
 
         A stored customer goes through exactly generation's read and render. An inline
-        one has no ``customerId``: it renders as the empty string. A draft is checked as
-        storing it would check it (a 400 that gives the line), so an editor can show the
-        letter, and its mistakes, before it is saved.
+        one has no ``customerId``: it renders as the empty string. A draft (never with
+        ``template_version``: the body's schema refuses both) is checked as storing it would
+        check it (a 400 that gives the line), so an editor can show the letter, and its
+        mistakes, before it is saved.
         """
         now = self.clock()
         if draft is not None:
-            if template_version is not None:
-                raise InvalidInput("template and templateVersion cannot both be given")
             draft.check()
         if isinstance(customer, str):
             _check_identifiers(customer, doc_type)

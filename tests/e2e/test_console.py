@@ -307,6 +307,8 @@ def test_axe_finds_no_serious_violation_and_nothing_overflows(
 ) -> None:
     """axe-core is injected past the CSP (this context only): the page itself allows no
     script but its own."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run npm ci (make test does)", pytrace=False)
     context = browser.new_context(viewport=viewport, bypass_csp=True)
     page = context.new_page()
     try:

@@ -85,7 +85,7 @@ def test_a_draft_and_a_pinned_version_together_are_400(client: Client, aws: AWS)
 
     assert response.status_code == 400
     assert body(response) == error(
-        "BadRequestError", "template and templateVersion cannot both be given"
+        "BadRequestError", "body must not have both template and templateVersion"
     )
 
 
