@@ -4,7 +4,7 @@
 import { apiKey, setApiKey } from "./api.js";
 import { cancelBatch, startBatch, stopWatching, watchBatch } from "./batches.js";
 import { byId, say } from "./dom.js";
-import { edited, generate, openEditor, opened, overwrite, save, takeTheirs } from "./editor.js";
+import { edited, generate, openEditor, opened, overwrite, previewAgain, save, takeTheirs } from "./editor.js";
 import { renumber, syncScroll } from "./lines.js";
 import { more, openList, render } from "./lists.js";
 import { compare, loadVersions } from "./versions.js";
@@ -49,12 +49,12 @@ function wireEditor() {
   const area = byId("template-text");
   area.addEventListener("input", renumber);
   area.addEventListener("scroll", syncScroll);
-  for (const id of ["template-text", "greeting", "doc-type", "markup", "locale", "preview-customer"]) {
-    byId(id).addEventListener("input", edited);
+  for (const field of document.querySelectorAll("#template-form input, #template-form select, #template-text")) {
+    field.addEventListener("input", edited);
   }
+  byId("preview-customer").addEventListener("input", previewAgain);
   byId("greeting-default").addEventListener("change", (event) => {
     byId("greeting").disabled = event.target.checked;
-    edited();
   });
   byId("template-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -43,6 +43,7 @@ function load(template) {
   opened.loaded = template;
   opened.version = template ? template.version : null;
   byId("version").textContent = template ? `Version ${template.version}, saved ${template.updatedAt ?? "(no date)"}` : "Not saved yet";
+  byId("unsaved").hidden = true;
   byId("conflict").hidden = true;
   renumber();
 }
@@ -118,7 +119,13 @@ export function takeTheirs() {
 }
 
 export const overwrite = () => save(opened.theirs.version);
-export const edited = () => schedule(draft);
+export const previewAgain = () => schedule(draft);
+
+/** After any edit: say the form differs from what is stored, and preview it. */
+export function edited() {
+  byId("unsaved").hidden = false;
+  previewAgain();
+}
 
 /** Generate the chosen format for the preview's customer and link the document. */
 export async function generate() {

@@ -32,6 +32,7 @@ def test_typing_changes_the_preview_after_a_pause(page: Page, servers: Servers) 
 
     expected = "Dear Testing Customer;\nHello Testing Customer, your id is TestCustomer."
     expect(page.locator("#preview")).to_have_text(expected)
+    expect(page.locator("#unsaved")).to_be_visible()
     expect(page.locator("#variables li")).to_have_text(["customerId", "name"])
     assert 1 <= len(previews) <= 3  # 43 keystrokes, one render per pause
     assert previews[-1].post_data_json == {
@@ -99,8 +100,10 @@ def test_save_then_a_412_shows_what_changed_and_can_be_overridden(
     api(servers, "PUT", "/templates/ConsoleSave", json={"text": "one\ntwo"})
     open_editor(page, servers, "ConsoleSave")
     page.fill("#template-text", "one\ntwo\nthree")
+    expect(page.locator("#unsaved")).to_be_visible()
     page.click("#save")
     expect(page.locator("#version")).to_contain_text("Version 2")
+    expect(page.locator("#unsaved")).to_be_hidden()
     assert api(servers, "GET", "/templates/ConsoleSave").json()["text"] == "one\ntwo\nthree"
 
     behind = api(servers, "PUT", "/templates/ConsoleSave", json={"text": "one\nTWO\nthree"})
