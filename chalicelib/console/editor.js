@@ -59,11 +59,11 @@ export async function openEditor(docType) {
   for (const id of ["generate", "start-batch"]) byId(id).disabled = !docType;
   fill(byId("document")); // the last template's document link
   try {
-    // One after the other: chalice local serves requests in threads, and two first requests
-    // at once can race on the app's first import of boto3 (a 500); the API is local or near.
-    const template = docType ? (await call("GET", `/templates/${seg(docType)}`)).data : null;
-    const customers = await everything("/customers");
-    const letterheads = await everything("/letterheads");
+    const [template, customers, letterheads] = await Promise.all([
+      docType ? call("GET", `/templates/${seg(docType)}`).then((answer) => answer.data) : null,
+      everything("/customers"),
+      everything("/letterheads"),
+    ]);
     options(byId("preview-customer"), customers.map((c) => [c.customerId, `${c.name} (${c.customerId})`]));
     options(byId("letterhead"), [["", "none"], ...letterheads.map((l) => [l.name])]);
     fill(byId("batch-picks"), ...customers.map(pickBox));
