@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 # top of it, the test, lint and benchmark tools, which a first `make run` need not wait for.
 RUN_INSTALLED := $(VENV)/.installed-run
 INSTALLED := $(VENV)/.installed
-# Redocly CLI for make openapi-lint, at the version package-lock.json pins.
+# Redocly CLI for make openapi-lint and axe-core for the console's browser tests, at the
+# versions package-lock.json pins.
 NODE_INSTALLED := node_modules/.installed
 STAGE ?= dev
 # CI gates (checkov, bandit) in a venv of their own: their dependencies clash with .venv's pins.

@@ -2,8 +2,8 @@
 
 Requests pass through ``chalicelib.api.app.DocgenApp``: one middleware (request id,
 time budget, log line) and, around every view, exact JSON and the one translation of
-domain errors into HTTP errors. Every route but /health and /openapi.json needs an API
-key on API Gateway; chalice local and the test client do not check keys.
+domain errors into HTTP errors. Every route but /health, /openapi.json and the console's
+needs an API key on API Gateway; chalice local and the test client do not check keys.
 """
 
 import json
@@ -182,6 +182,31 @@ def openapi() -> dict:
     from chalicelib.api.openapi import document  # built when first asked for, not on a cold start
 
     return document(app)
+
+
+@app.route("/console")
+def console() -> Response:
+    """The browser console: edit templates with a live preview, generate, run batches.
+
+    Public, like /health: the page holds no data until its user gives an API key, which it
+    keeps in the tab's sessionStorage and sends as `x-api-key`. Served with a strict
+    Content-Security-Policy; `/console#/templates/{docType}` opens that template's editor.
+    """
+    from chalicelib.api import console as files  # read when first asked for
+
+    return files.served(files.PAGE, app.current_request.headers.get("if-none-match"))
+
+
+@app.route("/console/{asset}")
+def console_asset(asset: str) -> Response:
+    """One of the console's scripts or style sheets, by name.
+
+    Only the console's own files are served; any other name is a 404. Public, with the
+    page's security headers and an `ETag` to revalidate against.
+    """
+    from chalicelib.api import console as files
+
+    return files.asset(asset, app.current_request.headers.get("if-none-match"))
 
 
 @app.route("/customers/{customerId}/documents/{docType}", methods=["POST"], api_key_required=True)
@@ -391,14 +416,20 @@ def preview_template(docType: str) -> dict:
 
     For a stored customer (`customerId`: the same read and render as generating) or an
     inline one (`customer`, whose `customerId` renders as the empty string), from the
-    current template or the version `templateVersion` pins.
+    current template, the version `templateVersion` pins, or an unsaved `template` (checked
+    as storing it would be: a 400 gives the line), whose `variables` the answer adds.
     """
     body = read_json(app.current_request, PREVIEW_BODY)
     pinned = body_version(body)
+    draft = from_body(Template, docType, body["template"]) if "template" in body else None
     if "customerId" in body:
-        return {"text": letters.preview(docType, body["customerId"], pinned)}
-    customer = from_body(Customer, "", body["customer"])  # inline: it has no customerId
-    return {"text": letters.preview(docType, customer, pinned)}
+        customer: str | Customer = body["customerId"]
+    else:
+        customer = from_body(Customer, "", body["customer"])  # inline: it has no customerId
+    answer: dict[str, Any] = {"text": letters.preview(docType, customer, pinned, draft)}
+    if draft is not None:
+        answer["variables"] = draft.variables
+    return answer
 
 
 @app.route("/batches", methods=["POST"], content_types=JSON, api_key_required=True)

@@ -254,8 +254,8 @@ def serving(layout: Layout) -> Iterator[Servers]:
         import_file(SAMPLES, repository, log=io.StringIO())
         seed_frames(repository)
 
-        chalice = Path(sys.executable).parent / "chalice"
-        api_command = [str(chalice), "local", "--stage", STAGE, "--host", HOST]
+        chalice = [sys.executable, str(PROJECT_DIR / "tools" / "chalice_local.py")]
+        api_command = [*chalice, "local", "--stage", STAGE, "--host", HOST]
         # No reloader: without watchdog it walks every file under the project (.venv
         # included) each second, and a reload drops requests. Restart to serve an edit.
         api_command += ["--port", str(layout.api_port), "--no-autoreload"]

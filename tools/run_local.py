@@ -85,6 +85,7 @@ def banner(servers: Servers) -> str:
         f"{servers.emulator}\nwith table {servers.table} and bucket {servers.bucket}, seeded "
         f"with the sample and {SAMPLES.relative_to(PROJECT_DIR)}; the batch workers read its "
         "queues.\n\n"
+        f"  Console (write a template, preview it, send it; no key needed): {api_url}/console\n\n"
         f"  curl -X POST {api_url}/customers/TestCustomer/documents/Welcome\n"
         f"  curl -X POST '{api_url}/customers/ZoeLukasz/documents/Membership?format=pdf'\n\n"
         "Open the url in the answer to read the document. Press Ctrl-C to stop everything.\n"

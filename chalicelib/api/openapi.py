@@ -16,6 +16,7 @@ from typing import Any
 from chalice import Chalice
 
 from chalicelib.api.batch_operations import BATCH_OPERATIONS
+from chalicelib.api.console_operations import CONSOLE_OPERATIONS
 from chalicelib.api.letterhead_operations import LETTERHEAD_EXAMPLES, LETTERHEAD_OPERATIONS
 from chalicelib.api.operations import BODY_EXAMPLES, ERROR_RESPONSES, OPERATIONS, answer, ref
 from chalicelib.api.parameters import IDEMPOTENCY_KEY, IF_MATCH, path_parameter
@@ -58,6 +59,11 @@ TAGS = [
         "merged PDF when done, and a signed webhook.",
     },
     {"name": "Service", "description": "Liveness and this document."},
+    {
+        "name": "Console",
+        "description": "The browser console (docs/console.md): a page and its scripts and "
+        "style sheets, public, under a strict Content-Security-Policy.",
+    },
 ]
 
 
@@ -68,9 +74,8 @@ def _operation_id(view_name: str) -> str:
 
 def _operation(path: str, entry: Any) -> dict[str, Any]:
     name = entry.view_name
-    spec = (OPERATIONS | BATCH_OPERATIONS | LETTERHEAD_OPERATIONS)[
-        name
-    ]  # a KeyError here: a route to describe
+    every = OPERATIONS | BATCH_OPERATIONS | LETTERHEAD_OPERATIONS | CONSOLE_OPERATIONS
+    spec = every[name]  # a KeyError here: a route to describe
     summary, _, description = inspect.getdoc(entry.view_function).partition("\n")
     statuses = ["400", "500"]
     statuses += ["404"] * ("{" in path or spec.refers)

@@ -267,7 +267,14 @@ OPERATIONS: dict[str, Operation] = {
                 {
                     "type": "object",
                     "required": ["text"],
-                    "properties": {"text": {"type": "string"}},
+                    "properties": {
+                        "text": {"type": "string"},
+                        "variables": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "What the unsaved `template` reads; only with one.",
+                        },
+                    },
                 },
             )
         },

@@ -13,6 +13,7 @@ _SAMPLE_IDENTIFIERS = {
     "version": 0,
     "batchId": "20261201T120000Z-0a1b2c3d",
     "name": "Acme",
+    "asset": "app.js",
 }
 """The original sample's items (``make run`` seeds them; its template is version 0):
 readers can try them, and a contract fuzzer reaches the success paths rather than only
@@ -23,9 +24,14 @@ _PATH_PARAMETERS = {
     "version": "A version of the template, as its versions list gives them.",
     "batchId": "A batch, as `POST /batches` answered it.",
     "name": "The letterhead (item `H#<name>`).",
+    "asset": "One of the console's files (`chalicelib/console/`); any other name is a 404.",
 }
 _IDENTIFIER = {"type": "string", "pattern": rules.IDENTIFIER_PATTERN}
 _VERSION_NUMBER = {"type": "integer", "minimum": 0, "maximum": rules.MAX_VERSION}
+_SCHEMAS = {
+    "version": _VERSION_NUMBER,
+    "asset": {"type": "string", "pattern": r"^[a-z]+\.(js|css)$"},
+}
 
 
 def path_parameter(name: str) -> dict[str, Any]:
@@ -34,7 +40,7 @@ def path_parameter(name: str) -> dict[str, Any]:
         "in": "path",
         "required": True,
         "description": _PATH_PARAMETERS[name],
-        "schema": _VERSION_NUMBER if name == "version" else _IDENTIFIER,
+        "schema": _SCHEMAS.get(name, _IDENTIFIER),
         "example": _SAMPLE_IDENTIFIERS[name],
     }
 

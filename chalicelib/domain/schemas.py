@@ -23,11 +23,22 @@ PREVIEW_BODY: dict[str, Any] = {
     "title": "PreviewBody",
     "type": "object",
     "additionalProperties": False,
-    "description": "Either a stored customer or an inline one.",
+    "description": "Either a stored customer or an inline one; the stored template, a "
+    "version of it, or an unsaved one (`template`, as `PUT /templates/{docType}` takes it).",
     "oneOf": [{"required": ["customerId"]}, {"required": ["customer"]}],
+    # A draft has no versions: not both. Its properties named, as Redocly asks of `required`.
+    "not": {
+        "required": ["template", "templateVersion"],
+        "properties": {"template": True, "templateVersion": True},
+    },
     "properties": {
         "customerId": {"type": "string", "pattern": rules.IDENTIFIER_PATTERN},
         "customer": CUSTOMER_BODY,
+        "template": TEMPLATE_BODY
+        | {
+            "description": "Render this unsaved template instead of the stored one (checked "
+            "as storing it would check it); the answer then carries its `variables`."
+        },
         "templateVersion": {
             "type": "integer",
             "minimum": 0,
@@ -176,6 +187,8 @@ def _describe(error: Any) -> str:
     if error.rule == "oneOf":
         names = [alternative["required"][0] for alternative in error.definition["oneOf"]]
         return f"{field} must have exactly one of {' and '.join(names)}"
+    if error.rule == "not" and "required" in error.definition["not"]:
+        return f"{field} must not have both {' and '.join(error.definition['not']['required'])}"
     if error.rule in _PLAIN_MESSAGES and not (
         error.rule == "pattern" and field.endswith("customerId")
     ):

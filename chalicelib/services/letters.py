@@ -233,24 +233,45 @@ class LetterService:
         return document_key(customer_id, doc_type, fmt)
 
     def preview(
-        self, doc_type: str, customer: str | Customer, template_version: int | None = None
+        self,
+        doc_type: str,
+        customer: str | Customer,
+        template_version: int | None = None,
+        draft: Template | None = None,
     ) -> str:
         """The letter ``generate`` would write, for a stored customer (by id) or an inline
-        one, from the current template or version ``template_version``; nothing is written.
+        one, from the current template, version ``template_version`` or an unsaved ``draft``;
+        nothing is written.
 
         A stored customer goes through exactly generation's read and render. An inline
-        one has no ``customerId``: it renders as the empty string.
+        one has no ``customerId``: it renders as the empty string. A draft (never with
+        ``template_version``: the body's schema refuses both) is checked as storing it would
+        check it (a 400 that gives the line), so an editor can show the letter, and its
+        mistakes, before it is saved.
         """
         now = self.clock()
+        if draft is not None:
+            draft.check()
         if isinstance(customer, str):
             _check_identifiers(customer, doc_type)
-            return self._render(*self._read(customer, doc_type, template_version), now)
+            if draft is None:
+                return self._render(*self._read(customer, doc_type, template_version), now)
+            customer = self._customer(customer)
         require_identifier("docType", doc_type)
+        if draft is not None:
+            return self._render(customer, draft, now)
         if template_version is None:
             template = self.repository.get(Template, doc_type)
         else:
             template = self.repository.get_version(doc_type, template_version)
         return self._render(customer, _found(template, doc_type, template_version), now)
+
+    def _customer(self, customer_id: str) -> Customer:
+        """A stored customer (its id already checked), or the 404."""
+        customer = self.repository.get(Customer, customer_id)
+        if customer is None:
+            raise NotFound(f"customer {customer_id} does not exist")
+        return customer
 
     def _read(
         self, customer_id: str, doc_type: str, version: int | None

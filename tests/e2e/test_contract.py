@@ -128,8 +128,9 @@ def as_valid_as_labelled(case: Case) -> None:
     any other value is a 400. And Schemathesis 4.32.5's coverage phase generates header
     values of letters and digits only, so it cannot make an ``If-Match`` (``"3"`` or
     ``*``); it then sends its fallback, a negative ``0``, in cases it labels positive.
-    A template's ``locale`` must be one Babel knows, which the schema (a string of at most
-    35 characters) cannot say without listing them all: a generated one becomes ``de-DE``.
+    A template's ``locale`` (in a PUT, or a preview's draft ``template``) must be one Babel
+    knows, which the schema (a string of at most 35 characters) cannot say without listing
+    them all: a generated one becomes ``de-DE``.
     Likewise a letterhead's logo must decode as the image type it declares (it becomes the
     example's), a webhook's URL must reach a public address or, locally, 127.0.0.1 (it becomes
     one there), and a letterhead a template names must exist (a generated name is dropped).
@@ -147,10 +148,11 @@ def as_valid_as_labelled(case: Case) -> None:
         value = (case.headers or {}).get(parameter.name)
         if pattern and value is not None and not re.search(pattern, str(value)):
             del case.headers[parameter.name]
-    if isinstance(case.body, dict) and locale_problem(case.body.get("locale", "de-DE")):
-        case.body["locale"] = "de-DE"
-    if isinstance(case.body, dict) and "letterhead" in case.body:
-        del case.body["letterhead"]  # one that exists is what the links' chains are for
+    for template in _template_bodies(case.body):
+        if locale_problem(template.get("locale", "de-DE")):
+            template["locale"] = "de-DE"
+        if "letterhead" in template:
+            del template["letterhead"]  # one that exists is what the links' chains are for
     if isinstance(case.body, dict) and isinstance(case.body.get("logo"), dict):
         case.body["logo"] = LOGO  # a real image of the type it says: no schema can say that
     if isinstance(case.body, dict) and isinstance(case.body.get("webhook"), dict):
@@ -158,6 +160,14 @@ def as_valid_as_labelled(case: Case) -> None:
     key = (case.headers or {}).get("Idempotency-Key")
     if key is not None:
         case.headers["Idempotency-Key"] = f"{next(_FRESH_KEYS)}-{key}"[:255]
+
+
+def _template_bodies(body: object) -> list[dict]:
+    """The template fields a body carries: its own (a PUT), or a preview's draft ``template``."""
+    if not isinstance(body, dict):
+        return []
+    draft = body.get("template")
+    return [body, *([draft] if isinstance(draft, dict) else [])]
 
 
 def test_the_served_document_is_the_one_fuzzed(servers: Servers) -> None:

@@ -91,7 +91,12 @@ EVENT_SOURCE_ACTIONS = frozenset(
 )
 """What Lambda's SQS event source mappings do with the function's role: they receive each
 worker's messages and delete those it finished, not the code."""
-NO_AWS = {("/health", "GET"), ("/openapi.json", "GET")}
+NO_AWS = {
+    ("/health", "GET"),
+    ("/openapi.json", "GET"),
+    ("/console", "GET"),
+    ("/console/{asset}", "GET"),
+}
 """The routes that make no AWS call."""
 
 SAMPLE = {"customerId": "TestCustomer", "docType": "Welcome"}

@@ -210,3 +210,23 @@ def test_stopping_a_server_ends_what_it_started(tmp_path: Path) -> None:
     with pytest.raises(ProcessLookupError):
         os.killpg(process.popen.pid, 0)  # no process is left in the group, the worker included
     assert not Path(f"/proc/{worker}").exists()
+
+
+def test_make_run_prints_the_console_url() -> None:
+    servers = local_stack.Servers(
+        api="http://127.0.0.1:8000",
+        emulator="http://127.0.0.1:5001",
+        table="docgen-local",
+        bucket="docgen-local-documents",
+        s3=None,
+        dynamodb=None,
+        http=None,  # type: ignore[arg-type]
+        processes=(),
+    )
+
+    shown = run_local.banner(servers)
+
+    assert (
+        "  Console (write a template, preview it, send it; no key needed): "
+        "http://127.0.0.1:8000/console\n"
+    ) in shown.splitlines(keepends=True)

@@ -64,7 +64,7 @@ from tools.teardown import main as teardown
 from tools.wiring import Miswired, point_events_at_queues, wire
 
 Template = dict[str, Any]
-PUBLIC_ROUTES = {"/health", "/openapi.json"}
+PUBLIC_ROUTES = {"/health", "/openapi.json", "/console", "/console/{asset}"}
 API_KEY_SECURITY = [{"api_key": []}]
 WORKERS = {
     "PlanBatches": "BatchPlanQueue",

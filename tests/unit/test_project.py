@@ -93,7 +93,7 @@ def test_each_stage_sets_a_default_locale_babel_knows(monkeypatch: pytest.Monkey
         assert default_locale() == setting
 
 
-def test_every_route_but_health_and_the_spec_needs_an_api_key() -> None:
+def test_every_route_but_health_the_spec_and_the_console_needs_an_api_key() -> None:
     from app import app
 
     keyed = {
@@ -101,5 +101,10 @@ def test_every_route_but_health_and_the_spec_needs_an_api_key() -> None:
         for path, methods in app.routes.items()
         for method, entry in methods.items()
     }
-    public = {("/health", "GET"), ("/openapi.json", "GET")}
+    public = {
+        ("/health", "GET"),
+        ("/openapi.json", "GET"),
+        ("/console", "GET"),
+        ("/console/{asset}", "GET"),
+    }
     assert {route for route, required in keyed.items() if not required} == public
