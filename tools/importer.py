@@ -37,7 +37,6 @@ cannot be read, or a table that cannot be reached.
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -50,28 +49,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.adapters.aws import dynamodb_table
 from chalicelib.adapters.dynamodb import BATCH_GET_LIMIT, DynamoDBRepository
 from chalicelib.adapters.dynamodb_requests import Patience
-from chalicelib.domain import jsontext
 from chalicelib.domain.documents import iso_utc
 from chalicelib.domain.errors import NotFound, Unavailable
 from chalicelib.domain.model import writable
-from chalicelib.domain.outcomes import Conflict, Failed, Unreadable, Written
-from chalicelib.domain.records import RECORDS, Customer
+from chalicelib.domain.outcomes import Conflict, Failed, Written
 from chalicelib.domain.storage import Repository
 from chalicelib.domain.writes import ABSENT, WriteConflict
 from chalicelib.services.clock import utc_now
+from tools.exporter import KINDS, ExportSummary, export_file
+from tools.progress import Progress
 from tools.rowfiles import (
-    BadRow,
     FileError,
     Record,
     Row,
     describe,
-    file_format,
-    lost_in_csv,
     read_rows,
-    record_from_json,
-    record_json,
-    record_key,
-    write_rows,
 )
 from tools.stack import emulator_dynamodb, stage_environment
 
@@ -83,10 +75,6 @@ PATIENCE = Patience(retries=9)
 load may wait longer than an API request."""
 READ_TIMEOUT_SECONDS = 10.0
 """A transaction of 100 items of up to 400 KB takes longer than one API request's item."""
-PROGRESS_SECONDS = 1.0
-PROGRESS_ROWS = 5000
-
-KINDS = {model.LABEL + "s": (model,) for model in RECORDS} | {"all": RECORDS}
 
 
 class Stopped(Exception):
@@ -126,47 +114,6 @@ class Summary:
 
     def line(self) -> str:
         return f"imported {self.rows} rows: {self.counts()}"
-
-
-@dataclass
-class ExportSummary:
-    customers: int = 0
-    templates: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.warnings else 0
-
-    def line(self) -> str:
-        rows = self.customers + self.templates
-        text = f"exported {rows} rows: {self.customers} customers, {self.templates} templates"
-        return text + (f", {len(self.warnings)} warnings" if self.warnings else "")
-
-
-class Progress:
-    """A line on stderr every second or every ``every_rows`` rows, so a long run shows
-    it is alive; a short one (under a second) prints nothing."""
-
-    def __init__(
-        self,
-        stream: TextIO,
-        clock: Callable[[], float] = time.monotonic,
-        every_seconds: float = PROGRESS_SECONDS,
-        every_rows: int = PROGRESS_ROWS,
-    ) -> None:
-        self.stream = stream
-        self.clock = clock
-        self.every_seconds = every_seconds
-        self.every_rows = every_rows
-        self.last_time = clock()
-        self.last_rows = 0
-
-    def update(self, rows: int, message: str) -> None:
-        now = self.clock()
-        if now - self.last_time >= self.every_seconds or rows - self.last_rows >= self.every_rows:
-            print(message, file=self.stream, flush=True)
-            self.last_time, self.last_rows = now, rows
 
 
 # Import
@@ -314,88 +261,6 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return Decimal(value)
     return type(value), value
-
-
-# Export
-
-
-def export_file(
-    path: Path,
-    repository: Repository,
-    kind: str = "all",
-    *,
-    log: TextIO = sys.stderr,
-    progress: Progress | None = None,
-) -> ExportSummary:
-    """Write the table's customers, templates or both to ``path``, sorted by kind and id.
-
-    The rows read back as the same records (apart from ``version`` and
-    ``updatedAt``); where they would not, a warning on ``log`` says why.
-    The file appears whole or not at all.
-    """
-    file_format(path)
-    summary = ExportSummary()
-    records = sorted(
-        _exported_records(repository, KINDS[kind], summary, log, progress or Progress(log)),
-        key=lambda record: (RECORDS.index(type(record)), record.identifier),
-    )
-    partial = path.with_suffix(".partial" + path.suffix)
-    try:
-        write_rows(partial, records)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-    if path.suffix.lower() == ".csv":
-        for record in records:
-            for name in lost_in_csv(record):
-                _warn(
-                    summary,
-                    log,
-                    f"{describe(record)}: its {name} is empty, which CSV cannot "
-                    "tell from absent; export to .jsonl to keep it",
-                )
-    return summary
-
-
-def _exported_records(
-    repository: Repository,
-    models: tuple[type[Record], ...],
-    summary: ExportSummary,
-    log: TextIO,
-    progress: Progress,
-) -> Iterator[Record]:
-    for read, record in enumerate(repository.every(models), start=1):
-        progress.update(read, f"read {read} records")
-        if isinstance(record, Unreadable):
-            _skip(summary, log, record.key, record.error)
-            continue
-        try:
-            jsontext.dumps(record_json(record))  # fails for what a row cannot hold (binary data)
-        except (TypeError, ValueError) as error:
-            _skip(summary, log, record_key(record), error)
-            continue
-        try:
-            record_from_json(record_json(record))
-        except BadRow as error:
-            _warn(
-                summary,
-                log,
-                f"{record_key(record)}: exported, but importing it would fail: {error}",
-            )
-        if isinstance(record, Customer):
-            summary.customers += 1
-        else:
-            summary.templates += 1
-        yield record
-
-
-def _skip(summary: ExportSummary, log: TextIO, key: str, error: Exception) -> None:
-    _warn(summary, log, f"{key}: skipped, not an item this tool can write ({error!r})")
-
-
-def _warn(summary: ExportSummary, log: TextIO, message: str) -> None:
-    summary.warnings.append(message)
-    print(f"warning: {message}", file=log)
 
 
 # Command line

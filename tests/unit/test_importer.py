@@ -22,7 +22,9 @@ from chalicelib.domain.storage import Repository
 from tests.faults import dynamodb_error, dynamodb_ok
 from tests.support import AWS, NOW, TABLE, record_calls
 from tools import importer, rowfiles
-from tools.importer import PATIENCE, Problem, Progress, Summary, export_file, import_file
+from tools.exporter import export_file
+from tools.importer import PATIENCE, Problem, Summary, import_file
+from tools.progress import Progress
 from tools.rowfiles import FileError, record_key
 from tools.stack import PROJECT_DIR, SAMPLE_ITEMS, create_table
 
