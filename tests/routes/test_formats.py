@@ -378,7 +378,7 @@ def test_a_markdown_template_is_formatted_in_the_pdf(client: Client, aws: AWS) -
     ]
     fonts = PdfReader(io.BytesIO(document)).pages[0]["/Resources"]["/Font"].values()
     names = {font.get_object()["/BaseFont"].split("+")[-1] for font in fonts}
-    assert names == {"/Helvetica", "DejaVuSerif", "DejaVuSerif-Bold"}  # Helvetica: ReportLab's
+    assert names == {"DejaVuSerif", "DejaVuSerif-Bold"}
 
 
 def test_a_markdown_template_is_stored_as_written_in_txt(client: Client, aws: AWS) -> None:

@@ -162,7 +162,13 @@ def _frame_texts(letter: Letter) -> list[str]:
 
 def new_canvas(title: str, subject: str, dated: datetime, paper: Paper = A4) -> Canvas:
     """An empty canvas whose file depends only on what is drawn and on these arguments."""
-    canvas = Canvas(None, pagesize=(paper.width, paper.height), invariant=1, pageCompression=1)
+    canvas = Canvas(
+        None,
+        pagesize=(paper.width, paper.height),
+        invariant=1,
+        pageCompression=1,
+        initialFontName=FONT,  # not Helvetica: every font the file names is embedded
+    )
     canvas.setTitle(title)
     canvas.setSubject(subject)
     canvas.setAuthor("docgen")
