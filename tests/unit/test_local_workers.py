@@ -240,14 +240,15 @@ def test_a_failed_invocation_deletes_none_of_its_messages(
     fake_batch_app.answers["write_letters"] = first_fails
     send(sqs, "docgen-letters", "a", "b")
     with running(workers(sqs)):
-        eventually(lambda: len(events("write_letters")) == 2)
         eventually(lambda: queued(sqs, "docgen-letters") == 0)
 
-    pages = [
+    first, *again = [
         sorted((r["body"], r["attributes"]["ApproximateReceiveCount"]) for r in event["Records"])
         for event in events("write_letters")
     ]
-    assert pages == [[("a", "1"), ("b", "1")], [("a", "2"), ("b", "2")]]
+    assert first == [("a", "1"), ("b", "1")]
+    # Both come back once more: in one receive, or in two when one's visibility ends first.
+    assert sorted(record for page in again for record in page) == [("a", "2"), ("b", "2")]
     assert [r.getMessage() for r in caplog.records if r.name == "docgen.local_workers"] == [logged]
 
 
