@@ -6,7 +6,9 @@ import io
 import shutil
 import struct
 import subprocess
+import time
 import zlib
+from collections.abc import Callable
 from typing import NamedTuple
 
 import pytest
@@ -18,6 +20,17 @@ from chalicelib.domain.logos import PNG_SIGNATURE
 
 _DIRECTION_MARKS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e"))
 """The embedding marks pdftotext puts around right-to-left runs: its own, not the letter's."""
+
+
+def layout_seconds(lay_out: Callable[[], object], tries: int = 3) -> float:
+    """The fastest of ``tries`` layouts, in seconds: what the linear-time tests compare (four
+    times the text in about four times the time; a quadratic pass would take sixteen)."""
+    best = float("inf")
+    for _ in range(tries):
+        start = time.perf_counter()
+        lay_out()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def poppler(tool: str, *args: str, data: bytes) -> bytes:

@@ -4,7 +4,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from chalicelib.domain.errors import CannotRender
 from chalicelib.domain.layout.html import letter_html
 from chalicelib.domain.layout.pdf import MAX_PAGES, lay_out, letter_pdf
 from chalicelib.domain.letters import Letter
+from tests.pdf_reading import layout_seconds
 from tests.unit.test_pdf_frame import ADDRESS, FOOTER, RETURN_LINE, framed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -273,12 +273,7 @@ def test_markdown_is_laid_out_in_linear_time() -> None:
 
     def seconds(repeat: int) -> float:
         letter = Letter("c", "Welcome", SECTION * repeat, DATED, markup="markdown")
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            lay_out(letter)
-            best = min(best, time.perf_counter() - start)
-        return best
+        return layout_seconds(lambda: lay_out(letter))
 
     assert seconds(40) < 8 * seconds(10)
 
