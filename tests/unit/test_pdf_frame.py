@@ -34,6 +34,16 @@ FOOTER = "Acme GmbH · Sitz Berlin · HRB 12345"
 LETTERHEAD = Letterhead("acme", SENDER, LOGO, FOOTER)
 ADDRESS = ("Musterweg 5", "12345 Köln", "Deutschland")
 RETURN_LINE = "Acme GmbH, Musterstraße 1, 10115 Berlin"
+FRAME_LINES = [
+    RETURN_LINE,
+    "Acme GmbH",
+    "Musterstraße 1",
+    "10115 Berlin",
+    "Zoë Łukasz",
+    *ADDRESS,
+    "1 December 2026",
+]
+"""A framed letter's first lines as pypdf reads them: the window, the sender, the date."""
 
 
 def framed(text: str = "Dear Zoë;\nThank you.", **fields: object) -> Letter:
@@ -65,13 +75,7 @@ def test_the_pdf_reads_as_the_framed_letter(paper: str) -> None:
     page = PdfReader(io.BytesIO(document)).pages[0]
 
     assert page.extract_text().splitlines() == [
-        RETURN_LINE,
-        "Acme GmbH",
-        "Musterstraße 1",
-        "10115 Berlin",
-        "Zoë Łukasz",
-        *ADDRESS,
-        "1 December 2026",
+        *FRAME_LINES,
         "Dear Zoë;",
         "Thank you.",
         FOOTER,

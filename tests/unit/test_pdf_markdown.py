@@ -16,7 +16,7 @@ from chalicelib.domain.layout.html import letter_html
 from chalicelib.domain.layout.pdf import MAX_PAGES, lay_out, letter_pdf
 from chalicelib.domain.letters import Letter
 from tests.pdf_reading import layout_seconds
-from tests.unit.test_pdf_frame import ADDRESS, FOOTER, RETURN_LINE, framed
+from tests.unit.test_pdf_frame import FOOTER, FRAME_LINES, framed
 
 ROOT = Path(__file__).resolve().parents[2]
 DATED = datetime(2026, 11, 23, 21, tzinfo=UTC)
@@ -284,13 +284,7 @@ def test_a_framed_markdown_letter_has_its_frame_and_its_formatting(paper: str) -
     document = letter_pdf(letter)
 
     assert PdfReader(io.BytesIO(document)).pages[0].extract_text().splitlines() == [
-        RETURN_LINE,
-        "Acme GmbH",
-        "Musterstraße 1",
-        "10115 Berlin",
-        "Zoë Łukasz",
-        *ADDRESS,
-        "1 December 2026",
+        *FRAME_LINES,
         "Dear Zoë;",
         "Notice",
         "• Due soon",
