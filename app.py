@@ -6,6 +6,11 @@ domain errors into HTTP errors. Every route but /health, /openapi.json and the c
 needs an API key on API Gateway; chalice local and the test client do not check keys.
 """
 
+# First, before any other import: no garbage collection until the app is built (the end of
+# this file). chalicelib/adapters/collector.py says why.
+import chalicelib.api.pause_collection  # noqa: F401
+
+# isort: split
 import json
 from collections.abc import Callable
 from functools import cache
@@ -13,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Rate, Response
 
+from chalicelib.adapters import collector
 from chalicelib.adapters.dynamodb import DynamoDBRepository
 from chalicelib.adapters.observability import count_letter
 from chalicelib.adapters.s3 import S3DocumentStore
@@ -531,3 +537,6 @@ def deliver_webhooks(event: Any) -> None:
 def sweep_batches(event: Any) -> None:
     """Queue again what a lost message left undone (``services.sweep``)."""
     sweeper().sweep()
+
+
+collector.settled()  # the app is built: chalicelib/adapters/collector.py

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from chalicelib.adapters import budget
+from chalicelib.adapters import budget, collector
 from chalicelib.domain.errors import Unavailable
 
 CONNECT_TIMEOUT_SECONDS = 1.0
@@ -158,6 +158,7 @@ def resource(
     )
     with _session_lock:
         built = session().resource(service_name, config=config)
+    collector.keep(service_name)  # its models, loaded now, are kept for the container
     client = built.meta.client
     budget.attach(client, connect_timeout + read_timeout)
     # First, so the thread starts before anything else (a stub, a simulated delay) runs.

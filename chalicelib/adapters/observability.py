@@ -22,6 +22,7 @@ import logging
 import sys
 from typing import Any, NamedTuple
 
+from chalicelib.adapters import collector
 from chalicelib.adapters.aws import Lazy
 
 SERVICE = "docgen"
@@ -44,7 +45,9 @@ class _CurrentStdout:
 def _build_logger() -> Any:
     from aws_lambda_powertools import Logger  # metrics too: the package imports both
 
-    return Logger(service=SERVICE, stream=_CurrentStdout(), utc=True, json_serializer=_ascii_json)
+    built = Logger(service=SERVICE, stream=_CurrentStdout(), utc=True, json_serializer=_ascii_json)
+    collector.keep("logger")  # Powertools' modules, imported now, stay for the container
+    return built
 
 
 LOGGER: Lazy[Any] = Lazy(_build_logger)
