@@ -26,9 +26,7 @@ print(json.dumps({"collections": len(collections), "enabled": gc.isenabled(),
 """
 
 
-def test_importing_the_app_runs_no_collection_and_leaves_collection_on_and_its_objects_kept() -> (
-    None
-):
+def test_the_app_imports_without_a_collection_then_collects_again_with_its_objects_frozen() -> None:
     run = json.loads(fresh_python(IMPORT_PROBE))
     assert run["collections"] == 0
     assert run["enabled"] is True
