@@ -10,18 +10,19 @@ each entry); ReportLab writes a finished PDF to it in one call.
 Not an ``io.IOBase``: its finalizer closes the stream, which here would store whatever had
 been written when it was dropped. An upload neither completed nor aborted (the process
 died) is removed by the bucket's lifecycle rule (``AbortIncompleteMultipartUpload``).
+
+The upload declares docgen's checksum (``checksums.ALGORITHM``) when it is created: S3 then
+checks each part, and the completion names every part's checksum.
 """
 
 from types import TracebackType
 from typing import Any
 
 from chalicelib.adapters.aws import unavailable_on_aws_faults
+from chalicelib.adapters.checksums import ALGORITHM as CHECKSUM
 
 PART_SIZE = 5 * 1024 * 1024
 """S3's smallest part but the last; a part holds this, or a little more (one write's worth)."""
-CHECKSUM = "CRC32"
-"""Declared when the upload is created, as boto3's own transfers do since botocore 1.36:
-each part is then checked by S3, and the completion names every part's checksum."""
 
 
 class MultipartUpload:

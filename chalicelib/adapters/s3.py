@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters import checksums
 from chalicelib.adapters.aws import (
     Lazy,
     build_while_waiting,
@@ -82,7 +83,8 @@ class S3DocumentStore:
     def put(
         self, key: str, body: bytes, content_type: str, metadata: Mapping[str, str]
     ) -> str | None:
-        """One ``PutObject`` with SSE; returns the version id on a versioned bucket."""
+        """One ``PutObject`` with SSE and a CRC32 that S3 checks; returns the version id on a
+        versioned bucket."""
         with unavailable_on_aws_faults("S3"):
             response = self.client.put_object(
                 Bucket=self.bucket_name,
@@ -91,6 +93,7 @@ class S3DocumentStore:
                 ContentType=content_type,
                 ServerSideEncryption="AES256",
                 Metadata=dict(metadata),
+                **checksums.declared(body),
             )
         return response.get("VersionId")
 

@@ -1,10 +1,14 @@
 """POST /customers/{customerId}/documents/{docType}: every status code, exact bodies."""
 
+import base64
+import zlib
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from chalice.test import Client
 
+from chalicelib.services.letters import LetterService
 from tests.support import AWS, BUCKET, GENERIC_500, IDENTIFIER_RULE, WELCOME, body
 from tools.stack import SAMPLE_LETTER
 
@@ -52,6 +56,27 @@ def test_object_is_encrypted_typed_and_labelled(client: Client, aws: AWS) -> Non
     assert head["ServerSideEncryption"] == "AES256"
     assert head["ContentType"] == "text/plain; charset=utf-8"
     assert head["Metadata"] == {"template-version": "0", "generated-at": "2026-11-23T21:00:00Z"}
+
+
+def test_the_write_carries_the_letters_crc32_which_s3_keeps(
+    client: Client, aws: AWS, service: LetterService
+) -> None:
+    sent: list[dict[str, Any]] = []
+    service.store.client.meta.events.register(
+        "before-send.s3.PutObject", lambda request, **_: sent.append(dict(request.headers))
+    )
+
+    client.http.post(WELCOME)
+
+    letter_crc32 = base64.b64encode(zlib.crc32(SAMPLE_LETTER.encode()).to_bytes(4, "big"))
+    [headers] = sent
+    assert (headers["x-amz-checksum-crc32"], headers["x-amz-sdk-checksum-algorithm"]) == (
+        letter_crc32,
+        b"CRC32",
+    )
+    assert "Content-Encoding" not in headers  # the body as it is, not aws-chunked
+    head = aws.s3.head_object(Bucket=BUCKET, Key="TestCustomer/Welcome.txt", ChecksumMode="ENABLED")
+    assert head["ChecksumCRC32"] == letter_crc32.decode()
 
 
 def test_url_is_a_presigned_get_for_the_object(client: Client, aws: AWS) -> None:
