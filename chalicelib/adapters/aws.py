@@ -11,6 +11,7 @@ thread-safe, so every use of it holds one lock, and the clients built from it ar
 """
 
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -140,12 +141,28 @@ def session() -> Any:
     return boto3.session.Session(botocore_session=core)
 
 
+@cache
+def user_agent() -> str:
+    """What docgen's AWS requests say they come from: docgen, so CloudTrail's ``userAgent``
+    names it, and the SDK and Python that sent them (boto3 appends botocore's version)."""
+    import boto3
+
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"docgen Boto3/{boto3.__version__} Python/{python}"
+
+
 def resource(
     service_name: str,
     connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
     read_timeout: float = READ_TIMEOUT_SECONDS,
 ) -> Any:
-    """A service resource with standard retries, bounded timeouts and the time budget."""
+    """A service resource with standard retries, bounded timeouts and the time budget.
+
+    Two of botocore's defaults are left out, for the CPU they cost on every call (measured
+    in docs/performance.md): its parameter validation (docgen's domain checks every value
+    before any call, and AWS checks them again) and its User-Agent, which it rebuilds twice
+    per call; docgen's is fixed.
+    """
     from botocore.config import Config
 
     config = Config(
@@ -155,6 +172,8 @@ def resource(
         tcp_keepalive=True,
         # Presigned links use SigV4: S3 rejects SigV2 in newer regions.
         signature_version="s3v4" if service_name == "s3" else None,
+        parameter_validation=False,
+        user_agent=user_agent(),
     )
     with _session_lock:
         built = session().resource(service_name, config=config)
