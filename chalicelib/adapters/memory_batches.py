@@ -1,9 +1,11 @@
 """In-memory twins of the batch store and the queues: the same rules as DynamoDB's and
 SQS's adapters (writes once, on the same conditions), for service tests and the bench."""
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.domain.batches import (
     CANCELLED,
@@ -19,6 +21,21 @@ from chalicelib.domain.batches import (
 )
 from chalicelib.domain.model import from_item, item_key, to_item
 
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _atomic(method: Method) -> Method:
+    """Each write is one DynamoDB call (a transaction at most), which AWS applies whole;
+    the twin's method that stands for it holds the twin's lock, as letter workers on
+    threads (the bench's) would otherwise lose each other's counts."""
+
+    @functools.wraps(method)
+    def locked(self: "InMemoryBatches", *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked  # type: ignore[return-value]
+
 
 class InMemoryBatches:
     """``BatchStore`` over ``items`` (table items by key), shared with the repository's
@@ -28,7 +45,9 @@ class InMemoryBatches:
         self.items: dict[str, dict[str, Any]] = {} if items is None else items
         self.days: dict[str, set[str]] = {}
         self.pages: dict[tuple[str, int], PlanPage] = {}
+        self._lock = threading.Lock()
 
+    @_atomic
     def create(self, batch: Batch) -> None:
         key = item_key(Batch, batch.batch_id)
         if key in self.items:
@@ -52,23 +71,27 @@ class InMemoryBatches:
         self.items[item_key(Batch, batch.batch_id)] = to_item(changed)
         return changed
 
+    @_atomic
     def set_webhook(self, batch_id: str, webhook: dict[str, Any]) -> None:
         batch = self.get(batch_id)
         if batch is not None:
             self._set(batch, webhook=webhook)
 
+    @_atomic
     def cancel(self, batch_id: str, now: str) -> Batch | None:
         batch = self.get(batch_id)
         if batch is None or batch.status not in OPEN:
             return batch
         return self._set(batch, status=CANCELLED, updated_at=now)
 
+    @_atomic
     def end(self, batch_id: str, status: str, outputs: dict[str, Any], now: str) -> Batch | None:
         batch = self.get(batch_id)
         if batch is None or batch.status not in (RUNNING, CANCELLED) or batch.ended_at:
             return None
         return self._set(batch, status=status, outputs=outputs, updated_at=now, ended_at=now)
 
+    @_atomic
     def mark_finishing(self, batch_id: str, status: str, now: str) -> bool:
         batch = self.get(batch_id)
         if batch is None or batch.finishing_since is not None or batch.status != status:
@@ -76,6 +99,7 @@ class InMemoryBatches:
         self._set(batch, finishing_since=now)
         return True
 
+    @_atomic
     def record_plan(
         self, batch_id: str, plan: dict[str, Any], total: int | None, now: str
     ) -> Batch | None:
@@ -89,6 +113,7 @@ class InMemoryBatches:
     def plan_page(self, batch_id: str, number: int) -> PlanPage | None:
         return self.pages.get((batch_id, number))
 
+    @_atomic
     def add_plan_page(self, page: PlanPage, expires_at: int) -> PlanPage:
         return self.pages.setdefault((page.batch_id, page.number), page)
 
@@ -103,6 +128,7 @@ class InMemoryBatches:
     def read_for_letters(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {key: self.items[key] for key in keys if key in self.items}
 
+    @_atomic
     def begin(self, letters: Sequence[BatchLetter], taking_over: dict[str, str]) -> list[str]:
         begun = []
         for letter in letters:
@@ -118,6 +144,7 @@ class InMemoryBatches:
                 begun.append(letter.customer_id)
         return begun
 
+    @_atomic
     def settle(self, batch_id: str, letters: Sequence[BatchLetter], started: set[str]) -> None:
         for letter in letters:
             stored = self.items.get(item_key(BatchLetter, letter.letter_id))

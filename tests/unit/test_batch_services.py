@@ -1,6 +1,8 @@
 """The batch services on the in-memory twins: planning, writing and finishing, each step
 replayed as SQS may replay it, with no AWS at all."""
 
+import sys
+import threading
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters.memory import InMemoryDocumentStore, InMemoryRepository
@@ -110,3 +112,34 @@ def test_a_paced_planner_hands_on_while_the_letter_queue_is_full() -> None:
     planner.plan(batch_id)
     assert len(twins.queues.sent["letters"]) == 50
     assert twins.batches.get(batch_id).total == 150
+
+
+def test_letter_workers_on_threads_lose_no_count() -> None:
+    """The bench runs 16 workers on one twin: each write there is whole, as on DynamoDB."""
+    twins = Twins(400)
+    batch_id = twins.start(allCustomers=True, output={"zip": False})
+    twins.plan(batch_id)
+    messages = twins.letter_messages()
+    pending = [messages[start : start + 10] for start in range(0, len(messages), 10)]
+    left: list[list[str]] = []
+
+    def work() -> None:
+        while pending:
+            try:
+                batch = pending.pop()
+            except IndexError:
+                return
+            left.append(twins.worker().run(batch))
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the GIL over as often as CPython will
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    batch = twins.batches.get(batch_id)
+    assert (batch.succeeded, batch.failed, sum(map(len, left))) == (400, 0, 0)
