@@ -4,16 +4,14 @@ Exits 1 when a goal is missed, so ``make bench`` fails with it.
 """
 
 import argparse
-import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from contextlib import redirect_stdout
 from importlib.metadata import version
 
-from bench import batches, fakeaws, frames, measure, outputs, pdf, render
+from bench import batches, children, fakeaws, frames, measure, outputs, pdf, render
 from bench.handlers import TARGETS, load
 from bench.measure import ColdRuns
 from bench.report import SPREAD, Row, exit_code, markdown_table, ratio_row, samples_row, text_table
@@ -173,14 +171,7 @@ def loaded_rows(
 
 def import_row() -> Row:
     """Import time in a fresh interpreter (``bench.importing``), as rows per second."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.importing"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    figures = json.loads(result.stdout)
+    figures = children.figures(["-m", "bench.importing"], timeout=300)
     rows, ours, naive = figures["rows"], figures["importer_seconds"], figures["naive_seconds"]
     metric = (
         f"import {rows} customers: {rows / ours:.0f} rows/s "

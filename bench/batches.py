@@ -10,13 +10,12 @@ interpreter.
 
 import json
 import queue
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+from bench import children
 from bench.report import Row
 from chalicelib.adapters.memory import InMemoryDocumentStore, InMemoryRepository
 from chalicelib.adapters.memory_batches import InMemoryBatches, InMemoryQueues
@@ -134,11 +133,8 @@ GOAL_LETTERS_PER_SECOND = 500
 
 def rows() -> list[Row]:
     """The batch rows of ``python -m bench``, measured in a fresh interpreter."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.batches"], capture_output=True, text=True, check=True
-    )
-    figures = json.loads(result.stdout)
-    worker, client = figures["worker"], figures["client"]
+    measured = children.figures(["-m", "bench.batches"])
+    worker, client = measured["worker"], measured["client"]
     rate = worker["letters_per_second"]
     return [
         Row(

@@ -4,10 +4,9 @@ files' sizes. The letterhead and logo are ``make run``'s sample (``tools/sample_
 
 import base64
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 
+from bench import children
 from bench.measure import PROJECT_DIR, timings
 from bench.report import Row, samples_row
 from chalicelib.domain.layout.pdf import letter_pdf
@@ -51,15 +50,7 @@ def letters() -> dict[str, Letter]:
 
 def first_pdf(text: str) -> float:
     """Seconds to import the PDF layout and make one letter, in a fresh interpreter."""
-    run = subprocess.run(
-        [sys.executable, "-c", FIRST_PDF, text],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(run.stdout)
+    return children.figures(["-c", FIRST_PDF, text], timeout=120, cwd=PROJECT_DIR)
 
 
 def rows() -> list[Row]:

@@ -18,7 +18,6 @@ measures the stream on moto, botocore's copy of the part being sent included).
 import io
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from bench import children
 from bench.report import Row, ratio_row, text_table
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.domain.letters import Letter
@@ -168,11 +168,8 @@ def _rss_bytes() -> int:
 
 
 def run(arm: str, folder: Path, traced: bool) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.outputs", "--child", arm, str(folder)]
-    if traced:
-        command.append("--traced")
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(result.stdout)
+    args = ["-m", "bench.outputs", "--child", arm, str(folder)]
+    return children.figures([*args, "--traced"] if traced else args)
 
 
 def rows() -> list[Row]:

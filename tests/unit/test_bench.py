@@ -1,8 +1,10 @@
-"""The bench's own parts: the canned AWS of its true-cold arm, and its goal logic.
+"""The bench's own parts: the canned AWS of its true-cold arm, its goal logic, and its
+children's figures.
 
 A canned answer botocore cannot parse would make every true-cold run fail
 (or, worse, retry and distort the timing); a goal row that passed over its
-goal would let ``make bench`` exit 0 on a miss.
+goal would let ``make bench`` exit 0 on a miss; a child that failed without its
+stderr would leave nothing to go on.
 """
 
 import hashlib
@@ -11,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError
 
-from bench import canned
+from bench import canned, children
 from bench.report import exit_code, ms_spread, ratio_row
 from tests.support import BUCKET, TABLE
 from tools.stack import SAMPLE_ITEMS, emulator_clients
@@ -69,3 +71,18 @@ def test_a_row_over_its_goal_fails_the_bench() -> None:
 def test_medians_show_their_spread() -> None:
     assert ms_spread([0.010, 0.020, 0.030, 0.040, 0.050]) == "30.0 ms [20.0-40.0]"
     assert ms_spread([0.0123]) == "12.3 ms"
+
+
+def test_a_childs_figures_are_the_json_it_printed() -> None:
+    assert children.figures(["-c", "print('{\"rate\": [1, 2.5]}')"]) == {"rate": [1, 2.5]}
+
+
+def test_a_failed_child_stops_the_bench_with_its_stderr() -> None:
+    script = "import sys; sys.exit('the batch made 399 letters, not 400')"
+
+    with pytest.raises(SystemExit) as stopped:
+        children.figures(["-c", script])
+
+    assert str(stopped.value) == (
+        "bench: a child script exited 1:\nthe batch made 399 letters, not 400\n"
+    )
