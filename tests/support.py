@@ -139,6 +139,14 @@ def record_calls(client: Any, aws: AWS) -> Any:
     return client
 
 
+def sent_headers(client: Any, event: str = "before-send") -> list[dict[str, Any]]:
+    """The headers of every HTTP attempt ``client`` makes from now on (``event`` narrows it,
+    as ``before-send.s3.PutObject``)."""
+    sent: list[dict[str, Any]] = []
+    client.meta.events.register(event, lambda request, **_: sent.append(dict(request.headers)))
+    return sent
+
+
 def app_resource(service_name: str, aws: AWS, **timeouts: float) -> Any:
     """A resource as the app builds it, its client's calls counted into ``aws``."""
     built = aws_adapter.resource(service_name, **timeouts)

@@ -2,14 +2,21 @@
 
 import base64
 import zlib
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from chalice.test import Client
 
 from chalicelib.services.letters import LetterService
-from tests.support import AWS, BUCKET, GENERIC_500, IDENTIFIER_RULE, WELCOME, body
+from tests.support import (
+    AWS,
+    BUCKET,
+    GENERIC_500,
+    IDENTIFIER_RULE,
+    WELCOME,
+    body,
+    sent_headers,
+)
 from tools.stack import SAMPLE_LETTER
 
 
@@ -61,10 +68,7 @@ def test_object_is_encrypted_typed_and_labelled(client: Client, aws: AWS) -> Non
 def test_the_write_carries_the_letters_crc32_which_s3_keeps(
     client: Client, aws: AWS, service: LetterService
 ) -> None:
-    sent: list[dict[str, Any]] = []
-    service.store.client.meta.events.register(
-        "before-send.s3.PutObject", lambda request, **_: sent.append(dict(request.headers))
-    )
+    sent = sent_headers(service.store.client, "before-send.s3.PutObject")
 
     client.http.post(WELCOME)
 

@@ -1,29 +1,19 @@
 """The settings every boto3 resource docgen builds is given, seen on the requests it sends."""
 
 import sys
-from typing import Any
 
 import boto3
 import botocore
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support import AWS, TABLE, app_resource
-
-
-def sent_headers(resource: Any) -> list[dict[str, Any]]:
-    """The headers of every HTTP attempt ``resource``'s client makes from now on."""
-    sent: list[dict[str, Any]] = []
-    resource.meta.client.meta.events.register(
-        "before-send", lambda request, **_: sent.append(dict(request.headers))
-    )
-    return sent
+from tests.support import AWS, TABLE, app_resource, sent_headers
 
 
 @pytest.mark.parametrize("service_name", ["dynamodb", "s3", "sqs"])
 def test_every_request_says_it_comes_from_docgen(aws: AWS, service_name: str) -> None:
     resource = app_resource(service_name, aws)
-    sent = sent_headers(resource)
+    sent = sent_headers(resource.meta.client)
 
     with pytest.raises(ClientError):  # any call will do: this one reaches the service
         {
@@ -44,7 +34,7 @@ def test_every_request_says_it_comes_from_docgen(aws: AWS, service_name: str) ->
 
 def test_parameters_are_checked_by_docgen_and_aws_not_again_by_botocore(aws: AWS) -> None:
     table = app_resource("dynamodb", aws).Table(TABLE)
-    sent = sent_headers(table)
+    sent = sent_headers(table.meta.client)
 
     # botocore's own check would refuse the empty name before sending it (ParamValidationError).
     with pytest.raises(ClientError):
