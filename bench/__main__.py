@@ -65,8 +65,9 @@ def notes(args: argparse.Namespace, calls: dict[str, list[str]]) -> list[str]:
         "answered by the bench's canned HTTP server on 127.0.0.1 (bench/canned.py) after the "
         f"same {delay}; process wall time is the child from spawn to exit, timed by the "
         "parent; each run's calls and letter checked.",
-        "docgen's figures include its logging and metrics (one Powertools JSON line and one EMF "
-        "line per letter, written to /dev/null as Lambda would write them to CloudWatch).",
+        "docgen's figures include its logging and metrics (one Powertools JSON line per letter "
+        "that carries its EMF count, written to /dev/null as Lambda would write it to "
+        "CloudWatch).",
     ]
 
 

@@ -1,4 +1,5 @@
-"""One JSON log line and the CloudWatch metrics of each request, with Powertools for AWS Lambda.
+"""One JSON log line per request, which carries its CloudWatch metric, with Powertools for
+AWS Lambda.
 
 A line holds the request id, method, route, status, latency, and the
 identifiers and format the request named; never a name, an attribute or
@@ -6,8 +7,10 @@ letter text. Values are JSON strings, so a CR/LF sent in a path cannot
 start a forged line, and they are cut to ``MAX_LOGGED_CHARS``. Lines are ASCII: any
 other character is escaped, so none can break a line or reorder it for a reader.
 
-Metrics are CloudWatch embedded metric format (EMF) lines on stdout:
-``LettersGenerated`` by ``format``, and ``Errors`` by ``statusClass``.
+Metrics are CloudWatch embedded metric format (EMF): ``LettersGenerated`` by ``format``,
+and ``Errors`` by ``statusClass``. CloudWatch reads EMF from any JSON line that holds its
+``_aws`` directive, so a request's metric rides on the request's own line: one write per
+letter, not two. A letter made outside a request (the batch worker's) is a line of its own.
 
 Powertools is imported on the first request rather than at import time,
 which keeps it out of the cold import; on a cold start that calls AWS, it is imported
@@ -20,6 +23,9 @@ so Chalice's own records, such as the cause of a 500, come out as the same JSON 
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from chalicelib.adapters import collector
@@ -89,6 +95,8 @@ class RequestRecord(NamedTuple):
     cold_start: bool
     idempotent: str | None = None
     """``replayed`` for an answer given again for an ``Idempotency-Key`` (never the key)."""
+    letters: tuple[str, ...] = ()
+    """The format of each letter the request made (see :func:`counting_letters`)."""
 
     def fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {
@@ -113,24 +121,58 @@ def _cut(value: str) -> str:
     return value if len(value) <= MAX_LOGGED_CHARS else value[:MAX_LOGGED_CHARS] + "..."
 
 
-def log_request(request: RequestRecord) -> None:
-    """Log the request; count it by status class if it failed."""
-    logger().info("request", extra=request.fields())
-    if request.status >= 400:
-        _count("Errors", "statusClass", f"{request.status // 100}xx")
+_request_letters: ContextVar[list[str] | None] = ContextVar("docgen_letters", default=None)
+
+
+@contextmanager
+def counting_letters() -> Iterator[list[str]]:
+    """The formats of the letters made inside this block, for the request's log line."""
+    letters: list[str] = []
+    token = _request_letters.set(letters)
+    try:
+        yield letters
+    finally:
+        _request_letters.reset(token)
 
 
 def count_letter(format_name: str) -> None:
     """Count a letter written, by format: called where letters are made."""
-    _count("LettersGenerated", "format", format_name)
+    letters = _request_letters.get()
+    if letters is not None:
+        letters.append(format_name)
+    else:
+        _write_alone(_metric("LettersGenerated", "format", format_name))
 
 
-def _count(metric: str, dimension: str, value: str) -> None:
+def log_request(request: RequestRecord) -> None:
+    """Log the request in one line that also carries its first count (an error by status
+    class, else the letter it made); a second count (a letter of a request that then
+    failed) is a line of its own, as CloudWatch reads one dimension set per metric."""
+    counts = [("LettersGenerated", "format", name) for name in request.letters]
+    if request.status >= 400:
+        counts.insert(0, ("Errors", "statusClass", f"{request.status // 100}xx"))
+    fields = request.fields()
+    if counts:
+        fields.update(_metric(*counts[0]))  # ``format`` becomes the letter's, as made
+    for count in counts[1:]:
+        _write_alone(_metric(*count))
+    logger().info("request", extra=fields)
+
+
+def _metric(name: str, dimension: str, value: str) -> dict[str, Any]:
+    """The EMF fields that count one ``name`` with ``dimension`` set to ``value``."""
     # The logger's build imports Powertools whole, maybe on the background thread: waiting
     # for it first keeps this import from racing that one (their modules import each other).
     logger()
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-    with single_metric(name=metric, unit=MetricUnit.Count, value=1, namespace=NAMESPACE) as emitted:
-        emitted.add_dimension(name="service", value=SERVICE)
-        emitted.add_dimension(name=dimension, value=value)
+    metrics = EphemeralMetrics(namespace=NAMESPACE)  # one per count: threads share nothing
+    metrics.add_dimension(name="service", value=SERVICE)
+    metrics.add_dimension(name=dimension, value=value)
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    return metrics.serialize_metric_set()
+
+
+def _write_alone(fields: dict[str, Any]) -> None:
+    sys.stdout.write(_ascii_json(fields) + "\n")
+    sys.stdout.flush()

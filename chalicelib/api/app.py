@@ -16,6 +16,7 @@ from chalicelib.adapters.budget import TIME_BUDGET_SECONDS, time_budget
 from chalicelib.adapters.observability import (
     LOGGER,
     RequestRecord,
+    counting_letters,
     json_lines_first,
     log_request,
 )
@@ -66,7 +67,8 @@ def _as_json(result: Any) -> Response:
 
 
 def _each_request(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Log setup, the time budget, standard headers and the log line, for every request.
+    """Log setup, the time budget, standard headers and the log line (with the request's
+    metric), for every request.
 
     One middleware, so nothing depends on the order middlewares are registered in.
     """
@@ -74,7 +76,7 @@ def _each_request(request: Request, get_response: Callable[[Request], Response])
     # Needed last, for the log line: built while the view's first AWS call is in flight.
     build_while_waiting(LOGGER)
     started = time.perf_counter()
-    with time_budget(TIME_BUDGET_SECONDS):
+    with time_budget(TIME_BUDGET_SECONDS), counting_letters() as letters:
         response = get_response(request)
     context = request.context if request is not None else {}
     if response.status_code != 204:
@@ -96,6 +98,7 @@ def _each_request(request: Request, get_response: Callable[[Request], Response])
             format=(request.query_params or {}).get("format"),
             cold_start=cold_start,
             idempotent="replayed" if response.headers.get(REPLAYED_HEADER) == "true" else None,
+            letters=tuple(letters),
         )
     )
     return response

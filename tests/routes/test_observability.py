@@ -1,4 +1,5 @@
-"""Structured logs and metrics: one JSON line per request, EMF counts, nothing personal."""
+"""Structured logs and metrics: one JSON line per request that carries its EMF count,
+nothing personal."""
 
 import json
 from typing import Any
@@ -33,16 +34,29 @@ def without_timing(line: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def test_a_letter_is_one_log_line_and_one_metric(
+def emf_fields(line: dict[str, Any]) -> dict[str, Any]:
+    """The line's EMF directive, checked apart: its timestamp is the clock's."""
+    assert isinstance(line["_aws"].pop("Timestamp"), int)
+    return line.pop("_aws")
+
+
+def test_a_letter_is_one_log_line_that_carries_its_metric(
     client: Client, aws: AWS, capsys: pytest.CaptureFixture
 ) -> None:
     capsys.readouterr()
 
     response = client.http.post(f"{WELCOME}?format=pdf")
 
-    output = lines(capsys)
-    assert len(output) == 2
-    [logged] = request_lines(output)
+    [logged] = lines(capsys)
+    assert emf_fields(logged) == {
+        "CloudWatchMetrics": [
+            {
+                "Namespace": "docgen",
+                "Dimensions": [["service", "format"]],
+                "Metrics": [{"Name": "LettersGenerated", "Unit": "Count"}],
+            }
+        ]
+    }
     assert without_timing(logged) == {
         "level": "INFO",
         "message": "request",
@@ -54,20 +68,19 @@ def test_a_letter_is_one_log_line_and_one_metric(
         "customerId": "TestCustomer",
         "docType": "Welcome",
         "format": "pdf",
+        "LettersGenerated": [1.0],
     }
-    [metric] = metric_lines(output)
-    assert metric["_aws"]["CloudWatchMetrics"] == [
-        {
-            "Namespace": "docgen",
-            "Dimensions": [["service", "format"]],
-            "Metrics": [{"Name": "LettersGenerated", "Unit": "Count"}],
-        }
-    ]
-    assert (metric["service"], metric["format"], metric["LettersGenerated"]) == (
-        "docgen",
-        "pdf",
-        [1.0],
-    )
+
+
+def test_the_line_names_the_format_made_when_the_request_named_none(
+    client: Client, aws: AWS, capsys: pytest.CaptureFixture
+) -> None:
+    capsys.readouterr()
+    client.http.post(WELCOME)
+
+    [logged] = lines(capsys)
+
+    assert (logged["format"], logged["LettersGenerated"]) == ("txt", [1.0])
 
 
 def test_names_attributes_and_letter_text_never_reach_the_logs(
@@ -90,7 +103,7 @@ def test_names_attributes_and_letter_text_never_reach_the_logs(
 
     output = capsys.readouterr().out
 
-    assert len(output.splitlines()) == 4 + 1  # four requests, one letter metric
+    assert len(output.splitlines()) == 4  # four requests; the letter's metric is on its line
     for secret in ("Secretname", "DE89370400440532013000", "Hello and Welcome"):
         assert secret not in output
 
@@ -105,11 +118,15 @@ def test_errors_are_counted_by_status_class(
 
     output = lines(capsys)
 
-    assert [line["status"] for line in request_lines(output)] == [404, 500]
-    assert [(line["statusClass"], line["Errors"]) for line in metric_lines(output)] == [
-        ("4xx", [1.0]),
-        ("5xx", [1.0]),
+    requests = request_lines(output)
+    assert metric_lines(output) == requests  # each count is on its request's line
+    assert [(line["status"], line["statusClass"], line["Errors"]) for line in requests] == [
+        (404, "4xx", [1.0]),
+        (500, "5xx", [1.0]),
     ]
+    assert [emf_fields(line)["CloudWatchMetrics"][0]["Dimensions"] for line in requests] == [
+        [["service", "statusClass"]]
+    ] * 2
     [cause] = [line for line in output if line.get("level") == "ERROR"]
     assert cause["message"].startswith("Caught exception for path")
     assert "ResourceNotFoundException" in cause["exception"]  # the cause, in the logs only
@@ -124,6 +141,7 @@ def test_health_is_logged_and_not_counted(
     output = lines(capsys)
 
     assert [(line["route"], line["status"]) for line in output] == [("/health", 200)]
+    assert metric_lines(output) == []
 
 
 def test_long_values_are_cut(client: Client, aws: AWS, capsys: pytest.CaptureFixture) -> None:
