@@ -139,6 +139,12 @@ def record_calls(client: Any, aws: AWS) -> Any:
     return client
 
 
+def log_lines(capsys: pytest.CaptureFixture) -> list[dict[str, Any]]:
+    """Every line written to stdout since the last read, each parsed as JSON (so each must be
+    JSON): the app's log lines and metrics."""
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
 def sent_headers(client: Any, event: str = "before-send") -> list[dict[str, Any]]:
     """The headers of every HTTP attempt ``client`` makes from now on (``event`` narrows it,
     as ``before-send.s3.PutObject``)."""

@@ -2,7 +2,7 @@
 AWS Lambda.
 
 A line holds the request id, method, route, status, latency, and the
-identifiers and format the request named; never a name, an attribute or
+identifiers and format the request named (a letter's, as made); never a name, an attribute or
 letter text. Values are JSON strings, so a CR/LF sent in a path cannot
 start a forged line, and they are cut to ``MAX_LOGGED_CHARS``. Lines are ASCII: any
 other character is escaped, so none can break a line or reorder it for a reader.

@@ -47,6 +47,7 @@ from tests.support import (
     WELCOME,
     app_repository,
     app_store,
+    log_lines,
     unavailable,
     use_services,
 )
@@ -309,7 +310,7 @@ def test_misconfiguration_is_a_generic_500_with_the_cause_in_the_logs(
     assert (len(reads), len(writes)) == attempts  # not retried
     if any(b["Name"] == BUCKET for b in aws.s3.list_buckets()["Buckets"]):
         assert aws.objects() == {}
-    output = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    output = log_lines(capsys)
     [error] = [line for line in output if line.get("level") == "ERROR"]
     assert cause in error["exception"]
     [request] = [line for line in output if line.get("message") == "request"]

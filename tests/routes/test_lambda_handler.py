@@ -6,7 +6,7 @@ import pytest
 from chalice.local import LambdaContext
 
 import app as app_module
-from tests.support import AWS, EVENTS
+from tests.support import AWS, EVENTS, log_lines
 
 
 def invoke(name: str) -> tuple[dict, dict]:
@@ -86,6 +86,6 @@ def test_crlf_in_a_path_cannot_forge_a_log_line(
     response = app_module.app(event, LambdaContext("docgen-dev", 512))
 
     assert response["statusCode"] == 400
-    output = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    output = log_lines(capsys)
     assert len(output) == 1  # the request's line, its error count on it, nothing more
     assert output[0]["customerId"] == forged  # kept whole, inside one JSON string

@@ -8,12 +8,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.adapters.observability import SERVICE
-from tests.support import AWS, JSON, TABLE, WELCOME
-
-
-def lines(capsys: pytest.CaptureFixture) -> list[dict[str, Any]]:
-    """Every line the requests wrote to stdout, each parsed as JSON (so each must be JSON)."""
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+from tests.support import AWS, JSON, TABLE, WELCOME, log_lines
 
 
 def request_lines(output: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -47,7 +42,7 @@ def test_a_letter_is_one_log_line_that_carries_its_metric(
 
     response = client.http.post(f"{WELCOME}?format=pdf")
 
-    [logged] = lines(capsys)
+    [logged] = log_lines(capsys)
     assert emf_fields(logged) == {
         "CloudWatchMetrics": [
             {
@@ -78,7 +73,7 @@ def test_the_line_names_the_format_made_when_the_request_named_none(
     capsys.readouterr()
     client.http.post(WELCOME)
 
-    [logged] = lines(capsys)
+    [logged] = log_lines(capsys)
 
     assert (logged["format"], logged["LettersGenerated"]) == ("txt", [1.0])
 
@@ -116,7 +111,7 @@ def test_errors_are_counted_by_status_class(
     aws.dynamodb.delete_table(TableName=TABLE)
     client.http.post(WELCOME)
 
-    output = lines(capsys)
+    output = log_lines(capsys)
 
     requests = request_lines(output)
     assert metric_lines(output) == requests  # each count is on its request's line
@@ -138,7 +133,7 @@ def test_health_is_logged_and_not_counted(
     capsys.readouterr()
     client.http.get("/health")
 
-    output = lines(capsys)
+    output = log_lines(capsys)
 
     assert [(line["route"], line["status"]) for line in output] == [("/health", 200)]
     assert metric_lines(output) == []
@@ -148,6 +143,6 @@ def test_long_values_are_cut(client: Client, aws: AWS, capsys: pytest.CaptureFix
     capsys.readouterr()
     client.http.post(f"/customers/{'a' * 500}/documents/Welcome")
 
-    [logged] = request_lines(lines(capsys))
+    [logged] = request_lines(log_lines(capsys))
 
     assert logged["customerId"] == "a" * 80 + "..."

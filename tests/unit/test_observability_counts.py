@@ -1,6 +1,5 @@
 """Where a count goes: on the request's log line, or a line of its own outside a request."""
 
-import json
 from typing import Any
 
 import pytest
@@ -11,10 +10,7 @@ from chalicelib.adapters.observability import (
     counting_letters,
     log_request,
 )
-
-
-def lines(capsys: pytest.CaptureFixture) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+from tests.support import log_lines
 
 
 def counted(line: dict[str, Any]) -> list[tuple[list[list[str]], list[str]]]:
@@ -45,7 +41,7 @@ def test_a_letter_made_outside_a_request_is_a_metric_line_of_its_own(
     capsys.readouterr()
     count_letter("pdf")
 
-    [line] = lines(capsys)
+    [line] = log_lines(capsys)
 
     assert counted(line) == [([["service", "format"]], ["LettersGenerated"])]
     assert (line["service"], line["format"], line["LettersGenerated"]) == ("docgen", "pdf", [1.0])
@@ -69,7 +65,7 @@ def test_a_letter_of_a_request_that_failed_is_counted_on_a_line_of_its_own(
     capsys.readouterr()
     log_request(record(503, ("txt",)))
 
-    [letter, request] = lines(capsys)
+    [letter, request] = log_lines(capsys)
 
     assert counted(letter) == [([["service", "format"]], ["LettersGenerated"])]
     assert (letter["format"], "message" in letter) == ("txt", False)
@@ -86,7 +82,7 @@ def test_a_request_without_a_count_carries_no_directive(capsys: pytest.CaptureFi
     capsys.readouterr()
     log_request(record(200, ()))
 
-    [line] = lines(capsys)
+    [line] = log_lines(capsys)
 
     assert "_aws" not in line
     assert (line["message"], line["status"]) == ("request", 200)
