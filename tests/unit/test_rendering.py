@@ -272,9 +272,12 @@ HOSTILE = {
         "{% set l = range(100000)|list %}{% for w in range(100000) %}"
         "{% set x = l|sort %}{% endfor %}"
     ),
+    # Two lists, not one compared with itself: CPython's identity shortcut would make
+    # ``l == l`` cheap, and the loop would then end within its bounds, refused or not by
+    # the clock depending on the machine.
     "compare-big-lists": (
-        "{% set l = [range(100000)|list] * 10 %}{% for w in range(100000) %}"
-        "{% set x = l == l %}{% endfor %}"
+        "{% set a = range(100000)|list %}{% set b = range(100000)|list %}"
+        "{% for w in range(100000) %}{% set x = a == b %}{% endfor %}"
     ),
     "replace-in-a-loop": (
         "{% set big = 'ab' * 500000 %}{% for w in range(100000) %}"
